@@ -1,0 +1,125 @@
+/*
+ * nyonctl status, nyonctl ping DAEMON
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "nyonctl.h"
+
+static const char *status_common[] = {
+    "v", "ok", "daemon", "version", "pid", "uptime"};
+
+static int
+status_common_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(status_common); i++)
+		if (strcmp(key, status_common[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+status_print(const char *name, yajl_val r)
+{
+	long long pid = 0, uptime = 0;
+	size_t i;
+
+	json_get_int(r, "pid", &pid);
+	json_get_int(r, "uptime", &uptime);
+	printf("%-8s up    pid %lld, up %llds, version %s\n", name, pid, uptime,
+	    json_get_str(r, "version") ? json_get_str(r, "version") : "?");
+	for (i = 0; i < r->u.object.len; i++) {
+		yajl_val v = r->u.object.values[i];
+
+		if (status_common_key(r->u.object.keys[i]) ||
+		    YAJL_IS_ARRAY(v) || YAJL_IS_OBJECT(v))
+			continue;
+		printf("%10s%s: ", "", r->u.object.keys[i]);
+		ctl_print_value(v);
+		putchar('\n');
+	}
+}
+
+int
+cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct ctl_msg reply[nitems(ctl_daemons)];
+	char err[nitems(ctl_daemons)][512];
+	int up[nitems(ctl_daemons)], down = 0;
+	size_t i;
+	yajl_gen g;
+
+	for (i = 0; i < nitems(ctl_daemons); i++) {
+		up[i] =
+		    ctl_request(ctx, ctl_daemons[i], ctl_msg_begin("status"),
+		        &reply[i], err[i], sizeof(err[i])) == 0;
+		if (!up[i])
+			down++;
+	}
+	if (ctx->json) {
+		g = yajl_gen_alloc(NULL);
+		yajl_gen_config(g, yajl_gen_beautify, 1);
+		yajl_gen_map_open(g);
+		for (i = 0; i < nitems(ctl_daemons); i++) {
+			json_key(g, ctl_daemons[i]);
+			if (up[i]) {
+				ctl_gen_value(g, reply[i].root);
+				continue;
+			}
+			yajl_gen_map_open(g);
+			json_bool(g, "ok", 0);
+			json_str(g, "error", err[i]);
+			yajl_gen_map_close(g);
+		}
+		yajl_gen_map_close(g);
+		ctl_print_gen(g);
+		yajl_gen_free(g);
+	} else
+		for (i = 0; i < nitems(ctl_daemons); i++) {
+			if (up[i])
+				status_print(ctl_daemons[i], reply[i].root);
+			else
+				printf("%-8s down  (%s)\n", ctl_daemons[i],
+				    err[i]);
+		}
+	for (i = 0; i < nitems(ctl_daemons); i++)
+		if (up[i])
+			ctl_msg_free(&reply[i]);
+	return down ? CTL_EXIT_FAIL : CTL_EXIT_OK;
+}
+
+int
+cmd_ping(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct ctl_msg reply;
+	char err[512];
+	uint64_t t0 = now_us();
+	size_t i;
+
+	for (i = 0; i < nitems(ctl_daemons); i++)
+		if (strcmp(argv[0], ctl_daemons[i]) == 0)
+			break;
+	if (i == nitems(ctl_daemons)) {
+		fprintf(stderr,
+		    "nyonctl: no daemon named '%s' (authd, "
+		    "ingestd or flvd)\n",
+		    argv[0]);
+		return CTL_EXIT_USAGE;
+	}
+	if (ctl_request(ctx, argv[0], ctl_msg_begin("ping"), &reply, err,
+	        sizeof(err)) == -1) {
+		if (ctx->json)
+			printf("{\"daemon\":\"%s\",\"ok\":false}\n", argv[0]);
+		fprintf(stderr, "nyonctl: %s\n", err);
+		return CTL_EXIT_FAIL;
+	}
+	if (ctx->json)
+		ctl_print_json(reply.root);
+	else
+		printf(
+		    "%s: alive (%.2f ms)\n", argv[0], (now_us() - t0) / 1000.0);
+	ctl_msg_free(&reply);
+	return CTL_EXIT_OK;
+}

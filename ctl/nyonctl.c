@@ -1,0 +1,208 @@
+/*
+ * nyonctl [-f file] [--json] command [args]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nyonctl.h"
+
+const char *ctl_daemons[3] = {"authd", "ingestd", "flvd"};
+
+static const struct cmd_entry cmd_table[] = {
+    {"status", "", 0, 0, cmd_status,
+        "show each daemon up or down with its status"},
+    {"ping", "DAEMON", 1, 1, cmd_ping, "check that one daemon answers"},
+};
+
+static void __attribute__((noreturn)) usage(void)
+{
+	size_t i;
+
+	fprintf(stderr,
+	    "usage: nyonctl [-f file] [--json] command [args]\n"
+	    "commands:\n");
+	for (i = 0; i < nitems(cmd_table); i++)
+		fprintf(stderr, "  %s %s\n\t%s\n", cmd_table[i].name,
+		    cmd_table[i].usage, cmd_table[i].help);
+	exit(CTL_EXIT_USAGE);
+}
+
+const char *
+ctl_sockpath(struct ctl_ctx *ctx, const char *daemon, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.sock", conf_str(ctx->conf, "rundir"), daemon);
+	return buf;
+}
+
+int
+ctl_request(struct ctl_ctx *ctx, const char *daemon, yajl_gen req,
+    struct ctl_msg *reply, char *err, size_t errlen)
+{
+	char path[512];
+
+	yajl_gen_map_close(req);
+	return ctl_call(ctl_sockpath(ctx, daemon, path, sizeof(path)), req,
+	    reply, CTL_TIMEOUT_MS, err, errlen);
+}
+
+void
+ctl_gen_value(yajl_gen g, yajl_val v)
+{
+	size_t i;
+
+	if (YAJL_IS_STRING(v))
+		yajl_gen_string(
+		    g, (const unsigned char *)v->u.string, strlen(v->u.string));
+	else if (YAJL_IS_INTEGER(v))
+		yajl_gen_integer(g, YAJL_GET_INTEGER(v));
+	else if (YAJL_IS_NUMBER(v))
+		yajl_gen_number(
+		    g, YAJL_GET_NUMBER(v), strlen(YAJL_GET_NUMBER(v)));
+	else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
+		yajl_gen_bool(g, YAJL_IS_TRUE(v));
+	else if (YAJL_IS_OBJECT(v)) {
+		yajl_gen_map_open(g);
+		for (i = 0; i < v->u.object.len; i++) {
+			json_key(g, v->u.object.keys[i]);
+			ctl_gen_value(g, v->u.object.values[i]);
+		}
+		yajl_gen_map_close(g);
+	} else if (YAJL_IS_ARRAY(v)) {
+		yajl_gen_array_open(g);
+		for (i = 0; i < v->u.array.len; i++)
+			ctl_gen_value(g, v->u.array.values[i]);
+		yajl_gen_array_close(g);
+	} else
+		yajl_gen_null(g);
+}
+
+void
+ctl_print_gen(yajl_gen g)
+{
+	const unsigned char *buf;
+	size_t len;
+
+	yajl_gen_get_buf(g, &buf, &len);
+	fwrite(buf, 1, len, stdout);
+}
+
+void
+ctl_print_json(yajl_val v)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+
+	yajl_gen_config(g, yajl_gen_beautify, 1);
+	ctl_gen_value(g, v);
+	ctl_print_gen(g);
+	yajl_gen_free(g);
+}
+
+void
+ctl_print_value(yajl_val v)
+{
+	if (YAJL_IS_STRING(v))
+		fputs(v->u.string, stdout);
+	else if (YAJL_IS_NUMBER(v))
+		fputs(YAJL_GET_NUMBER(v), stdout);
+	else if (YAJL_IS_TRUE(v))
+		fputs("yes", stdout);
+	else if (YAJL_IS_FALSE(v))
+		fputs("no", stdout);
+	else if (YAJL_IS_NULL(v))
+		fputs("-", stdout);
+	else
+		fputs("...", stdout);
+}
+
+/* Finds the longest command name that the words of argv spell. */
+static const struct cmd_entry *
+cmd_find(int argc, char **argv, int *used)
+{
+	const struct cmd_entry *best = NULL;
+	char name[128];
+	size_t i;
+	int n;
+
+	for (n = 1; n <= argc && n <= 2; n++) {
+		if (n == 1)
+			strlcpy(name, argv[0], sizeof(name));
+		else if (snprintf(name, sizeof(name), "%s %s", argv[0],
+		             argv[1]) >= (int)sizeof(name))
+			break;
+		for (i = 0; i < nitems(cmd_table); i++)
+			if (strcmp(cmd_table[i].name, name) == 0) {
+				best = &cmd_table[i];
+				*used = n;
+			}
+	}
+	return best;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct ctl_ctx ctx = {0};
+	const struct cmd_entry *cmd;
+	const char *path = NULL;
+	char err[512];
+	int ch, used = 0, r;
+
+	log_init("nyonctl", 1, 0);
+	/* '+' stops at the command so its own options stay its own. */
+	while ((ch = getopt_long(argc, argv, "+f:jh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			path = optarg;
+			break;
+		case 'j':
+			ctx.json = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage();
+	if ((cmd = cmd_find(argc, argv, &used)) == NULL) {
+		fprintf(stderr, "nyonctl: unknown command '%s'\n", argv[0]);
+		usage();
+	}
+	argc -= used;
+	argv += used;
+	/* --json may also follow the command. */
+	for (ch = 0; ch < argc; ch++)
+		if (strcmp(argv[ch], "--json") == 0) {
+			ctx.json = 1;
+			memmove(&argv[ch], &argv[ch + 1],
+			    (argc - ch) * sizeof(*argv));
+			argc--;
+			ch--;
+		}
+	if (argc < cmd->minargs || (cmd->maxargs >= 0 && argc > cmd->maxargs)) {
+		fprintf(
+		    stderr, "usage: nyonctl %s %s\n", cmd->name, cmd->usage);
+		return CTL_EXIT_USAGE;
+	}
+	if (path == NULL && access(NYON_CONF_DEFAULT, F_OK) == -1 &&
+	    errno == ENOENT)
+		ctx.conf = conf_defaults();
+	else if ((ctx.conf = conf_load(path ? path : NYON_CONF_DEFAULT, err,
+	              sizeof(err))) == NULL) {
+		fprintf(stderr, "nyonctl: %s\n", err);
+		return CTL_EXIT_FAIL;
+	}
+	r = cmd->exec(&ctx, argc, argv);
+	conf_free(ctx.conf);
+	return r;
+}

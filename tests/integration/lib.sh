@@ -1,0 +1,116 @@
+# Shared by the integration tests: TAP output, a private run directory,
+# free loopback ports, starting and stopping daemons.  Each test sources it
+# and gets a trap that stops everything it started.
+# shellcheck shell=sh
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${NYON_BUILD:-$top}
+tmp=$(mktemp -d /tmp/nyon-test.XXXXXX)
+conf=$tmp/nyon.conf
+pids=""
+ntest=0
+nfail=0
+
+cleanup() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $pids; do
+		wait "$p" 2>/dev/null
+	done
+	if [ "$nfail" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then
+		rm -rf "$tmp"
+	else
+		echo "# kept $tmp"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() {
+	ntest=$((ntest + 1))
+	echo "ok $ntest - $1"
+}
+not_ok() {
+	ntest=$((ntest + 1))
+	nfail=$((nfail + 1))
+	echo "not ok $ntest - $1"
+}
+# check DESCRIPTION COMMAND...: passes when the command succeeds
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+done_testing() {
+	echo "1..$ntest"
+	[ "$nfail" -eq 0 ]
+}
+diag() {
+	echo "$@" | sed 's/^/# /'
+}
+
+# A loopback TCP (or UDP with "udp") port nobody listens on right now.
+free_port() {
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		    LocalPort => 0, Proto => ($ARGV[0] || "tcp")) or die;
+		print $s->sockport, "\n";' "${1:-tcp}"
+}
+
+# write_conf [extra lines on stdin]: a config for this test's run directory
+write_conf() {
+	RTMP_PORT=${RTMP_PORT:-$(free_port)}
+	FLV_PORT=${FLV_PORT:-$(free_port)}
+	API_PORT=${API_PORT:-$(free_port)}
+	SRT_PORT=${SRT_PORT:-$(free_port udp)}
+	mkdir -p "$tmp/run" "$tmp/state"
+	{
+		echo "rundir = $tmp/run"
+		echo "statedir = $tmp/state"
+		echo "rtmp_listen = 127.0.0.1:$RTMP_PORT"
+		echo "flv_listen = 127.0.0.1:$FLV_PORT"
+		echo "api_listen = 127.0.0.1:$API_PORT"
+		cat
+	} > "$conf"
+}
+
+# start DAEMON: runs it in the foreground (-d) logging to $tmp/DAEMON.log,
+# and waits until its control socket answers.
+start() {
+	"$bin/$1/$1" -d -f "$conf" >> "$tmp/$1.log" 2>&1 &
+	eval "pid_$1=$!"
+	pids="$pids $!"
+	i=0
+	while [ $i -lt 100 ]; do
+		if "$bin/ctl/nyonctl" -f "$conf" ping "$1" >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "$(eval echo "\$pid_$1")" 2>/dev/null; then
+			diag "$1 exited:"; diag "$(cat "$tmp/$1.log")"
+			return 1
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	diag "$1 did not answer in 5 s"
+	return 1
+}
+
+# stop DAEMON [SIGNAL]: signals it and waits for it to exit; fails if it
+# does not exit within 5 s or exits nonzero.
+stop() {
+	p=$(eval echo "\$pid_$1")
+	kill "-${2:-TERM}" "$p" 2>/dev/null || return 1
+	i=0
+	while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -0 "$p" 2>/dev/null && return 1
+	wait "$p"
+}
+
+nyonctl() {
+	"$bin/ctl/nyonctl" -f "$conf" "$@"
+}
