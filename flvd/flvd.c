@@ -1,23 +1,49 @@
 /*
- * flvd: see flvd(8).
+ * flvd: HTTP-FLV fan-out of the live streams ingestd hands over.  See
+ * flvd(8).
  */
+#include <string.h>
+
 #include <event2/event.h>
 
-#include "nyon.h"
+#include "flvd.h"
+
+struct flvd *flvd;
 
 static void
 flvd_status(yajl_gen g, void *arg)
 {
+	json_int(g, "viewers", flvd->nviewers);
+	json_int(g, "connections", flvd->nconnections);
+	json_int(g, "viewers_total", (long long)flvd->viewers_total);
+	json_int(g, "viewers_dropped", (long long)flvd->viewers_dropped);
+	json_int(g, "not_found", (long long)flvd->not_found);
+	json_int(g, "refused", (long long)flvd->refused);
+	json_int(g, "bytes_out", (long long)flvd->bytes_out);
+	source_status(g);
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct daemon d = {.name = "flvd", .status = flvd_status};
+	static struct flvd state;
 
-	daemon_args(&d, argc, argv);
-	daemon_start(&d);
-	event_base_dispatch(d.base);
-	daemon_stop(&d);
+	flvd = &state;
+	TAILQ_INIT(&flvd->streams);
+	TAILQ_INIT(&flvd->conns);
+	flvd->d.name = "flvd";
+	flvd->d.status = flvd_status;
+	daemon_args(&flvd->d, argc, argv);
+	flvd->conf = flvd->d.conf;
+	flvd->backlog = conf_int(flvd->conf, "viewer_backlog");
+	daemon_start(&flvd->d);
+	viewer_listen();
+	source_start();
+
+	event_base_dispatch(flvd->d.base);
+
+	viewer_close_listeners();
+	source_stop();
+	daemon_stop(&flvd->d);
 	return 0;
 }

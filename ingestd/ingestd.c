@@ -1,23 +1,78 @@
 /*
- * ingestd: see ingestd(8).
+ * ingestd: RTMP and SRT publishers in, FLV tags out into a shared-memory
+ * ring per live stream, handed to flvd over the control socket.  See
+ * ingestd(8).
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <event2/event.h>
 
-#include "nyon.h"
+#include "ingestd.h"
+
+struct ingestd *ingestd;
 
 static void
 ingestd_status(yajl_gen g, void *arg)
 {
+	json_int(g, "publishers", ingestd->npublishers);
+	json_int(g, "live_streams", ingestd->nstreams);
+	json_int(g, "publishes_ok", (long long)ingestd->publishes_ok);
+	json_int(g, "publishes_refused", (long long)ingestd->publishes_refused);
+	json_int(g, "bytes_in", (long long)ingestd->bytes_in);
+	json_str(g, "auth", conf_str(ingestd->conf, "auth"));
+	stream_status(g);
+}
+
+static int
+ingestd_handle(struct ctl_peer *p, struct ctl_msg *m, void *arg)
+{
+	if (strcmp(m->op, "subscribe") == 0)
+		return stream_subscribe(p, m);
+	return -1;
+}
+
+static void
+ingestd_peer_closed(struct ctl_peer *p, void *arg)
+{
+	stream_unsubscribe(p);
+}
+
+static void
+ingestd_tick(evutil_socket_t fd, short what, void *arg)
+{
+	stream_stats_tick();
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct daemon d = {.name = "ingestd", .status = ingestd_status};
+	static struct ingestd state;
+	struct timeval second = {1, 0};
+	struct publisher *p;
 
-	daemon_args(&d, argc, argv);
-	daemon_start(&d);
-	event_base_dispatch(d.base);
-	daemon_stop(&d);
+	ingestd = &state;
+	TAILQ_INIT(&ingestd->streams);
+	TAILQ_INIT(&ingestd->publishers);
+	ingestd->d.name = "ingestd";
+	ingestd->d.status = ingestd_status;
+	ingestd->d.handle = ingestd_handle;
+	ingestd->d.peer_closed = ingestd_peer_closed;
+	daemon_args(&ingestd->d, argc, argv);
+	ingestd->conf = ingestd->d.conf;
+	daemon_start(&ingestd->d);
+	rtmp_conn_listen();
+	ingestd->stats_timer =
+	    event_new(ingestd->d.base, -1, EV_PERSIST, ingestd_tick, NULL);
+	event_add(ingestd->stats_timer, &second);
+
+	event_base_dispatch(ingestd->d.base);
+
+	while ((p = TAILQ_FIRST(&ingestd->publishers)) != NULL)
+		p->destroy(p);
+	rtmp_conn_close_listeners();
+	event_free(ingestd->stats_timer);
+	daemon_stop(&ingestd->d);
 	return 0;
 }

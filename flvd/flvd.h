@@ -1,0 +1,136 @@
+/*
+ * flvd: HTTP-FLV fan-out.  Subscribes to ingestd for the live streams'
+ * rings, copies each new span once per stream into a refcounted chunk and
+ * hands that chunk by reference to every viewer of the stream.
+ */
+#ifndef FLVD_H
+#define FLVD_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+
+#include "nyon.h"
+#include "ring.h"
+
+struct evbuffer;
+struct event;
+struct evconnlistener;
+
+#define FLVD_NAME_MAX 100
+#define FLVD_LISTEN_MAX 8
+#define HTTP_HEAD_MAX 8192 /* request line and headers, bytes */
+
+/* http.c: the request, parsed from the bytes a client sent */
+enum http_method { HTTP_GET, HTTP_HEAD, HTTP_OPTIONS, HTTP_OTHER };
+struct http_request {
+	enum http_method method;
+	char path[512]; /* decoded, without the query */
+	char query[512]; /* raw, without '?' */
+	int minor; /* HTTP/1.x */
+};
+/* 1 complete (*used bytes), 0 need more, -1 bad request (why says). */
+int http_parse(const char *buf, size_t len, struct http_request *, size_t *used,
+    const char **why);
+/* A query parameter's decoded value into out; 0, or -1 if absent. */
+int http_query_get(const char *query, const char *name, char *out, size_t len);
+const char *http_reason(int status);
+
+/* A chunk: one copy of a span of a stream's ring, shared by reference. */
+struct chunk {
+	int refs;
+	uint32_t len;
+	uint8_t data[];
+};
+struct gop_ref {
+	struct chunk *chunk;
+	uint32_t off, len;
+};
+
+struct viewer;
+TAILQ_HEAD(viewerlist, viewer);
+
+struct fstream {
+	TAILQ_ENTRY(fstream) entry;
+	char name[FLVD_NAME_MAX + 1];
+	uint64_t id; /* ingestd's id of the current ring */
+	struct ring *ring;
+	int efd; /* eventfd rung by ingestd per tag */
+	struct event *ev;
+	uint64_t cursor;
+	int live; /* a publisher is writing */
+	int has_video;
+	struct viewerlist viewers;
+	int nviewers;
+	/* tags since the newest keyframe: a new viewer starts here */
+	struct gop_ref *gop;
+	size_t ngop, gopcap;
+	/* republish: offset added to the new ring's timestamps */
+	int64_t ts_offset;
+	uint32_t last_ts; /* newest timestamp handed out */
+	int probation; /* republished: codec not yet compared */
+	uint8_t *old_config[2]; /* video, audio seqhdr bodies before */
+	size_t old_config_len[2];
+	struct event *grace;
+	uint64_t bytes_out, tags_read, laps;
+};
+TAILQ_HEAD(fstreamlist, fstream);
+
+struct viewer {
+	TAILQ_ENTRY(viewer) entry; /* in its stream */
+	TAILQ_ENTRY(viewer) all; /* every connection */
+	struct fstream *stream;
+	int fd;
+	char addr[64];
+	struct evbuffer *in, *out;
+	struct event *rev, *wev, *timer;
+	int state; /* VIEWER_* in viewer.c */
+	int waiting; /* for a keyframe: skip until then */
+	int skips, stalled;
+	uint64_t last_skip_ms;
+	uint64_t bytes_out;
+	uint64_t started_ms;
+};
+
+struct flvd {
+	struct daemon d;
+	struct conf *conf;
+	struct fstreamlist streams;
+	struct viewerlist conns;
+	int nviewers, nconnections;
+	struct evconnlistener *listeners[FLVD_LISTEN_MAX];
+	int nlisteners;
+	/* the subscription to ingestd */
+	int ingestd_fd;
+	struct event *ingestd_ev, *reconnect;
+	int subscribed;
+	size_t backlog; /* viewer_backlog */
+	/* counters */
+	uint64_t viewers_total, viewers_dropped, not_found, refused;
+	uint64_t bytes_out;
+};
+
+extern struct flvd *flvd;
+
+/* source.c */
+void source_start(void);
+void source_stop(void);
+struct fstream *source_find(const char *name);
+void source_status(yajl_gen);
+void chunk_unref(struct chunk *);
+int source_sync_point(const struct fstream *, const struct ring_tagref *);
+
+/* viewer.c */
+int viewer_listen(void);
+void viewer_close_listeners(void);
+/* Starts a new viewer on s: header, sequence headers, the GOP so far. */
+void viewer_attach(struct viewer *, struct fstream *, int start_live);
+/* Hands a fresh chunk (refs[] describe its tags) to every viewer of s. */
+void viewer_fanout(struct fstream *, struct chunk *,
+    const struct ring_tagref *refs, size_t nrefs);
+/* The stream ended for good: flush and close its viewers. */
+void viewer_end_all(struct fstream *);
+/* Lapped or discontinuous: every viewer waits for the next keyframe. */
+void viewer_resync_all(struct fstream *);
+void viewer_free(struct viewer *);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * The little HTTP flvd needs: find the end of a request head, check the
+ * request line, and split its target with libevent's URI functions.
+ * Headers are not needed and not kept; the head is bounded by
+ * HTTP_HEAD_MAX.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "flvd.h"
+
+/* Where the head ends (after the blank line), or 0 if not yet. */
+static size_t
+http_head_end(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (i + 1 < len && buf[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+int
+http_parse(const char *buf, size_t len, struct http_request *req, size_t *used,
+    const char **why)
+{
+	char line[1024], *method, *target, *version, *save = NULL, *dec;
+	struct evhttp_uri *uri;
+	const char *path, *query;
+	size_t end, n, declen;
+
+	memset(req, 0, sizeof(*req));
+	if (memchr(buf, '\0', len) != NULL) {
+		*why = "NUL byte in request";
+		return -1;
+	}
+	if ((end = http_head_end(buf, len)) == 0) {
+		if (len >= HTTP_HEAD_MAX) {
+			*why = "request head too large";
+			return -1;
+		}
+		return 0;
+	}
+	if (end > HTTP_HEAD_MAX) {
+		*why = "request head too large";
+		return -1;
+	}
+	*used = end;
+	for (n = 0; n < end && buf[n] != '\r' && buf[n] != '\n'; n++)
+		;
+	if (n == 0 || n >= sizeof(line)) {
+		*why = "bad request line";
+		return -1;
+	}
+	memcpy(line, buf, n);
+	line[n] = '\0';
+	method = strtok_r(line, " ", &save);
+	target = strtok_r(NULL, " ", &save);
+	version = strtok_r(NULL, " ", &save);
+	if (method == NULL || target == NULL || version == NULL ||
+	    strtok_r(NULL, " ", &save) != NULL) {
+		*why = "bad request line";
+		return -1;
+	}
+	if (strcmp(version, "HTTP/1.1") == 0)
+		req->minor = 1;
+	else if (strcmp(version, "HTTP/1.0") == 0)
+		req->minor = 0;
+	else {
+		*why = "not HTTP/1.0 or HTTP/1.1";
+		return -1;
+	}
+	if (strcmp(method, "GET") == 0)
+		req->method = HTTP_GET;
+	else if (strcmp(method, "HEAD") == 0)
+		req->method = HTTP_HEAD;
+	else if (strcmp(method, "OPTIONS") == 0)
+		req->method = HTTP_OPTIONS;
+	else
+		req->method = HTTP_OTHER;
+	if (target[0] != '/') {
+		if (req->method == HTTP_OPTIONS && strcmp(target, "*") == 0) {
+			strlcpy(req->path, "*", sizeof(req->path));
+			return 1;
+		}
+		*why = "request target is not a path";
+		return -1;
+	}
+	if ((uri = evhttp_uri_parse_with_flags(
+	         target, EVHTTP_URI_NONCONFORMANT)) == NULL) {
+		*why = "bad request target";
+		return -1;
+	}
+	path = evhttp_uri_get_path(uri);
+	query = evhttp_uri_get_query(uri);
+	if (path == NULL ||
+	    (dec = evhttp_uridecode(path, 0, &declen)) == NULL) {
+		evhttp_uri_free(uri);
+		*why = "bad request target";
+		return -1;
+	}
+	if (strlen(dec) != declen || declen >= sizeof(req->path) ||
+	    (query != NULL && strlen(query) >= sizeof(req->query))) {
+		free(dec);
+		evhttp_uri_free(uri);
+		*why = "bad or too long request target";
+		return -1;
+	}
+	strlcpy(req->path, dec, sizeof(req->path));
+	strlcpy(req->query, query ? query : "", sizeof(req->query));
+	free(dec);
+	evhttp_uri_free(uri);
+	return 1;
+}
+
+int
+http_query_get(const char *query, const char *name, char *out, size_t len)
+{
+	struct evkeyvalq params;
+	const char *v;
+	int r = -1;
+
+	TAILQ_INIT(&params);
+	if (evhttp_parse_query_str(query, &params) == 0 &&
+	    (v = evhttp_find_header(&params, name)) != NULL) {
+		strlcpy(out, v, len);
+		r = 0;
+	}
+	evhttp_clear_headers(&params);
+	return r;
+}
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Error";
+	}
+}

@@ -1,0 +1,498 @@
+/*
+ * The streams flvd serves, as ingestd hands them over: a subscription on
+ * ingestd.sock that announces each live stream's ring (memfd) and eventfd.
+ * On each wakeup the new span of a ring is copied once into a chunk, which
+ * every viewer then shares by reference.  A stream whose publisher left is
+ * kept for republish_grace seconds so its viewers can carry on.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "flvd.h"
+#include "flv.h"
+
+#define READ_MAX (4 * 1024 * 1024) /* most bytes copied per chunk */
+#define REFS_MAX 256
+#define GOP_MAX 4096 /* chunks kept for fast start */
+
+static void source_connect(void);
+static void source_read_ring(evutil_socket_t, short, void *);
+
+void
+chunk_unref(struct chunk *c)
+{
+	if (--c->refs == 0)
+		free(c);
+}
+
+struct fstream *
+source_find(const char *name)
+{
+	struct fstream *s;
+
+	TAILQ_FOREACH(s, &flvd->streams, entry)
+	if (strcmp(s->name, name) == 0)
+		return s;
+	return NULL;
+}
+
+static void
+source_gop_clear(struct fstream *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ngop; i++)
+		chunk_unref(s->gop[i].chunk);
+	s->ngop = 0;
+}
+
+static void
+source_gop_add(struct fstream *s, struct chunk *c, uint32_t off)
+{
+	if (s->ngop == GOP_MAX) {
+		/* An endless GOP: new viewers will wait for a keyframe. */
+		source_gop_clear(s);
+		return;
+	}
+	if (s->ngop == s->gopcap) {
+		s->gopcap = s->gopcap ? s->gopcap * 2 : 64;
+		s->gop = xreallocarray(s->gop, s->gopcap, sizeof(*s->gop));
+	}
+	c->refs++;
+	s->gop[s->ngop].chunk = c;
+	s->gop[s->ngop].off = off;
+	s->gop[s->ngop].len = c->len - off;
+	s->ngop++;
+}
+
+/* Whether a viewer may start at this tag. */
+int
+source_sync_point(const struct fstream *s, const struct ring_tagref *r)
+{
+	if (r->flags & RING_KEYFRAME)
+		return 1;
+	/* audio-only streams start anywhere on an audio frame */
+	return !s->has_video && (r->flags & RING_AUDIO) &&
+	    !(r->flags & RING_SEQHDR);
+}
+
+static void
+source_free(struct fstream *s)
+{
+	struct viewer *v;
+
+	while ((v = TAILQ_FIRST(&s->viewers)) != NULL)
+		viewer_free(v);
+	TAILQ_REMOVE(&flvd->streams, s, entry);
+	source_gop_clear(s);
+	free(s->gop);
+	free(s->old_config[0]);
+	free(s->old_config[1]);
+	if (s->ev != NULL)
+		event_free(s->ev);
+	if (s->grace != NULL)
+		event_free(s->grace);
+	if (s->efd != -1)
+		close(s->efd);
+	if (s->ring != NULL)
+		ring_free(s->ring);
+	free(s);
+}
+
+/* A republished stream's decoder configuration must match the old one. */
+static int
+source_config_matches(struct fstream *s)
+{
+	const enum ring_slot slots[2] = {RING_SLOT_VIDEO, RING_SLOT_AUDIO};
+	uint8_t buf[RING_SEQHDR_MAX];
+	size_t len, i;
+
+	for (i = 0; i < 2; i++) {
+		if (ring_seqhdr(s->ring, slots[i], buf, sizeof(buf), &len) ==
+		    -1)
+			len = 0;
+		/* compare bodies: the tag headers hold timestamps */
+		if (len < FLV_TAG_HEADER_LEN + 4)
+			len = 0;
+		else
+			len -= FLV_TAG_HEADER_LEN + 4;
+		if (len != s->old_config_len[i] ||
+		    (len > 0 &&
+		        memcmp(buf + FLV_TAG_HEADER_LEN, s->old_config[i],
+		            len) != 0))
+			return 0;
+	}
+	return 1;
+}
+
+/* Adds ts_offset to each tag's timestamp, in place. */
+static void
+source_shift_timestamps(
+    struct fstream *s, struct chunk *c, struct ring_tagref *refs, size_t nrefs)
+{
+	size_t i;
+	uint8_t *h;
+	uint32_t ts;
+
+	for (i = 0; i < nrefs; i++) {
+		refs[i].timestamp = ts =
+		    (uint32_t)(refs[i].timestamp + s->ts_offset);
+		h = c->data + refs[i].off;
+		be24_write(h + 4, ts & 0xffffff);
+		h[7] = ts >> 24;
+	}
+}
+
+static void
+source_dispatch(
+    struct fstream *s, struct chunk *c, struct ring_tagref *refs, size_t nrefs)
+{
+	size_t i;
+
+	for (i = 0; i < nrefs; i++)
+		if (refs[i].flags & RING_VIDEO)
+			s->has_video = 1;
+	if (s->probation) {
+		/* wait for the new publisher's first keyframe to compare */
+		for (i = 0; i < nrefs; i++)
+			if (source_sync_point(s, &refs[i]))
+				break;
+		if (i == nrefs)
+			return;
+		s->probation = 0;
+		if (!source_config_matches(s)) {
+			log_info("stream %s: republished with another codec "
+			         "configuration; ending its viewers",
+			    s->name);
+			viewer_end_all(s);
+		} else {
+			s->ts_offset = (int64_t)s->last_ts + 1 -
+			    (int64_t)refs[0].timestamp;
+			log_info("stream %s: republished, %d viewers carry on",
+			    s->name, s->nviewers);
+		}
+	}
+	if (s->ts_offset != 0)
+		source_shift_timestamps(s, c, refs, nrefs);
+	if (nrefs > 0)
+		s->last_ts = refs[nrefs - 1].timestamp;
+	/* the GOP cache restarts at the newest sync point */
+	for (i = nrefs; i-- > 0;)
+		if (source_sync_point(s, &refs[i]))
+			break;
+	if (i != (size_t)-1) {
+		source_gop_clear(s);
+		source_gop_add(s, c, refs[i].off);
+	} else if (s->ngop > 0)
+		source_gop_add(s, c, 0);
+	viewer_fanout(s, c, refs, nrefs);
+}
+
+/* Copies everything new in the ring, chunk by chunk. */
+static void
+source_drain(struct fstream *s)
+{
+	struct ring_tagref refs[REFS_MAX];
+	struct chunk *c;
+	size_t avail, cap, outlen, nrefs;
+	uint64_t tail;
+	int r;
+
+	for (;;) {
+		tail = ring_tail(s->ring);
+		if (tail <= s->cursor)
+			return;
+		avail = tail - s->cursor;
+		cap = avail < READ_MAX ? avail : READ_MAX;
+		c = xmalloc(sizeof(*c) + cap);
+		c->refs = 1;
+		r = ring_read(s->ring, &s->cursor, c->data, cap, &outlen, refs,
+		    nitems(refs), &nrefs);
+		if (r == RING_LAPPED || (r == -1 && errno == EBADMSG)) {
+			free(c);
+			s->laps++;
+			log_warnx("stream %s: %s; skipping to a keyframe",
+			    s->name,
+			    r == RING_LAPPED ? "fell a lap behind"
+			                     : "corrupt record");
+			s->cursor =
+			    ring_cursor_start(s->ring, RING_START_KEYFRAME);
+			source_gop_clear(s);
+			viewer_resync_all(s);
+			if (r == -1)
+				return;
+			continue;
+		}
+		if (r == -1 && errno == ENOBUFS) {
+			/* one tag larger than READ_MAX */
+			free(c);
+			cap = ring_max_tag(s->ring);
+			c = xmalloc(sizeof(*c) + cap);
+			c->refs = 1;
+			r = ring_read(s->ring, &s->cursor, c->data, cap,
+			    &outlen, refs, nitems(refs), &nrefs);
+		}
+		if (r != 0) {
+			free(c);
+			log_warn("stream %s: ring read", s->name);
+			return;
+		}
+		if (nrefs == 0) {
+			free(c);
+			return;
+		}
+		c->len = (uint32_t)outlen;
+		s->tags_read += nrefs;
+		source_dispatch(s, c, refs, nrefs);
+		chunk_unref(c);
+	}
+}
+
+static void
+source_read_ring(evutil_socket_t fd, short what, void *arg)
+{
+	struct fstream *s = arg;
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
+		log_warn("stream %s: eventfd", s->name);
+	source_drain(s);
+}
+
+static void
+source_grace_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct fstream *s = arg;
+
+	log_info("stream %s: not republished within %llds; ending %d "
+	         "viewers",
+	    s->name, conf_int(flvd->conf, "republish_grace"), s->nviewers);
+	viewer_end_all(s);
+	source_free(s);
+}
+
+/* The publisher is gone: keep the viewers for the grace period. */
+static void
+source_ended(struct fstream *s)
+{
+	struct timeval tv = {0, 0};
+	const enum ring_slot slots[2] = {RING_SLOT_VIDEO, RING_SLOT_AUDIO};
+	uint8_t buf[RING_SEQHDR_MAX];
+	size_t len, i;
+
+	if (!s->live)
+		return;
+	source_drain(s);
+	s->live = 0;
+	log_info("stream %s: publisher left", s->name);
+	if (s->nviewers == 0 || conf_int(flvd->conf, "republish_grace") == 0) {
+		viewer_end_all(s);
+		source_free(s);
+		return;
+	}
+	/* remember the codec configuration a republish must match */
+	for (i = 0; i < 2; i++) {
+		free(s->old_config[i]);
+		s->old_config[i] = NULL;
+		s->old_config_len[i] = 0;
+		if (ring_seqhdr(s->ring, slots[i], buf, sizeof(buf), &len) ==
+		        0 &&
+		    len > FLV_TAG_HEADER_LEN + 4) {
+			len -= FLV_TAG_HEADER_LEN + 4;
+			s->old_config[i] = xmalloc(len);
+			memcpy(s->old_config[i], buf + FLV_TAG_HEADER_LEN, len);
+			s->old_config_len[i] = len;
+		}
+	}
+	event_free(s->ev);
+	s->ev = NULL;
+	close(s->efd);
+	s->efd = -1;
+	tv.tv_sec = conf_int(flvd->conf, "republish_grace");
+	s->grace = evtimer_new(flvd->d.base, source_grace_over, s);
+	evtimer_add(s->grace, &tv);
+}
+
+static void
+source_stream_msg(struct ctl_msg *m)
+{
+	const char *name = json_get_str(m->root, "name");
+	struct fstream *s;
+	struct ring *ring;
+	long long id;
+
+	if (name == NULL || strlen(name) > FLVD_NAME_MAX ||
+	    json_get_int(m->root, "id", &id) == -1 || m->nfds != 2) {
+		log_warnx("ingestd: malformed stream announcement");
+		return;
+	}
+	if ((ring = ring_open(m->fds[0])) == NULL) {
+		log_warn("stream %s: ring from ingestd refused", name);
+		return;
+	}
+	if ((s = source_find(name)) != NULL && s->live) {
+		log_warnx("stream %s: announced twice; replacing", name);
+		viewer_end_all(s);
+		source_free(s);
+		s = NULL;
+	}
+	if (s != NULL) {
+		/* republished within the grace period */
+		evtimer_del(s->grace);
+		event_free(s->grace);
+		s->grace = NULL;
+		ring_free(s->ring);
+		s->probation = 1;
+		s->cursor = 0;
+	} else {
+		s = xcalloc(1, sizeof(*s));
+		strlcpy(s->name, name, sizeof(s->name));
+		TAILQ_INIT(&s->viewers);
+		TAILQ_INSERT_TAIL(&flvd->streams, s, entry);
+	}
+	s->ring = ring;
+	s->id = (uint64_t)id;
+	s->live = 1;
+	s->efd = m->fds[1];
+	m->fds[1] = -1; /* ours now */
+	if (!s->probation)
+		s->cursor = ring_cursor_start(ring, RING_START_KEYFRAME);
+	s->ev = event_new(
+	    flvd->d.base, s->efd, EV_READ | EV_PERSIST, source_read_ring, s);
+	event_add(s->ev, NULL);
+	log_info("stream %s: live (ring %zu KiB)", s->name,
+	    ring_capacity(ring) / 1024);
+	source_drain(s);
+}
+
+static void
+source_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct fstream *s, *next;
+	struct ctl_msg m;
+	char err[256];
+	long long id;
+	int r, ok;
+
+	if ((r = ctl_recv(fd, &m, err, sizeof(err))) == -2) {
+		log_warnx("ingestd: %s", err);
+		return;
+	}
+	if (r <= 0) {
+		log_warnx("ingestd: connection lost; live streams end");
+		event_free(flvd->ingestd_ev);
+		flvd->ingestd_ev = NULL;
+		close(flvd->ingestd_fd);
+		flvd->ingestd_fd = -1;
+		flvd->subscribed = 0;
+		TAILQ_FOREACH_SAFE(s, &flvd->streams, entry, next)
+		source_ended(s);
+		source_connect();
+		return;
+	}
+	if (m.op == NULL && json_get_bool(m.root, "ok", &ok) == 0) {
+		if (!ok)
+			log_warnx("ingestd refused the subscription: %s",
+			    json_get_str(m.root, "error")
+			        ? json_get_str(m.root, "error")
+			        : "?");
+		else if (!flvd->subscribed)
+			log_info("subscribed to ingestd");
+		flvd->subscribed = ok;
+	} else if (m.op != NULL && strcmp(m.op, "stream") == 0)
+		source_stream_msg(&m);
+	else if (m.op != NULL && strcmp(m.op, "stream_end") == 0) {
+		const char *name = json_get_str(m.root, "name");
+
+		if (name != NULL && json_get_int(m.root, "id", &id) == 0 &&
+		    (s = source_find(name)) != NULL && s->id == (uint64_t)id)
+			source_ended(s);
+	} else
+		log_debug("ingestd: ignored message");
+	ctl_msg_free(&m);
+}
+
+static void
+source_retry(evutil_socket_t fd, short what, void *arg)
+{
+	source_connect();
+}
+
+static void
+source_connect(void)
+{
+	struct timeval second = {1, 0};
+	char path[512];
+	yajl_gen g;
+
+	snprintf(path, sizeof(path), "%s/ingestd.sock",
+	    conf_str(flvd->conf, "rundir"));
+	if ((flvd->ingestd_fd = ctl_connect(path)) == -1) {
+		log_debug("ingestd: %s: %s; retrying", path, strerror(errno));
+		evtimer_add(flvd->reconnect, &second);
+		return;
+	}
+	fd_nonblock(flvd->ingestd_fd);
+	g = ctl_msg_begin("subscribe");
+	yajl_gen_map_close(g);
+	if (ctl_send_gen(flvd->ingestd_fd, g, NULL, 0) == -1) {
+		log_warn("ingestd: subscribe");
+		close(flvd->ingestd_fd);
+		flvd->ingestd_fd = -1;
+		evtimer_add(flvd->reconnect, &second);
+	} else {
+		flvd->ingestd_ev = event_new(flvd->d.base, flvd->ingestd_fd,
+		    EV_READ | EV_PERSIST, source_read, NULL);
+		event_add(flvd->ingestd_ev, NULL);
+	}
+	yajl_gen_free(g);
+}
+
+void
+source_start(void)
+{
+	flvd->ingestd_fd = -1;
+	flvd->reconnect = evtimer_new(flvd->d.base, source_retry, NULL);
+	source_connect();
+}
+
+void
+source_stop(void)
+{
+	struct fstream *s;
+
+	while ((s = TAILQ_FIRST(&flvd->streams)) != NULL)
+		source_free(s);
+	if (flvd->ingestd_ev != NULL)
+		event_free(flvd->ingestd_ev);
+	if (flvd->ingestd_fd != -1)
+		close(flvd->ingestd_fd);
+	event_free(flvd->reconnect);
+}
+
+void
+source_status(yajl_gen g)
+{
+	struct fstream *s;
+
+	json_bool(g, "subscribed", flvd->subscribed);
+	json_key(g, "streams");
+	yajl_gen_array_open(g);
+	TAILQ_FOREACH(s, &flvd->streams, entry)
+	{
+		yajl_gen_map_open(g);
+		json_str(g, "name", s->name);
+		json_bool(g, "live", s->live);
+		json_int(g, "viewers", s->nviewers);
+		json_int(g, "bytes_out", (long long)s->bytes_out);
+		json_int(g, "tags", (long long)s->tags_read);
+		json_int(g, "laps", (long long)s->laps);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+}

@@ -1,0 +1,481 @@
+/*
+ * Viewers: HTTP connections that asked for /live/NAME.flv.  Each gets the
+ * FLV header, the stream's sequence headers and the GOP so far, then every
+ * new chunk by reference.  Writes go straight to the socket; the write event
+ * is armed only while the kernel's buffer is full.  A viewer whose backlog
+ * passes viewer_backlog skips to the next keyframe; one that keeps falling
+ * behind is dropped.  Nothing here ever waits for a viewer.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "flvd.h"
+#include "flv.h"
+
+enum { VIEWER_REQUEST, VIEWER_STREAMING, VIEWER_CLOSING };
+
+#define REQUEST_TIMEOUT 10 /* seconds to send a request head */
+#define CLOSING_TIMEOUT 10 /* seconds to flush a last response */
+#define SKIPS_MAX 3 /* skips within SKIP_WINDOW before a drop */
+#define SKIP_WINDOW_MS 60000
+#define STALLED_MAX 5 /* keyframes missed while still behind */
+
+static const char cors_headers[] =
+    "Access-Control-Allow-Origin: *\r\n"
+    "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
+    "Access-Control-Allow-Headers: Range, Origin, Accept, Content-Type\r\n"
+    "Access-Control-Expose-Headers: Content-Length, Content-Type\r\n";
+
+static void viewer_write_ready(evutil_socket_t, short, void *);
+
+void
+viewer_free(struct viewer *v)
+{
+	struct fstream *s = v->stream;
+
+	if (s != NULL) {
+		TAILQ_REMOVE(&s->viewers, v, entry);
+		s->nviewers--;
+		flvd->nviewers--;
+	}
+	TAILQ_REMOVE(&flvd->conns, v, all);
+	flvd->nconnections--;
+	event_free(v->rev);
+	event_free(v->wev);
+	event_free(v->timer);
+	evbuffer_free(v->in);
+	evbuffer_free(v->out); /* drops its chunk references */
+	close(v->fd);
+	log_debug("viewer %s: gone after %llu bytes", v->addr,
+	    (unsigned long long)v->bytes_out);
+	free(v);
+}
+
+/* Writes what the socket takes; -1 if the viewer was freed. */
+static int
+viewer_flush(struct viewer *v)
+{
+	int n;
+
+	if (evbuffer_get_length(v->out) > 0) {
+		n = evbuffer_write(v->out, v->fd);
+		if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			log_debug(
+			    "viewer %s: write: %s", v->addr, strerror(errno));
+			viewer_free(v);
+			return -1;
+		}
+		if (n > 0) {
+			v->bytes_out += n;
+			flvd->bytes_out += n;
+			if (v->stream != NULL)
+				v->stream->bytes_out += n;
+		}
+	}
+	if (evbuffer_get_length(v->out) > 0) {
+		if (!event_pending(v->wev, EV_WRITE, NULL))
+			event_add(v->wev, NULL);
+	} else if (v->state == VIEWER_CLOSING) {
+		viewer_free(v);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+viewer_write_ready(evutil_socket_t fd, short what, void *arg)
+{
+	viewer_flush(arg);
+}
+
+/* Starts the close: whatever is queued is flushed first. */
+static void
+viewer_finish(struct viewer *v)
+{
+	struct timeval tv = {CLOSING_TIMEOUT, 0};
+
+	v->state = VIEWER_CLOSING;
+	shutdown(v->fd, SHUT_RD);
+	evtimer_add(v->timer, &tv);
+	viewer_flush(v);
+}
+
+static void
+viewer_respond(struct viewer *v, int status, const char *body)
+{
+	size_t len = body ? strlen(body) : 0;
+
+	evbuffer_add_printf(v->out,
+	    "HTTP/1.1 %d %s\r\nServer: nyon/%s\r\n%s"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s",
+	    status, http_reason(status), NYON_VERSION, cors_headers,
+	    len ? "text/plain; charset=utf-8" : "text/plain", len,
+	    body ? body : "");
+	viewer_finish(v);
+}
+
+static void
+viewer_chunk_done(const void *data, size_t len, void *arg)
+{
+	chunk_unref(arg);
+}
+
+static void
+viewer_add_ref(struct viewer *v, struct chunk *c, uint32_t off, uint32_t len)
+{
+	c->refs++;
+	if (evbuffer_add_reference(
+	        v->out, c->data + off, len, viewer_chunk_done, c) == -1)
+		chunk_unref(c);
+}
+
+void
+viewer_attach(struct viewer *v, struct fstream *s, int start_live)
+{
+	const enum ring_slot slots[] = {
+	    RING_SLOT_META, RING_SLOT_VIDEO, RING_SLOT_AUDIO};
+	uint8_t hdr[FLV_HEADER_LEN], tag[RING_META_MAX];
+	struct evbuffer *seq = evbuffer_new();
+	size_t len, i;
+	int have[3] = {0};
+
+	evbuffer_add_printf(v->out,
+	    "HTTP/1.1 200 OK\r\nServer: nyon/%s\r\n%s"
+	    "Content-Type: video/x-flv\r\nCache-Control: no-cache\r\n"
+	    "Connection: close\r\n\r\n",
+	    NYON_VERSION, cors_headers);
+	v->stream = s;
+	v->state = VIEWER_STREAMING;
+	TAILQ_INSERT_TAIL(&s->viewers, v, entry);
+	s->nviewers++;
+	flvd->nviewers++;
+	flvd->viewers_total++;
+	for (i = 0; i < nitems(slots); i++)
+		if ((have[i] = ring_seqhdr(s->ring, slots[i], tag, sizeof(tag),
+		                   &len) == 0))
+			evbuffer_add(seq, tag, len);
+	/* until the stream says otherwise, announce both */
+	flv_header(
+	    hdr, have[2] || !have[1], have[1] || s->has_video || !have[2]);
+	evbuffer_add(v->out, hdr, sizeof(hdr));
+	evbuffer_add_buffer(v->out, seq);
+	evbuffer_free(seq);
+	if (start_live || s->ngop == 0)
+		v->waiting = 1;
+	else
+		for (i = 0; i < s->ngop; i++)
+			viewer_add_ref(
+			    v, s->gop[i].chunk, s->gop[i].off, s->gop[i].len);
+	log_info("viewer %s: watching %s%s (%d viewers)", v->addr, s->name,
+	    v->waiting ? " from the next keyframe" : "", s->nviewers);
+	viewer_flush(v);
+}
+
+static void
+viewer_drop(struct viewer *v, const char *why)
+{
+	log_warnx(
+	    "viewer %s: dropped from %s: %s", v->addr, v->stream->name, why);
+	flvd->viewers_dropped++;
+	viewer_free(v);
+}
+
+void
+viewer_fanout(struct fstream *s, struct chunk *c,
+    const struct ring_tagref *refs, size_t nrefs)
+{
+	struct viewer *v, *next;
+	size_t backlog, sync;
+	uint64_t now;
+
+	/* the first tag a waiting viewer may start at */
+	for (sync = 0; sync < nrefs; sync++)
+		if (source_sync_point(s, &refs[sync]))
+			break;
+	TAILQ_FOREACH_SAFE(v, &s->viewers, entry, next)
+	{
+		if (v->state != VIEWER_STREAMING)
+			continue;
+		backlog = evbuffer_get_length(v->out);
+		if (v->waiting) {
+			if (sync == nrefs)
+				continue;
+			if (backlog > flvd->backlog / 2) {
+				if (++v->stalled >= STALLED_MAX)
+					viewer_drop(v, "not reading");
+				continue;
+			}
+			v->waiting = 0;
+			v->stalled = 0;
+			viewer_add_ref(
+			    v, c, refs[sync].off, c->len - refs[sync].off);
+		} else if (backlog > flvd->backlog) {
+			now = now_ms();
+			if (now - v->last_skip_ms > SKIP_WINDOW_MS)
+				v->skips = 0;
+			v->last_skip_ms = now;
+			if (++v->skips > SKIPS_MAX) {
+				viewer_drop(v, "keeps falling behind");
+				continue;
+			}
+			log_info("viewer %s: %zu bytes behind on %s; skipping "
+			         "to the next keyframe",
+			    v->addr, backlog, s->name);
+			v->waiting = 1;
+			continue;
+		} else
+			viewer_add_ref(v, c, 0, c->len);
+		viewer_flush(v);
+	}
+}
+
+void
+viewer_resync_all(struct fstream *s)
+{
+	struct viewer *v;
+
+	TAILQ_FOREACH(v, &s->viewers, entry)
+	v->waiting = 1;
+}
+
+void
+viewer_end_all(struct fstream *s)
+{
+	struct viewer *v;
+
+	while ((v = TAILQ_FIRST(&s->viewers)) != NULL) {
+		TAILQ_REMOVE(&s->viewers, v, entry);
+		s->nviewers--;
+		flvd->nviewers--;
+		v->stream = NULL;
+		viewer_finish(v);
+	}
+}
+
+/* /live/NAME.flv → NAME, or NULL */
+static const char *
+viewer_stream_name(const char *path, char *name, size_t len)
+{
+	const char *p = path + strlen("/live/");
+	size_t n;
+
+	if (strncmp(path, "/live/", 6) != 0)
+		return NULL;
+	n = strlen(p);
+	if (n <= 4 || strcmp(p + n - 4, ".flv") != 0 || n - 4 >= len ||
+	    memchr(p, '/', n) != NULL)
+		return NULL;
+	memcpy(name, p, n - 4);
+	name[n - 4] = '\0';
+	return name;
+}
+
+static void
+viewer_route(struct viewer *v, const struct http_request *req)
+{
+	char name[FLVD_NAME_MAX + 1], start[16];
+	struct fstream *s;
+
+	if (req->method == HTTP_OPTIONS) {
+		evbuffer_add_printf(v->out,
+		    "HTTP/1.1 204 No Content\r\nServer: nyon/%s\r\n%s"
+		    "Access-Control-Max-Age: 86400\r\n"
+		    "Content-Length: 0\r\nConnection: close\r\n\r\n",
+		    NYON_VERSION, cors_headers);
+		viewer_finish(v);
+		return;
+	}
+	if (req->method == HTTP_OTHER) {
+		viewer_respond(v, 405, "method not allowed\n");
+		return;
+	}
+	if (viewer_stream_name(req->path, name, sizeof(name)) == NULL) {
+		viewer_respond(v, 404, "not found\n");
+		return;
+	}
+	if ((s = source_find(name)) == NULL || !s->live) {
+		flvd->not_found++;
+		log_debug("viewer %s: %s is not live", v->addr, name);
+		viewer_respond(v, 404, "stream not live\n");
+		return;
+	}
+	if (flvd->nviewers >= conf_int(flvd->conf, "max_viewers") ||
+	    s->nviewers >= conf_int(flvd->conf, "max_viewers_per_stream")) {
+		flvd->refused++;
+		log_warnx("viewer %s: refused: too many viewers", v->addr);
+		viewer_respond(v, 503, "too many viewers\n");
+		return;
+	}
+	if (req->method == HTTP_HEAD) {
+		evbuffer_add_printf(v->out,
+		    "HTTP/1.1 200 OK\r\nServer: nyon/%s\r\n%s"
+		    "Content-Type: video/x-flv\r\nCache-Control: no-cache\r\n"
+		    "Connection: close\r\n\r\n",
+		    NYON_VERSION, cors_headers);
+		viewer_finish(v);
+		return;
+	}
+	evtimer_del(v->timer);
+	viewer_attach(v, s,
+	    http_query_get(req->query, "start", start, sizeof(start)) == 0 &&
+	        strcmp(start, "live") == 0);
+}
+
+static void
+viewer_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct viewer *v = arg;
+	struct http_request req;
+	const char *why = NULL;
+	size_t used;
+	char sink[1024];
+	ssize_t n;
+	int r;
+
+	if (v->state != VIEWER_REQUEST) {
+		/* nothing more is expected: watch for the close */
+		n = recv(fd, sink, sizeof(sink), 0);
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+			viewer_free(v);
+		return;
+	}
+	n = evbuffer_read(v->in, fd, HTTP_HEAD_MAX);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		viewer_free(v);
+		return;
+	}
+	r = http_parse((const char *)evbuffer_pullup(v->in, -1),
+	    evbuffer_get_length(v->in), &req, &used, &why);
+	if (r == 0)
+		return;
+	if (r == -1) {
+		log_warnx("viewer %s: bad request: %s", v->addr, why);
+		viewer_respond(v, strstr(why, "too large") ? 431 : 400, NULL);
+		return;
+	}
+	evbuffer_drain(v->in, evbuffer_get_length(v->in));
+	viewer_route(v, &req);
+}
+
+static void
+viewer_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct viewer *v = arg;
+
+	if (v->state == VIEWER_REQUEST)
+		log_debug("viewer %s: no request within %ds", v->addr,
+		    REQUEST_TIMEOUT);
+	viewer_free(v);
+}
+
+static void
+viewer_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct timeval tv = {REQUEST_TIMEOUT, 0};
+	struct viewer *v;
+	int one = 1;
+
+	/* room for the viewers plus some requests in flight */
+	if (flvd->nconnections >= conf_int(flvd->conf, "max_viewers") + 64) {
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	v = xcalloc(1, sizeof(*v));
+	v->fd = fd;
+	addr_string(sa, v->addr, sizeof(v->addr));
+	v->in = evbuffer_new();
+	v->out = evbuffer_new();
+	v->rev =
+	    event_new(flvd->d.base, fd, EV_READ | EV_PERSIST, viewer_read, v);
+	v->wev = event_new(flvd->d.base, fd, EV_WRITE, viewer_write_ready, v);
+	v->timer = evtimer_new(flvd->d.base, viewer_timeout, v);
+	v->started_ms = now_ms();
+	if (v->in == NULL || v->out == NULL || v->rev == NULL ||
+	    v->wev == NULL || v->timer == NULL)
+		fatalx("viewer_accept: out of memory");
+	TAILQ_INSERT_TAIL(&flvd->conns, v, all);
+	flvd->nconnections++;
+	event_add(v->rev, NULL);
+	evtimer_add(v->timer, &tv);
+}
+
+static void
+viewer_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	evconnlistener_enable(arg);
+}
+
+static void
+viewer_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct timeval tv = {1, 0};
+
+	log_warn("http accept");
+	if (errno == EMFILE || errno == ENFILE) {
+		evconnlistener_disable(l);
+		event_base_once(
+		    flvd->d.base, -1, EV_TIMEOUT, viewer_accept_resume, l, &tv);
+	}
+}
+
+int
+viewer_listen(void)
+{
+	struct listen_addr la[FLVD_LISTEN_MAX];
+	char err[256];
+	int fds[2], n, i, j;
+
+	n = listen_parse(conf_str(flvd->conf, "flv_listen"), la, nitems(la),
+	    err, sizeof(err));
+	if (n == -1)
+		fatalx("flv_listen: %s", err);
+	for (i = 0; i < n; i++) {
+		int nfd = listen_bind(&la[i], SOCK_STREAM, fds, nitems(fds));
+
+		if (nfd == -1)
+			fatal("flv_listen %s:%s",
+			    la[i].host[0] ? la[i].host : "*", la[i].port);
+		for (j = 0; j < nfd; j++) {
+			struct evconnlistener *l;
+
+			if (flvd->nlisteners == FLVD_LISTEN_MAX)
+				fatalx("flv_listen: too many addresses");
+			l = evconnlistener_new(flvd->d.base, viewer_accept,
+			    NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+			    -1, fds[j]);
+			if (l == NULL)
+				fatalx("evconnlistener_new");
+			evconnlistener_set_error_cb(l, viewer_accept_error);
+			flvd->listeners[flvd->nlisteners++] = l;
+		}
+		log_info("http: listening on %s:%s",
+		    la[i].host[0] ? la[i].host : "*", la[i].port);
+	}
+	return 0;
+}
+
+void
+viewer_close_listeners(void)
+{
+	struct viewer *v;
+	int i;
+
+	for (i = 0; i < flvd->nlisteners; i++)
+		evconnlistener_free(flvd->listeners[i]);
+	flvd->nlisteners = 0;
+	while ((v = TAILQ_FIRST(&flvd->conns)) != NULL)
+		viewer_free(v);
+}

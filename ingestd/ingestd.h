@@ -1,0 +1,101 @@
+/*
+ * ingestd: publishers in (RTMP, SRT), complete FLV tags out into one
+ * shared-memory ring per live stream, and the rings handed to flvd.
+ */
+#ifndef INGESTD_H
+#define INGESTD_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <stdint.h>
+
+#include "nyon.h"
+#include "ring.h"
+
+struct evconnlistener;
+struct bufferevent;
+struct event;
+struct publisher;
+
+#define STREAM_NAME_MAX 100
+#define INGEST_LISTEN_MAX 8
+
+struct subscriber;
+
+/* One live stream: a publisher writing into a ring. */
+struct stream {
+	TAILQ_ENTRY(stream) entry;
+	uint64_t id; /* unique while ingestd runs */
+	char name[STREAM_NAME_MAX + 1];
+	char proto[8]; /* "rtmp" or "srt" */
+	struct ring *ring;
+	struct publisher *publisher;
+	int eventfds[8]; /* one per subscriber slot, -1 if none */
+	time_t started;
+	/* per-second rates for status */
+	struct ring_stats last;
+	uint64_t last_ms;
+	double kbps, fps;
+};
+TAILQ_HEAD(streamlist, stream);
+
+/* A publisher connection, whatever its protocol. */
+struct publisher {
+	TAILQ_ENTRY(publisher) entry;
+	uint64_t id;
+	char proto[8];
+	char addr[64]; /* peer, "ip:port" */
+	char ip[48];
+	struct stream *stream; /* when publishing */
+	void *conn; /* protocol's own state */
+	/* ends the publish, tells the peer why, closes when flushed */
+	void (*kick)(struct publisher *, const char *why);
+	/* closes at once (shutdown) */
+	void (*destroy)(struct publisher *);
+};
+TAILQ_HEAD(publisherlist, publisher);
+
+struct ingestd {
+	struct daemon d;
+	struct conf *conf;
+	struct streamlist streams;
+	struct publisherlist publishers;
+	int npublishers, nstreams;
+	uint64_t next_id;
+	struct evconnlistener *rtmp_listeners[INGEST_LISTEN_MAX];
+	int nrtmp_listeners;
+	struct subscriber *subscribers[8];
+	struct event *stats_timer;
+	/* counters for status */
+	uint64_t publishes_ok, publishes_refused, bytes_in;
+};
+
+extern struct ingestd *ingestd;
+
+/* stream.c */
+struct stream *stream_find(const char *name);
+struct stream *stream_open(const char *name, const char *proto,
+    struct publisher *, uint64_t bitrate_kbps, char *err, size_t errlen);
+int stream_tag(struct stream *, uint8_t type, uint32_t timestamp,
+    const uint8_t *body, size_t len);
+void stream_close(struct stream *);
+void stream_status(yajl_gen);
+void stream_stats_tick(void);
+int stream_subscribe(struct ctl_peer *, struct ctl_msg *);
+void stream_unsubscribe(struct ctl_peer *);
+int stream_name_valid(const char *);
+
+/* publisher.c: what RTMP and SRT publishers share */
+struct publisher *publisher_new(const char *proto, const struct sockaddr *);
+void publisher_free(struct publisher *);
+/* Asks whether key may publish; calls done with the stream name or NULL. */
+typedef void (*publisher_auth_cb)(struct publisher *, const char *stream,
+    uint64_t bitrate_kbps, const char *why);
+void publisher_authorise(
+    struct publisher *, const char *key, publisher_auth_cb done);
+
+/* rtmp_conn.c */
+int rtmp_conn_listen(void);
+void rtmp_conn_close_listeners(void);
+
+#endif

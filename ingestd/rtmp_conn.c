@@ -1,0 +1,317 @@
+/*
+ * RTMP publisher connections: sockets and buffers around the I/O-free
+ * engine in rtmp.c.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "ingestd.h"
+#include "rtmp.h"
+
+struct rtmp_conn {
+	struct publisher *pub;
+	struct rtmp *rtmp;
+	struct bufferevent *bev;
+	int closing; /* close once the output is flushed */
+	int in_feed;
+	int dead;
+};
+
+static void rtmp_conn_free(struct rtmp_conn *);
+
+static void
+rtmp_conn_send(void *arg, const void *buf, size_t len)
+{
+	struct rtmp_conn *c = arg;
+
+	if (bufferevent_write(c->bev, buf, len) == -1)
+		c->dead = 1;
+}
+
+static int
+rtmp_conn_connect(void *arg, const char *app, const char *tcurl)
+{
+	struct rtmp_conn *c = arg;
+	const char *want = conf_str(ingestd->conf, "rtmp_app");
+	size_t n = strlen(want);
+
+	/* "live" and "live/" and "live?x=y" all name the app "live" */
+	if (strncmp(app, want, n) == 0 &&
+	    (app[n] == '\0' || app[n] == '/' || app[n] == '?'))
+		return 0;
+	log_warnx(
+	    "rtmp %s: unknown app '%s' (want '%s')", c->pub->addr, app, want);
+	return -1;
+}
+
+static void
+rtmp_conn_authorised(struct publisher *p, const char *name,
+    uint64_t bitrate_kbps, const char *why)
+{
+	struct rtmp_conn *c = p->conn;
+	char err[256];
+
+	if (name == NULL) {
+		log_warnx("rtmp %s: publish refused: %s", p->addr, why);
+		rtmp_publish_result(c->rtmp, 0, why);
+		c->closing = 1;
+		return;
+	}
+	if ((p->stream = stream_open(
+	         name, "rtmp", p, bitrate_kbps, err, sizeof(err))) == NULL) {
+		ingestd->publishes_refused++;
+		log_warnx("rtmp %s: publish refused: %s", p->addr, err);
+		rtmp_publish_result(c->rtmp, 0, err);
+		c->closing = 1;
+		return;
+	}
+	ingestd->publishes_ok++;
+	rtmp_publish_result(c->rtmp, 1, NULL);
+}
+
+static void
+rtmp_conn_publish(void *arg, const char *key)
+{
+	struct rtmp_conn *c = arg;
+
+	publisher_authorise(c->pub, key, rtmp_conn_authorised);
+}
+
+static void
+rtmp_conn_media(void *arg, uint8_t type, uint32_t timestamp,
+    const uint8_t *body, size_t len)
+{
+	struct rtmp_conn *c = arg;
+
+	if (c->pub->stream != NULL)
+		stream_tag(c->pub->stream, type, timestamp, body, len);
+}
+
+static void
+rtmp_conn_unpublish(void *arg)
+{
+	struct rtmp_conn *c = arg;
+
+	if (c->pub->stream != NULL) {
+		stream_close(c->pub->stream);
+		c->pub->stream = NULL;
+	}
+}
+
+static const struct rtmp_cb rtmp_conn_cb = {
+    .send = rtmp_conn_send,
+    .connect = rtmp_conn_connect,
+    .publish = rtmp_conn_publish,
+    .media = rtmp_conn_media,
+    .unpublish = rtmp_conn_unpublish,
+};
+
+/* Called by authd's revocation (or an operator's kick). */
+static void
+rtmp_conn_kick(struct publisher *p, const char *why)
+{
+	struct rtmp_conn *c = p->conn;
+
+	log_info("rtmp %s: stopped: %s", p->addr, why);
+	rtmp_stop(c->rtmp, why);
+	if (p->stream != NULL) {
+		stream_close(p->stream);
+		p->stream = NULL;
+	}
+	c->closing = 1;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	    !c->in_feed)
+		rtmp_conn_free(c);
+}
+
+static void
+rtmp_conn_destroy(struct publisher *p)
+{
+	rtmp_conn_free(p->conn);
+}
+
+static void
+rtmp_conn_free(struct rtmp_conn *c)
+{
+	bufferevent_free(c->bev);
+	rtmp_free(c->rtmp);
+	publisher_free(c->pub);
+	free(c);
+}
+
+static void
+rtmp_conn_read(struct bufferevent *bev, void *arg)
+{
+	struct rtmp_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec v[8];
+	int n, i, r = 0;
+
+	c->in_feed = 1;
+	while (r == 0 && !c->closing && evbuffer_get_length(in) > 0) {
+		n = evbuffer_peek(in, -1, NULL, v, nitems(v));
+		if (n > (int)nitems(v))
+			n = nitems(v);
+		for (i = 0; i < n && r == 0; i++) {
+			r = rtmp_feed(c->rtmp, v[i].iov_base, v[i].iov_len);
+			evbuffer_drain(in, v[i].iov_len);
+			if (c->closing)
+				break;
+		}
+	}
+	c->in_feed = 0;
+	if (r == -1) {
+		log_warnx(
+		    "rtmp %s: %s; closing", c->pub->addr, rtmp_error(c->rtmp));
+		rtmp_conn_free(c);
+		return;
+	}
+	if (c->dead) {
+		rtmp_conn_free(c);
+		return;
+	}
+	if (c->closing) {
+		bufferevent_disable(bev, EV_READ);
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			rtmp_conn_free(c);
+	}
+}
+
+static void
+rtmp_conn_write(struct bufferevent *bev, void *arg)
+{
+	struct rtmp_conn *c = arg;
+
+	if (c->closing)
+		rtmp_conn_free(c);
+}
+
+static void
+rtmp_conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct rtmp_conn *c = arg;
+
+	if (what & BEV_EVENT_TIMEOUT)
+		log_warnx("rtmp %s: no data for %llds; closing", c->pub->addr,
+		    conf_int(ingestd->conf, "publish_timeout"));
+	else if (what & BEV_EVENT_ERROR)
+		log_warnx("rtmp %s: %s; closing", c->pub->addr,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	else if (what & BEV_EVENT_EOF)
+		log_info("rtmp %s: disconnected", c->pub->addr);
+	rtmp_conn_free(c);
+}
+
+static void
+rtmp_conn_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct rtmp_limits limits = {0};
+	struct timeval tv = {0, 0};
+	struct rtmp_conn *c;
+	struct publisher *p;
+	int one = 1;
+
+	if ((p = publisher_new("rtmp", sa)) == NULL) {
+		char addr[64];
+
+		log_warnx("rtmp %s: refused: max_publishers reached",
+		    addr_string(sa, addr, sizeof(addr)));
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = xcalloc(1, sizeof(*c));
+	c->pub = p;
+	p->conn = c;
+	p->kick = rtmp_conn_kick;
+	p->destroy = rtmp_conn_destroy;
+	limits.max_message = conf_int(ingestd->conf, "rtmp_max_message");
+	c->rtmp = rtmp_new(&rtmp_conn_cb, c, &limits);
+	c->bev =
+	    bufferevent_socket_new(ingestd->d.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	bufferevent_setcb(
+	    c->bev, rtmp_conn_read, rtmp_conn_write, rtmp_conn_event, c);
+	tv.tv_sec = conf_int(ingestd->conf, "publish_timeout");
+	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	log_debug("rtmp %s: connected", p->addr);
+}
+
+static void
+rtmp_conn_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	evconnlistener_enable(arg);
+}
+
+static void
+rtmp_conn_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct timeval tv = {1, 0};
+
+	log_warn("rtmp accept");
+	if (errno == EMFILE || errno == ENFILE) {
+		/* pause, rather than spin, until descriptors free up */
+		evconnlistener_disable(l);
+		event_base_once(ingestd->d.base, -1, EV_TIMEOUT,
+		    rtmp_conn_accept_resume, l, &tv);
+	}
+}
+
+int
+rtmp_conn_listen(void)
+{
+	struct listen_addr la[INGEST_LISTEN_MAX];
+	char err[256];
+	int fds[2], n, i, j;
+
+	n = listen_parse(conf_str(ingestd->conf, "rtmp_listen"), la, nitems(la),
+	    err, sizeof(err));
+	if (n == -1)
+		fatalx("rtmp_listen: %s", err);
+	for (i = 0; i < n; i++) {
+		int nfd = listen_bind(&la[i], SOCK_STREAM, fds, nitems(fds));
+
+		if (nfd == -1)
+			fatal("rtmp_listen %s:%s",
+			    la[i].host[0] ? la[i].host : "*", la[i].port);
+		for (j = 0; j < nfd; j++) {
+			struct evconnlistener *l;
+
+			if (ingestd->nrtmp_listeners == INGEST_LISTEN_MAX)
+				fatalx("rtmp_listen: too many addresses");
+			l = evconnlistener_new(ingestd->d.base,
+			    rtmp_conn_accept, NULL,
+			    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+			    fds[j]);
+			if (l == NULL)
+				fatalx("evconnlistener_new");
+			evconnlistener_set_error_cb(l, rtmp_conn_accept_error);
+			ingestd->rtmp_listeners[ingestd->nrtmp_listeners++] = l;
+		}
+		log_info("rtmp: listening on %s:%s",
+		    la[i].host[0] ? la[i].host : "*", la[i].port);
+	}
+	return 0;
+}
+
+void
+rtmp_conn_close_listeners(void)
+{
+	int i;
+
+	for (i = 0; i < ingestd->nrtmp_listeners; i++)
+		evconnlistener_free(ingestd->rtmp_listeners[i]);
+	ingestd->nrtmp_listeners = 0;
+}

@@ -1,0 +1,327 @@
+/*
+ * Live streams: each is a ring written by one publisher and handed to every
+ * subscriber (flvd) as its memfd plus an eventfd rung after each tag.
+ */
+#include <sys/eventfd.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ingestd.h"
+#include "flv.h"
+
+struct subscriber {
+	struct ctl_peer *peer;
+	int slot;
+};
+
+#define NSLOTS nitems(((struct ingestd *)0)->subscribers)
+
+/* Public names travel in URLs: keep them to what needs no escaping. */
+int
+stream_name_valid(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (len == 0 || len > STREAM_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		        (name[i] >= 'A' && name[i] <= 'Z') ||
+		        (name[i] >= '0' && name[i] <= '9') || name[i] == '_' ||
+		        name[i] == '-' || name[i] == '.'))
+			return 0;
+	return name[0] != '.';
+}
+
+struct stream *
+stream_find(const char *name)
+{
+	struct stream *s;
+
+	TAILQ_FOREACH(s, &ingestd->streams, entry)
+	if (strcmp(s->name, name) == 0)
+		return s;
+	return NULL;
+}
+
+/* Sends one stream's announcement (ring and eventfd) to one subscriber. */
+static void
+stream_announce(struct stream *s, struct subscriber *sub)
+{
+	yajl_gen g;
+	int fds[2];
+
+	if ((s->eventfds[sub->slot] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) ==
+	    -1) {
+		log_warn("stream %s: eventfd", s->name);
+		return;
+	}
+	fds[0] = ring_fd(s->ring);
+	fds[1] = s->eventfds[sub->slot];
+	g = ctl_msg_begin("stream");
+	json_str(g, "name", s->name);
+	json_int(g, "id", (long long)s->id);
+	json_str(g, "proto", s->proto);
+	yajl_gen_map_close(g);
+	if (ctl_peer_send(sub->peer, g, fds, 2) == -1) {
+		close(s->eventfds[sub->slot]);
+		s->eventfds[sub->slot] = -1;
+	}
+	yajl_gen_free(g);
+}
+
+static void
+stream_announce_end(struct stream *s, struct subscriber *sub)
+{
+	yajl_gen g = ctl_msg_begin("stream_end");
+
+	json_str(g, "name", s->name);
+	json_int(g, "id", (long long)s->id);
+	yajl_gen_map_close(g);
+	ctl_peer_send(sub->peer, g, NULL, 0);
+	yajl_gen_free(g);
+}
+
+struct stream *
+stream_open(const char *name, const char *proto, struct publisher *p,
+    uint64_t bitrate_kbps, char *err, size_t errlen)
+{
+	struct stream *s;
+	size_t size, i;
+
+	if (stream_find(name) != NULL) {
+		snprintf(err, errlen, "stream %s is already live", name);
+		return NULL;
+	}
+	if (ingestd->nstreams >= conf_int(ingestd->conf, "max_streams")) {
+		snprintf(err, errlen, "too many live streams");
+		return NULL;
+	}
+	size = conf_int(ingestd->conf, "ring_size");
+	if (size == 0)
+		size = ring_size_for(bitrate_kbps ? bitrate_kbps : 8000);
+	s = xcalloc(1, sizeof(*s));
+	if ((s->ring = ring_create(size)) == NULL) {
+		snprintf(err, errlen, "ring of %zu bytes: %s", size,
+		    strerror(errno));
+		free(s);
+		return NULL;
+	}
+	s->id = ++ingestd->next_id;
+	strlcpy(s->name, name, sizeof(s->name));
+	strlcpy(s->proto, proto, sizeof(s->proto));
+	s->publisher = p;
+	s->started = time(NULL);
+	s->last_ms = now_ms();
+	for (i = 0; i < NSLOTS; i++)
+		s->eventfds[i] = -1;
+	TAILQ_INSERT_TAIL(&ingestd->streams, s, entry);
+	ingestd->nstreams++;
+	for (i = 0; i < NSLOTS; i++)
+		if (ingestd->subscribers[i] != NULL)
+			stream_announce(s, ingestd->subscribers[i]);
+	log_info("stream %s: live from %s %s (ring %zu KiB)", s->name, proto,
+	    p ? p->addr : "-", ring_capacity(s->ring) / 1024);
+	return s;
+}
+
+static int
+stream_is_metadata(const uint8_t *body, size_t len)
+{
+	return len >= 13 && body[0] == 0x02 && be16_read(body + 1) == 10 &&
+	    memcmp(body + 3, "onMetaData", 10) == 0;
+}
+
+/* Writes one FLV tag into the ring and wakes the subscribers. */
+int
+stream_tag(struct stream *s, uint8_t type, uint32_t timestamp,
+    const uint8_t *body, size_t len)
+{
+	uint8_t hdr[FLV_TAG_HEADER_LEN], prev[4];
+	struct iovec iov[3];
+	const uint64_t one = 1;
+	size_t i;
+	int flags;
+
+	if (len == 0)
+		return 0;
+	if (len > FLV_TAG_SIZE_MAX ||
+	    len + FLV_TAG_HEADER_LEN + 4 > ring_max_tag(s->ring)) {
+		log_warnx("stream %s: dropped a %zu-byte tag: larger than the "
+		          "ring allows (raise ring_size)",
+		    s->name, len);
+		return -1;
+	}
+	flags = flv_classify(type, body, len);
+	flv_tag_header(hdr, type, (uint32_t)len, timestamp);
+	be32_write(prev, (uint32_t)(len + FLV_TAG_HEADER_LEN));
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = (void *)body;
+	iov[1].iov_len = len;
+	iov[2].iov_base = prev;
+	iov[2].iov_len = sizeof(prev);
+	if (flags & FLV_F_SEQHDR ||
+	    (type == FLV_TAG_SCRIPT && stream_is_metadata(body, len))) {
+		uint8_t tag[RING_META_MAX];
+		size_t taglen = len + FLV_TAG_HEADER_LEN + 4;
+		enum ring_slot slot = type == FLV_TAG_SCRIPT ? RING_SLOT_META
+		    : type == FLV_TAG_VIDEO                  ? RING_SLOT_VIDEO
+		                                             : RING_SLOT_AUDIO;
+
+		if (taglen <= sizeof(tag)) {
+			memcpy(tag, hdr, sizeof(hdr));
+			memcpy(tag + sizeof(hdr), body, len);
+			memcpy(tag + sizeof(hdr) + len, prev, sizeof(prev));
+			if (ring_set_seqhdr(s->ring, slot, tag, taglen) == -1)
+				log_warnx("stream %s: %zu-byte sequence header "
+				          "too large to keep",
+				    s->name, taglen);
+		}
+	}
+	if (ring_writev(s->ring, iov, 3, (uint32_t)flags, timestamp) == -1) {
+		log_warn("stream %s: ring write", s->name);
+		return -1;
+	}
+	ingestd->bytes_in += len;
+	for (i = 0; i < NSLOTS; i++)
+		if (s->eventfds[i] != -1 &&
+		    write(s->eventfds[i], &one, sizeof(one)) == -1 &&
+		    errno != EAGAIN)
+			log_warn("stream %s: eventfd", s->name);
+	return 0;
+}
+
+void
+stream_close(struct stream *s)
+{
+	struct ring_stats st;
+	size_t i;
+
+	ring_close(s->ring);
+	ring_stats(s->ring, &st);
+	for (i = 0; i < NSLOTS; i++) {
+		if (s->eventfds[i] == -1)
+			continue;
+		/* a last wakeup so the reader sees the closed flag */
+		const uint64_t one = 1;
+
+		if (write(s->eventfds[i], &one, sizeof(one)) == -1)
+			log_debug(
+			    "stream %s: eventfd: %s", s->name, strerror(errno));
+		if (ingestd->subscribers[i] != NULL)
+			stream_announce_end(s, ingestd->subscribers[i]);
+		close(s->eventfds[i]);
+	}
+	log_info("stream %s: ended after %llds, %llu tags, %llu bytes", s->name,
+	    (long long)(time(NULL) - s->started),
+	    (unsigned long long)st.tags_in, (unsigned long long)st.bytes_in);
+	TAILQ_REMOVE(&ingestd->streams, s, entry);
+	ingestd->nstreams--;
+	ring_free(s->ring);
+	free(s);
+}
+
+/* Once a second: bitrate and frame rate over the last interval. */
+void
+stream_stats_tick(void)
+{
+	struct stream *s;
+	struct ring_stats st;
+	uint64_t now = now_ms(), dt;
+
+	TAILQ_FOREACH(s, &ingestd->streams, entry)
+	{
+		ring_stats(s->ring, &st);
+		if ((dt = now - s->last_ms) == 0)
+			continue;
+		s->kbps = (st.bytes_in - s->last.bytes_in) * 8.0 / dt;
+		s->fps = (st.video_tags - s->last.video_tags) * 1000.0 / dt;
+		s->last = st;
+		s->last_ms = now;
+	}
+}
+
+void
+stream_status(yajl_gen g)
+{
+	struct stream *s;
+	struct ring_stats st;
+
+	json_key(g, "streams");
+	yajl_gen_array_open(g);
+	TAILQ_FOREACH(s, &ingestd->streams, entry)
+	{
+		ring_stats(s->ring, &st);
+		yajl_gen_map_open(g);
+		json_str(g, "name", s->name);
+		json_int(g, "id", (long long)s->id);
+		json_str(g, "proto", s->proto);
+		json_str(
+		    g, "publisher", s->publisher ? s->publisher->addr : "");
+		json_int(g, "uptime", time(NULL) - s->started);
+		json_int(g, "kbps", (long long)(s->kbps + 0.5));
+		json_double(g, "fps", (long long)(s->fps * 10 + 0.5) / 10.0);
+		json_int(g, "bytes_in", (long long)st.bytes_in);
+		json_int(g, "tags_in", (long long)st.tags_in);
+		json_int(g, "keyframes", (long long)st.keyframes);
+		json_int(g, "ring_size", (long long)ring_capacity(s->ring));
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+}
+
+int
+stream_subscribe(struct ctl_peer *peer, struct ctl_msg *m)
+{
+	struct subscriber *sub;
+	struct stream *s;
+	yajl_gen g;
+	size_t i;
+
+	if (ctl_peer_data(peer) != NULL) {
+		ctl_peer_error(peer, "already subscribed");
+		return 0;
+	}
+	for (i = 0; i < NSLOTS; i++)
+		if (ingestd->subscribers[i] == NULL)
+			break;
+	if (i == NSLOTS) {
+		ctl_peer_error(peer, "too many subscribers");
+		return 0;
+	}
+	sub = xcalloc(1, sizeof(*sub));
+	sub->peer = peer;
+	sub->slot = (int)i;
+	ingestd->subscribers[i] = sub;
+	ctl_peer_set_data(peer, sub);
+	g = ctl_reply_begin();
+	json_int(g, "streams", ingestd->nstreams);
+	ctl_reply_end(peer, g);
+	TAILQ_FOREACH(s, &ingestd->streams, entry)
+	stream_announce(s, sub);
+	log_info("subscriber pid %ld (slot %zu)", (long)ctl_peer_pid(peer), i);
+	return 0;
+}
+
+void
+stream_unsubscribe(struct ctl_peer *peer)
+{
+	struct subscriber *sub = ctl_peer_data(peer);
+	struct stream *s;
+
+	if (sub == NULL)
+		return;
+	TAILQ_FOREACH(s, &ingestd->streams, entry)
+	if (s->eventfds[sub->slot] != -1) {
+		close(s->eventfds[sub->slot]);
+		s->eventfds[sub->slot] = -1;
+	}
+	ingestd->subscribers[sub->slot] = NULL;
+	log_info("subscriber pid %ld gone", (long)ctl_peer_pid(peer));
+	free(sub);
+}
