@@ -21,7 +21,8 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes \
 	    -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter -Wvla
 CFLAGS   ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' -Ilib -Iingestd -Iflvd -Iauthd -Ictl \
+	    $(PKG_CFLAGS)
 ALLCFLAGS = -std=c11 $(WARN) $(CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
 
@@ -101,18 +102,27 @@ unit-asan:
 	+$(MAKE) SANITIZE=1 unit
 
 # libFuzzer targets are built by clang with all code compiled again under
-# -fsanitize=fuzzer-no-link, address and undefined.
+# -fsanitize=fuzzer-no-link, address and undefined, and linked like the unit
+# tests: through archives, so a target pulls in only what it uses.
 FUZZ_O     = build/fuzz/
-FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(CPPFLAGS)
-FUZZ_CODE  = $(LIB_SRCS) $(filter-out ingestd/ingestd.c,$(INGESTD_SRCS)) \
-	     $(filter-out flvd/flvd.c,$(FLVD_SRCS)) $(filter-out authd/authd.c,$(AUTHD_SRCS))
-FUZZ_OBJS  = $(patsubst %.c,$(FUZZ_O)%.o,$(FUZZ_CODE))
+FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	     -fno-sanitize-recover=undefined $(CPPFLAGS)
+fuzzobj    = $(patsubst %.c,$(FUZZ_O)%.o,$(1))
+FUZZ_LIBS  = $(FUZZ_O)ingestd.a $(FUZZ_O)flvd.a $(FUZZ_O)authd.a $(FUZZ_O)lib.a
 FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(FUZZ_O)%,$(FUZZ_SRCS))
 $(FUZZ_O)%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
-$(FUZZ_O)fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
-	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+$(FUZZ_O)lib.a: $(call fuzzobj,$(LIB_SRCS))
+	@rm -f $@; $(AR) rcs $@ $^
+$(FUZZ_O)ingestd.a: $(call fuzzobj,$(filter-out ingestd/ingestd.c,$(INGESTD_SRCS)))
+	@rm -f $@; $(AR) rcs $@ $^
+$(FUZZ_O)flvd.a: $(call fuzzobj,$(filter-out flvd/flvd.c,$(FLVD_SRCS)))
+	@rm -f $@; $(AR) rcs $@ $^
+$(FUZZ_O)authd.a: $(call fuzzobj,$(filter-out authd/authd.c,$(AUTHD_SRCS)))
+	@rm -f $@; $(AR) rcs $@ $^
+$(FUZZ_O)fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS)
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS)
 fuzz-build: $(FUZZ_BINS)
 # FUZZ_TIME seconds per target: a smoke run in `make test`, longer by hand.
 FUZZ_TIME ?= 8
@@ -143,4 +153,4 @@ clean:
 	rm -rf build $(PROGS) lib/libnyon.a $(DAEMON_LIBS) \
 		$(UNIT_BINS) */*.o */*.d tests/*/*.o tests/*/*.d run
 
--include $(wildcard $(O)*/*.d $(O)tests/*/*.d $(FUZZ_O)*/*.d)
+-include $(wildcard $(O)*/*.d $(O)tests/*/*.d $(FUZZ_O)*/*.d $(FUZZ_O)tests/*/*.d)

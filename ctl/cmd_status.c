@@ -42,6 +42,68 @@ status_print(const char *name, yajl_val r)
 	}
 }
 
+/* Viewers of a stream as flvd counts them, or -1 if flvd does not know it. */
+static long long
+status_viewers(yajl_val flvd, const char *name)
+{
+	yajl_val streams = json_get(flvd, "streams");
+	long long n;
+	size_t i;
+
+	if (streams == NULL || !YAJL_IS_ARRAY(streams))
+		return -1;
+	for (i = 0; i < streams->u.array.len; i++) {
+		yajl_val st = streams->u.array.values[i];
+		const char *sn = json_get_str(st, "name");
+
+		if (sn != NULL && strcmp(sn, name) == 0 &&
+		    json_get_int(st, "viewers", &n) == 0)
+			return n;
+	}
+	return -1;
+}
+
+/* The live streams ingestd has, with flvd's viewers beside them. */
+static void
+status_streams(yajl_val ingestd, yajl_val flvd)
+{
+	yajl_val streams = json_get(ingestd, "streams"), fps;
+	long long kbps, uptime, viewers;
+	size_t i;
+
+	if (streams == NULL || !YAJL_IS_ARRAY(streams))
+		return;
+	printf("\nlive streams: %zu\n", streams->u.array.len);
+	if (streams->u.array.len == 0)
+		return;
+	printf("  %-24s %-5s %9s %6s %8s %8s  %s\n", "NAME", "PROTO", "IN kbps",
+	    "fps", "VIEWERS", "UPTIME", "PUBLISHER");
+	for (i = 0; i < streams->u.array.len; i++) {
+		yajl_val st = streams->u.array.values[i];
+		const char *name = json_get_str(st, "name");
+
+		if (name == NULL)
+			continue;
+		kbps = uptime = 0;
+		json_get_int(st, "kbps", &kbps);
+		json_get_int(st, "uptime", &uptime);
+		fps = json_get(st, "fps");
+		viewers = flvd ? status_viewers(flvd, name) : -1;
+		printf("  %-24s %-5s %9lld %6.1f ", name,
+		    json_get_str(st, "proto") ? json_get_str(st, "proto") : "?",
+		    kbps,
+		    fps && YAJL_IS_NUMBER(fps) ? YAJL_GET_DOUBLE(fps) : 0.0);
+		if (viewers >= 0)
+			printf("%8lld", viewers);
+		else
+			printf("%8s", "-");
+		printf(" %7llds  %s\n", uptime,
+		    json_get_str(st, "publisher")
+		        ? json_get_str(st, "publisher")
+		        : "");
+	}
+}
+
 int
 cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 {
@@ -76,7 +138,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		yajl_gen_map_close(g);
 		ctl_print_gen(g);
 		yajl_gen_free(g);
-	} else
+	} else {
 		for (i = 0; i < nitems(ctl_daemons); i++) {
 			if (up[i])
 				status_print(ctl_daemons[i], reply[i].root);
@@ -84,6 +146,11 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 				printf("%-8s down  (%s)\n", ctl_daemons[i],
 				    err[i]);
 		}
+		/* ctl_daemons: authd, ingestd, flvd */
+		if (up[1])
+			status_streams(
+			    reply[1].root, up[2] ? reply[2].root : NULL);
+	}
 	for (i = 0; i < nitems(ctl_daemons); i++)
 		if (up[i])
 			ctl_msg_free(&reply[i]);

@@ -43,10 +43,13 @@ ctl_request(struct ctl_ctx *ctx, const char *daemon, yajl_gen req,
     struct ctl_msg *reply, char *err, size_t errlen)
 {
 	char path[512];
+	int r;
 
 	yajl_gen_map_close(req);
-	return ctl_call(ctl_sockpath(ctx, daemon, path, sizeof(path)), req,
-	    reply, CTL_TIMEOUT_MS, err, errlen);
+	r = ctl_call(ctl_sockpath(ctx, daemon, path, sizeof(path)), req, reply,
+	    CTL_TIMEOUT_MS, err, errlen);
+	yajl_gen_free(req);
+	return r;
 }
 
 void

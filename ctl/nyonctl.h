@@ -29,6 +29,7 @@ struct cmd_entry {
 extern const char *ctl_daemons[3];
 const char *ctl_sockpath(
     struct ctl_ctx *, const char *daemon, char *buf, size_t len);
+/* Closes and sends req (from ctl_msg_begin), frees it, waits for the reply. */
 int ctl_request(struct ctl_ctx *, const char *daemon, yajl_gen req,
     struct ctl_msg *reply, char *err, size_t errlen);
 void ctl_gen_value(yajl_gen, yajl_val);

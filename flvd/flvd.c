@@ -34,8 +34,7 @@ main(int argc, char *argv[])
 	flvd->d.name = "flvd";
 	flvd->d.status = flvd_status;
 	daemon_args(&flvd->d, argc, argv);
-	flvd->conf = flvd->d.conf;
-	flvd->backlog = conf_int(flvd->conf, "viewer_backlog");
+	flvd->backlog = conf_int(flvd->d.conf, "viewer_backlog");
 	daemon_start(&flvd->d);
 	viewer_listen();
 	source_start();

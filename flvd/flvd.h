@@ -92,8 +92,7 @@ struct viewer {
 };
 
 struct flvd {
-	struct daemon d;
-	struct conf *conf;
+	struct daemon d; /* d.conf is the configuration */
 	struct fstreamlist streams;
 	struct viewerlist conns;
 	int nviewers, nconnections;

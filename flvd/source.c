@@ -171,16 +171,22 @@ source_dispatch(
 			    s->name);
 			viewer_end_all(s);
 		} else {
-			s->ts_offset = (int64_t)s->last_ts + 1 -
-			    (int64_t)refs[0].timestamp;
+			uint32_t first = refs[0].timestamp;
+
+			/* continue after the newest timestamp already sent */
+			for (i = 1; i < nrefs; i++)
+				if (refs[i].timestamp < first)
+					first = refs[i].timestamp;
+			s->ts_offset = (int64_t)s->last_ts + 1 - (int64_t)first;
 			log_info("stream %s: republished, %d viewers carry on",
 			    s->name, s->nviewers);
 		}
 	}
 	if (s->ts_offset != 0)
 		source_shift_timestamps(s, c, refs, nrefs);
-	if (nrefs > 0)
-		s->last_ts = refs[nrefs - 1].timestamp;
+	for (i = 0; i < nrefs; i++)
+		if (refs[i].timestamp > s->last_ts)
+			s->last_ts = refs[i].timestamp;
 	/* the GOP cache restarts at the newest sync point */
 	for (i = nrefs; i-- > 0;)
 		if (source_sync_point(s, &refs[i]))
@@ -271,7 +277,7 @@ source_grace_over(evutil_socket_t fd, short what, void *arg)
 
 	log_info("stream %s: not republished within %llds; ending %d "
 	         "viewers",
-	    s->name, conf_int(flvd->conf, "republish_grace"), s->nviewers);
+	    s->name, conf_int(flvd->d.conf, "republish_grace"), s->nviewers);
 	viewer_end_all(s);
 	source_free(s);
 }
@@ -290,7 +296,8 @@ source_ended(struct fstream *s)
 	source_drain(s);
 	s->live = 0;
 	log_info("stream %s: publisher left", s->name);
-	if (s->nviewers == 0 || conf_int(flvd->conf, "republish_grace") == 0) {
+	if (s->nviewers == 0 ||
+	    conf_int(flvd->d.conf, "republish_grace") == 0) {
 		viewer_end_all(s);
 		source_free(s);
 		return;
@@ -313,7 +320,7 @@ source_ended(struct fstream *s)
 	s->ev = NULL;
 	close(s->efd);
 	s->efd = -1;
-	tv.tv_sec = conf_int(flvd->conf, "republish_grace");
+	tv.tv_sec = conf_int(flvd->d.conf, "republish_grace");
 	s->grace = evtimer_new(flvd->d.base, source_grace_over, s);
 	evtimer_add(s->grace, &tv);
 }
@@ -431,7 +438,7 @@ source_connect(void)
 	yajl_gen g;
 
 	snprintf(path, sizeof(path), "%s/ingestd.sock",
-	    conf_str(flvd->conf, "rundir"));
+	    conf_str(flvd->d.conf, "rundir"));
 	if ((flvd->ingestd_fd = ctl_connect(path)) == -1) {
 		log_debug("ingestd: %s: %s; retrying", path, strerror(errno));
 		evtimer_add(flvd->reconnect, &second);

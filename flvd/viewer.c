@@ -29,6 +29,7 @@ enum { VIEWER_REQUEST, VIEWER_STREAMING, VIEWER_CLOSING };
 #define SKIPS_MAX 3 /* skips within SKIP_WINDOW before a drop */
 #define SKIP_WINDOW_MS 60000
 #define STALLED_MAX 5 /* keyframes missed while still behind */
+#define VIEWER_SNDBUF (128 * 1024) /* the kernel doubles it */
 
 static const char cors_headers[] =
     "Access-Control-Allow-Origin: *\r\n"
@@ -310,8 +311,8 @@ viewer_route(struct viewer *v, const struct http_request *req)
 		viewer_respond(v, 404, "stream not live\n");
 		return;
 	}
-	if (flvd->nviewers >= conf_int(flvd->conf, "max_viewers") ||
-	    s->nviewers >= conf_int(flvd->conf, "max_viewers_per_stream")) {
+	if (flvd->nviewers >= conf_int(flvd->d.conf, "max_viewers") ||
+	    s->nviewers >= conf_int(flvd->d.conf, "max_viewers_per_stream")) {
 		flvd->refused++;
 		log_warnx("viewer %s: refused: too many viewers", v->addr);
 		viewer_respond(v, 503, "too many viewers\n");
@@ -385,14 +386,19 @@ viewer_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct timeval tv = {REQUEST_TIMEOUT, 0};
 	struct viewer *v;
-	int one = 1;
+	int one = 1, sndbuf = VIEWER_SNDBUF;
 
 	/* room for the viewers plus some requests in flight */
-	if (flvd->nconnections >= conf_int(flvd->conf, "max_viewers") + 64) {
+	if (flvd->nconnections >= conf_int(flvd->d.conf, "max_viewers") + 64) {
 		close(fd);
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/*
+	 * Keep the kernel's share of a slow viewer's backlog small, so that
+	 * viewer_backlog (which flvd can skip) is where a lag shows.
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	v = xcalloc(1, sizeof(*v));
 	v->fd = fd;
 	addr_string(sa, v->addr, sizeof(v->addr));
@@ -438,7 +444,7 @@ viewer_listen(void)
 	char err[256];
 	int fds[2], n, i, j;
 
-	n = listen_parse(conf_str(flvd->conf, "flv_listen"), la, nitems(la),
+	n = listen_parse(conf_str(flvd->d.conf, "flv_listen"), la, nitems(la),
 	    err, sizeof(err));
 	if (n == -1)
 		fatalx("flv_listen: %s", err);

@@ -21,7 +21,7 @@ ingestd_status(yajl_gen g, void *arg)
 	json_int(g, "publishes_ok", (long long)ingestd->publishes_ok);
 	json_int(g, "publishes_refused", (long long)ingestd->publishes_refused);
 	json_int(g, "bytes_in", (long long)ingestd->bytes_in);
-	json_str(g, "auth", conf_str(ingestd->conf, "auth"));
+	json_str(g, "auth", conf_str(ingestd->d.conf, "auth"));
 	stream_status(g);
 }
 
@@ -60,7 +60,6 @@ main(int argc, char *argv[])
 	ingestd->d.handle = ingestd_handle;
 	ingestd->d.peer_closed = ingestd_peer_closed;
 	daemon_args(&ingestd->d, argc, argv);
-	ingestd->conf = ingestd->d.conf;
 	daemon_start(&ingestd->d);
 	rtmp_conn_listen();
 	ingestd->stats_timer =

@@ -56,8 +56,7 @@ struct publisher {
 TAILQ_HEAD(publisherlist, publisher);
 
 struct ingestd {
-	struct daemon d;
-	struct conf *conf;
+	struct daemon d; /* d.conf is the configuration */
 	struct streamlist streams;
 	struct publisherlist publishers;
 	int npublishers, nstreams;

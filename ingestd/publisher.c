@@ -14,7 +14,7 @@ publisher_new(const char *proto, const struct sockaddr *sa)
 	struct publisher *p;
 	char *colon;
 
-	if (ingestd->npublishers >= conf_int(ingestd->conf, "max_publishers"))
+	if (ingestd->npublishers >= conf_int(ingestd->d.conf, "max_publishers"))
 		return NULL;
 	p = xcalloc(1, sizeof(*p));
 	p->id = ++ingestd->next_id;
@@ -44,7 +44,7 @@ void
 publisher_authorise(
     struct publisher *p, const char *key, publisher_auth_cb done)
 {
-	if (strcmp(conf_str(ingestd->conf, "auth"), "none") == 0) {
+	if (strcmp(conf_str(ingestd->d.conf, "auth"), "none") == 0) {
 		/* Labs and tests: anyone may publish; the key is the name. */
 		if (!stream_name_valid(key)) {
 			ingestd->publishes_refused++;

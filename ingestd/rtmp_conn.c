@@ -43,7 +43,7 @@ static int
 rtmp_conn_connect(void *arg, const char *app, const char *tcurl)
 {
 	struct rtmp_conn *c = arg;
-	const char *want = conf_str(ingestd->conf, "rtmp_app");
+	const char *want = conf_str(ingestd->d.conf, "rtmp_app");
 	size_t n = strlen(want);
 
 	/* "live" and "live/" and "live?x=y" all name the app "live" */
@@ -204,7 +204,7 @@ rtmp_conn_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_TIMEOUT)
 		log_warnx("rtmp %s: no data for %llds; closing", c->pub->addr,
-		    conf_int(ingestd->conf, "publish_timeout"));
+		    conf_int(ingestd->d.conf, "publish_timeout"));
 	else if (what & BEV_EVENT_ERROR)
 		log_warnx("rtmp %s: %s; closing", c->pub->addr,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
@@ -237,13 +237,13 @@ rtmp_conn_accept(struct evconnlistener *l, evutil_socket_t fd,
 	p->conn = c;
 	p->kick = rtmp_conn_kick;
 	p->destroy = rtmp_conn_destroy;
-	limits.max_message = conf_int(ingestd->conf, "rtmp_max_message");
+	limits.max_message = conf_int(ingestd->d.conf, "rtmp_max_message");
 	c->rtmp = rtmp_new(&rtmp_conn_cb, c, &limits);
 	c->bev =
 	    bufferevent_socket_new(ingestd->d.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(
 	    c->bev, rtmp_conn_read, rtmp_conn_write, rtmp_conn_event, c);
-	tv.tv_sec = conf_int(ingestd->conf, "publish_timeout");
+	tv.tv_sec = conf_int(ingestd->d.conf, "publish_timeout");
 	bufferevent_set_timeouts(c->bev, &tv, NULL);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	log_debug("rtmp %s: connected", p->addr);
@@ -276,8 +276,8 @@ rtmp_conn_listen(void)
 	char err[256];
 	int fds[2], n, i, j;
 
-	n = listen_parse(conf_str(ingestd->conf, "rtmp_listen"), la, nitems(la),
-	    err, sizeof(err));
+	n = listen_parse(conf_str(ingestd->d.conf, "rtmp_listen"), la,
+	    nitems(la), err, sizeof(err));
 	if (n == -1)
 		fatalx("rtmp_listen: %s", err);
 	for (i = 0; i < n; i++) {

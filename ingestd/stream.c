@@ -97,11 +97,11 @@ stream_open(const char *name, const char *proto, struct publisher *p,
 		snprintf(err, errlen, "stream %s is already live", name);
 		return NULL;
 	}
-	if (ingestd->nstreams >= conf_int(ingestd->conf, "max_streams")) {
+	if (ingestd->nstreams >= conf_int(ingestd->d.conf, "max_streams")) {
 		snprintf(err, errlen, "too many live streams");
 		return NULL;
 	}
-	size = conf_int(ingestd->conf, "ring_size");
+	size = conf_int(ingestd->d.conf, "ring_size");
 	if (size == 0)
 		size = ring_size_for(bitrate_kbps ? bitrate_kbps : 8000);
 	s = xcalloc(1, sizeof(*s));

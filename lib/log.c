@@ -38,7 +38,7 @@ log_getverbose(void)
 	return log_verbose;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_vwrite(int pri, const char *fmt, va_list ap, const char *suffix)
 {
 	char msg[1024];

@@ -114,3 +114,68 @@ stop() {
 nyonctl() {
 	"$bin/ctl/nyonctl" -f "$conf" "$@"
 }
+
+# publish NAME [SIZE] [SECONDS] [URL]: ffmpeg sends a live test pattern
+# (H.264, keyframe every second, AAC) over RTMP in the background; its pid
+# is in $pub_NAME and its log in $tmp/pub-NAME.log.
+publish() {
+	_size=${2:-640x360}
+	_url=${4:-rtmp://127.0.0.1:$RTMP_PORT/live/$1}
+	ffmpeg -hide_banner -nostdin -loglevel warning -re \
+	    -f lavfi -i "testsrc2=size=$_size:rate=25" \
+	    -f lavfi -i "sine=frequency=440:sample_rate=44100" \
+	    -c:v libx264 -preset ultrafast -tune zerolatency -pix_fmt yuv420p \
+	    -g 25 -b:v 800k -c:a aac -b:a 64k -t "${3:-60}" \
+	    -f flv "$_url" >> "$tmp/pub-$1.log" 2>&1 &
+	eval "pub_$1=$!"
+	pids="$pids $!"
+}
+
+# wait_live NAME: until flvd serves NAME (HEAD 200), at most 10 s
+wait_live() {
+	i=0
+	while [ $i -lt 100 ]; do
+		code=$(curl -s -o /dev/null -I -w '%{http_code}' \
+		    "http://127.0.0.1:$FLV_PORT/live/$1.flv")
+		[ "$code" = 200 ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	diag "stream $1 not live after 10 s (HEAD gave $code)"
+	return 1
+}
+
+# wait_gone PID [TENTHS]: until the process exits, at most TENTHS/10 s
+wait_gone() {
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt "${2:-100}" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
+flv_url() {
+	echo "http://127.0.0.1:$FLV_PORT/live/$1.flv"
+}
+
+# file size in bytes (0 if missing)
+size_of() {
+	if [ -f "$1" ]; then wc -c < "$1" | tr -d ' '; else echo 0; fi
+}
+
+# rate_of URL: bytes a viewer receives between its 2nd and 6th second,
+# past the fast-start burst, so two viewers can be compared fairly.
+rate_of() {
+	_f=$tmp/rate.$$.$(date +%s%N)
+	curl -s --max-time 8 -o "$_f" "$1" &
+	_c=$!
+	sleep 2
+	_s1=$(size_of "$_f")
+	sleep 4
+	_s2=$(size_of "$_f")
+	kill $_c 2>/dev/null
+	wait $_c 2>/dev/null
+	rm -f "$_f"
+	echo $((_s2 - _s1))
+}

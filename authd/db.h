@@ -1,0 +1,225 @@
+/*
+ * authd's store: users, streams, sessions and config in one SQLite file.
+ * Every function returns 0 on success or -1 with *err filled (err may be
+ * NULL); the only I/O is SQLite's.  Shared by the control-socket handlers
+ * and the REST API, so both refuse the same input with the same message.
+ */
+#ifndef AUTHD_DB_H
+#define AUTHD_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <yajl/yajl_gen.h>
+
+/* db_err.code: HTTP-like so the REST API can use it as the status. */
+#define DB_EINVAL 400 /* bad value; field names it */
+#define DB_EAUTH 401 /* wrong username or password */
+#define DB_EPERM 403 /* publish refused; msg is the reason */
+#define DB_ENOENT 404
+#define DB_EEXIST 409 /* unique name/key/username taken */
+#define DB_EIO 500 /* SQLite failed; details are logged */
+
+struct db_err {
+	int code;
+	char field[32]; /* "name", "stream_key", ...; "" if none */
+	char msg[256]; /* "name: must be 3 to 100 characters" */
+};
+
+/* Limits; the *_SZ sizes hold the longest valid value and a NUL. */
+#define DB_NAME_MIN 3 /* stream name, in characters */
+#define DB_NAME_MAX 100
+#define DB_NAME_SZ (DB_NAME_MAX * 4 + 1) /* UTF-8 */
+#define DB_KEY_MIN 3
+#define DB_KEY_MAX 100
+#define DB_KEY_SZ (DB_KEY_MAX + 1)
+#define DB_DESC_MAX 500 /* characters */
+#define DB_DESC_SZ (DB_DESC_MAX * 4 + 1)
+#define DB_BITRATE_MIN 100 /* kbit/s */
+#define DB_BITRATE_MAX 50000
+#define DB_BITRATE_DEF 5000
+#define DB_USER_MIN 3
+#define DB_USER_MAX 64
+#define DB_USER_SZ (DB_USER_MAX + 1)
+#define DB_EMAIL_SZ 255
+#define DB_PASS_MIN 8
+#define DB_PASS_MAX 128
+#define DB_PASS_GEN 16 /* length of a generated admin password */
+#define DB_CLIENT_SZ 64 /* sessions.client_id */
+#define DB_IP_SZ 46 /* INET6_ADDRSTRLEN */
+#define DB_PROTO_SZ 8 /* "rtmp", "srt", "both" */
+#define DB_TIME_SZ 24 /* "2024-05-01T12:00:00Z" */
+#define DB_CONF_KEY_SZ 32
+#define DB_CONF_VAL_SZ 256
+#define DB_CONF_DESC_SZ 256
+#define DB_BUSY_MS 2000 /* busy_timeout: bounded, authd's loop waits */
+
+struct db;
+
+/* What the first open did, so authd can print a generated password once. */
+struct db_open_info {
+	int admin_created; /* the users table was empty: "admin" added */
+	int generated; /* ... with this generated password (else env) */
+	char password[DB_PASS_GEN + 1];
+};
+
+struct db_user {
+	int64_t id;
+	char username[DB_USER_SZ];
+	char email[DB_EMAIL_SZ]; /* "" if none */
+	int must_change_password;
+	char created_at[DB_TIME_SZ];
+};
+
+struct db_stream {
+	int64_t id;
+	char name[DB_NAME_SZ];
+	char stream_key[DB_KEY_SZ];
+	char description[DB_DESC_SZ]; /* "" if none */
+	char protocol[DB_PROTO_SZ]; /* "rtmp", "srt" or "both" */
+	int is_active;
+	int max_bitrate; /* kbit/s */
+	char created_at[DB_TIME_SZ];
+	char updated_at[DB_TIME_SZ];
+};
+
+/*
+ * Fields for db_stream_create and db_stream_update: only those whose
+ * DB_SET_* bit is in set are used.  On create, name is required and the
+ * others default (generated key, no description, "both", active, 5000).
+ * A set key of NULL generates one; a set description of NULL or "" clears.
+ */
+#define DB_SET_NAME 0x01
+#define DB_SET_KEY 0x02
+#define DB_SET_DESC 0x04
+#define DB_SET_PROTOCOL 0x08
+#define DB_SET_ACTIVE 0x10
+#define DB_SET_BITRATE 0x20
+struct db_stream_set {
+	unsigned set;
+	const char *name;
+	const char *stream_key;
+	const char *description;
+	const char *protocol;
+	int is_active;
+	int max_bitrate;
+};
+
+struct db_session {
+	int64_t id;
+	int64_t stream_id;
+	char stream_name[DB_NAME_SZ];
+	char client_id[DB_CLIENT_SZ];
+	char ip_address[DB_IP_SZ];
+	char protocol[DB_PROTO_SZ]; /* what was used: "rtmp" or "srt" */
+	char started_at[DB_TIME_SZ];
+	char ended_at[DB_TIME_SZ]; /* "" while open */
+};
+
+/* An allowed publish: the session opened for it and the stream's limits. */
+struct db_publish {
+	int64_t stream_id;
+	int64_t session_id;
+	char stream_name[DB_NAME_SZ];
+	int max_bitrate;
+};
+
+struct db_config {
+	char key[DB_CONF_KEY_SZ];
+	char value[DB_CONF_VAL_SZ];
+	char description[DB_CONF_DESC_SZ];
+};
+
+struct db_stats {
+	int64_t streams_total;
+	int64_t streams_active; /* is_active = 1 */
+	int64_t streams_live; /* open sessions */
+	int64_t sessions_today; /* started since 00:00 UTC */
+};
+
+/* db.c */
+/*
+ * Opens (creating it mode 0600 if missing; the directory must exist) and
+ * migrates the database.  When no user exists, adds "admin" with
+ * must_change_password set and the password from $DEFAULT_ADMIN_PASSWORD,
+ * or a generated one returned in *info (which may be NULL).
+ */
+int db_open(const char *path, struct db **dbp, struct db_open_info *info,
+    struct db_err *err);
+void db_close(struct db *);
+int db_schema_version(struct db *, int *version, struct db_err *);
+/* PRAGMA integrity_check: 0 if "ok", else -1 with its first line in msg. */
+int db_integrity_check(struct db *, struct db_err *);
+void db_gen_password(char *buf, size_t len);
+
+int db_user_get(struct db *, int64_t id, struct db_user *, struct db_err *);
+int db_user_get_by_name(
+    struct db *, const char *username, struct db_user *, struct db_err *);
+/* DB_EAUTH for an unknown user or a wrong password, alike and as slowly. */
+int db_user_verify(struct db *, const char *username, const char *password,
+    struct db_user *, struct db_err *);
+/* Also clears must_change_password. */
+int db_user_set_password(
+    struct db *, int64_t id, const char *password, struct db_err *);
+int db_user_create(struct db *, const char *username, const char *password,
+    const char *email, int must_change_password, int64_t *id, struct db_err *);
+
+/* is_active -1 for any; protocol NULL for any.  *list is freed by free(). */
+int db_stream_list(struct db *, int is_active, const char *protocol,
+    struct db_stream **list, size_t *n, struct db_err *);
+int db_stream_get(struct db *, int64_t id, struct db_stream *, struct db_err *);
+int db_stream_get_by_name(
+    struct db *, const char *name, struct db_stream *, struct db_err *);
+int db_stream_get_by_key(
+    struct db *, const char *key, struct db_stream *, struct db_err *);
+/* out (may be NULL) receives the row as stored, key included. */
+int db_stream_create(struct db *, const struct db_stream_set *,
+    struct db_stream *out, struct db_err *);
+int db_stream_update(struct db *, int64_t id, const struct db_stream_set *,
+    struct db_stream *out, struct db_err *);
+int db_stream_delete(struct db *, int64_t id, struct db_err *);
+int db_stream_set_active(
+    struct db *, int64_t id, int is_active, struct db_err *);
+int db_stream_regen_key(
+    struct db *, int64_t id, char key[DB_KEY_SZ], struct db_err *);
+/* "{clean name}_{32 hex}"; exposed for tests. */
+void db_stream_gen_key(const char *name, char key[DB_KEY_SZ]);
+
+/*
+ * ingestd's publish request.  proto is "rtmp" or "srt".  Allowed: opens a
+ * session and fills *out.  Refused: DB_EPERM with msg "unknown key",
+ * "stream disabled", "protocol not allowed" or "too many live streams".
+ */
+int db_publish_check(struct db *, const char *key, const char *proto,
+    const char *ip, const char *client_id, struct db_publish *out,
+    struct db_err *);
+
+/* Ending an already ended session is not an error. */
+int db_session_end(struct db *, int64_t id, struct db_err *);
+/* Ends every open session; *n (may be NULL) receives how many. */
+int db_session_end_all(struct db *, int64_t *n, struct db_err *);
+/* Open sessions (active_only) or the newest limit (1..1000), newest first. */
+int db_session_list(struct db *, int active_only, int limit,
+    struct db_session **list, size_t *n, struct db_err *);
+int db_session_get(
+    struct db *, int64_t id, struct db_session *, struct db_err *);
+int db_session_count_today(struct db *, int64_t *n, struct db_err *);
+
+int db_config_get(
+    struct db *, const char *key, struct db_config *, struct db_err *);
+/* Validates by key; the value is stored normalised (e.g. "080" -> "80"). */
+int db_config_set(
+    struct db *, const char *key, const char *value, struct db_err *);
+int db_config_list(
+    struct db *, struct db_config **list, size_t *n, struct db_err *);
+int db_config_int(struct db *, const char *key, long long *, struct db_err *);
+
+int db_stats(struct db *, struct db_stats *, struct db_err *);
+
+/* One JSON object each, the shape nyonctl and the REST API share. */
+void db_user_json(yajl_gen, const struct db_user *);
+void db_stream_json(yajl_gen, const struct db_stream *, int with_key);
+void db_session_json(yajl_gen, const struct db_session *);
+void db_config_json(yajl_gen, const struct db_config *);
+void db_stats_json(yajl_gen, const struct db_stats *);
+
+#endif

@@ -1,0 +1,1083 @@
+/*
+ * RTMP for publishers, I/O free.  Everything the peer sends goes through
+ * rtmp_feed() in whatever pieces the socket delivered, one byte at a time
+ * included: the handshake and chunk headers are gathered into small fixed
+ * buffers, and chunk bodies are copied once, straight into the message
+ * buffer of their chunk stream, which is handed to the media callback as is.
+ *
+ * Bounds: at most RTMP_MAX_CHUNK_STREAMS chunk streams, messages up to
+ * max_message (refused on the header, before allocating), and at most two
+ * messages' worth of buffers per connection.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "nyon.h"
+#include "amf0.h"
+#include "flv.h"
+#include "rtmp.h"
+
+#define RTMP_VERSION 3
+#define RTMP_HANDSHAKE_SIZE 1536
+#define RTMP_DIGEST_LEN 32
+#define RTMP_DEFAULT_CHUNK_SIZE 128
+#define RTMP_HEADER_MAX 18 /* 3 basic + 11 message + 4 extended */
+#define RTMP_EXT_TIMESTAMP 0xffffff
+#define RTMP_CMD_VALUES 8 /* AMF values of a command we look at */
+
+#define RTMP_MSG_SET_CHUNK_SIZE 1
+#define RTMP_MSG_ABORT 2
+#define RTMP_MSG_ACK 3
+#define RTMP_MSG_USER_CONTROL 4
+#define RTMP_MSG_WINDOW_ACK_SIZE 5
+#define RTMP_MSG_SET_PEER_BANDWIDTH 6
+#define RTMP_MSG_AUDIO 8
+#define RTMP_MSG_VIDEO 9
+#define RTMP_MSG_DATA_AMF3 15
+#define RTMP_MSG_COMMAND_AMF3 17
+#define RTMP_MSG_DATA_AMF0 18
+#define RTMP_MSG_COMMAND_AMF0 20
+
+#define RTMP_UC_STREAM_BEGIN 0
+#define RTMP_UC_STREAM_EOF 1
+#define RTMP_UC_PING_REQUEST 6
+#define RTMP_UC_PING_RESPONSE 7
+
+/* Our chunk streams: protocol control, commands, and the stream's status. */
+#define RTMP_CSID_CONTROL 2
+#define RTMP_CSID_COMMAND 3
+#define RTMP_CSID_STATUS 5
+#define RTMP_STREAM_ID 1 /* the one stream createStream hands out */
+
+/* "Genuine Adobe Flash Player 001" and "... Media Server 001", then 32 bytes. */
+static const uint8_t rtmp_player_key[62] = "Genuine Adobe Flash Player 001"
+                                           "\xF0\xEE\xC2\x4A\x80\x68\xBE\xE8"
+                                           "\x2E\x00\xD0\xD1\x02\x9E\x7E\x57"
+                                           "\x6E\xEC\x5D\x2D\x29\x80\x6F\xAB"
+                                           "\x93\xB8\xE6\x36\xCF\xEB\x31\xAE";
+static const uint8_t rtmp_server_key[68] =
+    "Genuine Adobe Flash Media Server 001"
+    "\xF0\xEE\xC2\x4A\x80\x68\xBE\xE8"
+    "\x2E\x00\xD0\xD1\x02\x9E\x7E\x57"
+    "\x6E\xEC\x5D\x2D\x29\x80\x6F\xAB"
+    "\x93\xB8\xE6\x36\xCF\xEB\x31\xAE";
+#define RTMP_PLAYER_KEY_TEXT 30
+#define RTMP_SERVER_KEY_TEXT 36
+/* A nonzero major version tells digest-aware clients that S1/S2 are signed. */
+static const uint8_t rtmp_server_version[4] = {0x0d, 0x0e, 0x0a, 0x0d};
+
+enum rtmp_state {
+	RTMP_ST_C0C1,
+	RTMP_ST_C2,
+	RTMP_ST_HEADER,
+	RTMP_ST_BODY,
+	RTMP_ST_ERROR,
+};
+
+enum rtmp_pub {
+	RTMP_PUB_NONE,
+	RTMP_PUB_PENDING, /* publish callback called, no answer yet */
+	RTMP_PUB_LIVE,
+	RTMP_PUB_DONE, /* refused, unpublished or stopped */
+};
+
+struct rtmp_chunkstream {
+	uint32_t csid;
+	uint32_t ts_field; /* timestamp or delta of the last header */
+	int ext; /* ... which was an extended timestamp */
+	uint32_t timestamp; /* of the message being assembled */
+	uint32_t msg_len;
+	uint8_t msg_type;
+	uint32_t stream_id;
+	uint8_t *buf; /* reused from message to message */
+	size_t cap;
+	uint32_t got; /* bytes of the message so far */
+	int inmsg; /* a message is being assembled */
+};
+
+struct rtmp {
+	struct rtmp_cb cb;
+	void *arg;
+	size_t max_message;
+	uint32_t max_chunk_size;
+	enum rtmp_state state;
+	char error[160];
+	uint64_t bytes_in;
+
+	uint8_t hs[1 + RTMP_HANDSHAKE_SIZE]; /* C0 and C1 */
+	size_t hslen;
+
+	uint8_t hdr[RTMP_HEADER_MAX];
+	size_t hdrlen;
+	struct rtmp_chunkstream *cs; /* whose chunk body is being read */
+	uint32_t chunk_left;
+	uint32_t in_chunk_size;
+	struct rtmp_chunkstream css[RTMP_MAX_CHUNK_STREAMS];
+	size_t ncss;
+	size_t buffered; /* sum of the message buffers' sizes */
+
+	uint32_t peer_window; /* ack every this many bytes; 0: never */
+	uint64_t acked; /* bytes_in at the last ack */
+
+	uint32_t out_chunk_size;
+	struct amf0_buf out; /* chunked bytes for the peer */
+	struct amf0_buf amf; /* a reply body being built */
+
+	int connected;
+	enum rtmp_pub pub;
+	uint32_t pub_stream;
+	char name[RTMP_NAME_MAX + 1];
+};
+
+static int rtmp_consume(struct rtmp *, const uint8_t *, size_t);
+
+static int rtmp_fail(struct rtmp *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+rtmp_fail(struct rtmp *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->state == RTMP_ST_ERROR)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	r->state = RTMP_ST_ERROR;
+	return -1;
+}
+
+struct rtmp *
+rtmp_new(const struct rtmp_cb *cb, void *arg, const struct rtmp_limits *lim)
+{
+	struct rtmp *r;
+
+	r = xcalloc(1, sizeof(*r));
+	r->cb = *cb;
+	r->arg = arg;
+	r->max_message = RTMP_MAX_MESSAGE_DEFAULT;
+	r->max_chunk_size = RTMP_MAX_CHUNK_SIZE_DEFAULT;
+	if (lim != NULL && lim->max_message != 0)
+		r->max_message = lim->max_message;
+	if (lim != NULL && lim->max_chunk_size != 0)
+		r->max_chunk_size = lim->max_chunk_size;
+	/* Message lengths are 24 bits on the wire. */
+	if (r->max_message > 0xffffff)
+		r->max_message = 0xffffff;
+	if (r->max_chunk_size > 0x7fffffff)
+		r->max_chunk_size = 0x7fffffff;
+	r->in_chunk_size = RTMP_DEFAULT_CHUNK_SIZE;
+	r->out_chunk_size = RTMP_DEFAULT_CHUNK_SIZE;
+	r->state = RTMP_ST_C0C1;
+	return r;
+}
+
+void
+rtmp_free(struct rtmp *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->ncss; i++)
+		free(r->css[i].buf);
+	amf0_buf_free(&r->out);
+	amf0_buf_free(&r->amf);
+	free(r);
+}
+
+const char *
+rtmp_error(const struct rtmp *r)
+{
+	return r->state == RTMP_ST_ERROR ? r->error : NULL;
+}
+
+uint64_t
+rtmp_bytes_in(const struct rtmp *r)
+{
+	return r->bytes_in;
+}
+
+int
+rtmp_publishing(const struct rtmp *r)
+{
+	return r->pub == RTMP_PUB_LIVE;
+}
+
+/* Output. */
+
+static void
+rtmp_send_message(struct rtmp *r, uint8_t csid, uint8_t type,
+    uint32_t stream_id, const uint8_t *body, size_t len)
+{
+	uint8_t h[12], c3 = 0xc0 | csid;
+	size_t off, n;
+
+	amf0_buf_reset(&r->out);
+	h[0] = csid; /* fmt 0, one-byte basic header */
+	be24_write(h + 1, 0); /* our replies are all at time 0 */
+	be24_write(h + 4, (uint32_t)len);
+	h[7] = type;
+	h[8] = stream_id; /* little endian, unlike everything else */
+	h[9] = stream_id >> 8;
+	h[10] = stream_id >> 16;
+	h[11] = stream_id >> 24;
+	amf0_put_raw(&r->out, h, sizeof(h));
+	for (off = 0; off < len; off += n) {
+		if (off > 0)
+			amf0_put_raw(&r->out, &c3, 1);
+		n = len - off;
+		if (n > r->out_chunk_size)
+			n = r->out_chunk_size;
+		amf0_put_raw(&r->out, body + off, n);
+	}
+	r->cb.send(r->arg, r->out.data, r->out.len);
+}
+
+static void
+rtmp_send_control(struct rtmp *r, uint8_t type, uint32_t value)
+{
+	uint8_t b[4];
+
+	be32_write(b, value);
+	rtmp_send_message(r, RTMP_CSID_CONTROL, type, 0, b, sizeof(b));
+}
+
+static void
+rtmp_send_user_control(struct rtmp *r, uint16_t event, uint32_t value)
+{
+	uint8_t b[6];
+
+	be16_write(b, event);
+	be32_write(b + 2, value);
+	rtmp_send_message(
+	    r, RTMP_CSID_CONTROL, RTMP_MSG_USER_CONTROL, 0, b, sizeof(b));
+}
+
+static void
+rtmp_send_amf(struct rtmp *r, uint8_t csid, uint32_t stream_id)
+{
+	rtmp_send_message(
+	    r, csid, RTMP_MSG_COMMAND_AMF0, stream_id, r->amf.data, r->amf.len);
+}
+
+/* Starts a command body: name, transaction id. */
+static struct amf0_buf *
+rtmp_amf_begin(struct rtmp *r, const char *name, double txn)
+{
+	amf0_buf_reset(&r->amf);
+	amf0_put_string(&r->amf, name);
+	amf0_put_number(&r->amf, txn);
+	return &r->amf;
+}
+
+static void
+rtmp_amf_status(struct amf0_buf *b, const char *level, const char *code,
+    const char *description)
+{
+	amf0_put_object(b);
+	amf0_put_key(b, "level");
+	amf0_put_string(b, level);
+	amf0_put_key(b, "code");
+	amf0_put_string(b, code);
+	amf0_put_key(b, "description");
+	amf0_put_string(b, description);
+	amf0_put_object_end(b);
+}
+
+static void
+rtmp_send_status(struct rtmp *r, const char *level, const char *code,
+    const char *description)
+{
+	struct amf0_buf *b = rtmp_amf_begin(r, "onStatus", 0);
+
+	amf0_put_null(b);
+	rtmp_amf_status(b, level, code, description);
+	rtmp_send_amf(r, RTMP_CSID_STATUS, r->pub_stream);
+}
+
+/* _result with null and undefined, for commands that need no more. */
+static void
+rtmp_send_result_empty(struct rtmp *r, double txn)
+{
+	struct amf0_buf *b;
+
+	if (txn == 0)
+		return;
+	b = rtmp_amf_begin(r, "_result", txn);
+	amf0_put_null(b);
+	amf0_put_undefined(b);
+	rtmp_send_amf(r, RTMP_CSID_COMMAND, 0);
+}
+
+/* Handshake. */
+
+/* Where the digest sits, from the four bytes at off (schema 1: 8, 0: 772). */
+static size_t
+rtmp_digest_pos(const uint8_t *buf, size_t off)
+{
+	return (buf[off] + buf[off + 1] + buf[off + 2] + buf[off + 3]) % 728 +
+	    off + 4;
+}
+
+/* HMAC-SHA256 of a handshake packet without the 32 digest bytes at pos. */
+static void
+rtmp_digest(const uint8_t *buf, size_t pos, const uint8_t *key, size_t keylen,
+    uint8_t out[RTMP_DIGEST_LEN])
+{
+	uint8_t msg[RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN];
+	unsigned int outlen = RTMP_DIGEST_LEN;
+
+	memcpy(msg, buf, pos);
+	memcpy(msg + pos, buf + pos + RTMP_DIGEST_LEN,
+	    RTMP_HANDSHAKE_SIZE - pos - RTMP_DIGEST_LEN);
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg, sizeof(msg), out,
+	        &outlen) == NULL)
+		fatalx("%s: HMAC-SHA256 failed", __func__);
+}
+
+/* The schema offset whose digest C1 carries, or 0 for a plain C1. */
+static size_t
+rtmp_client_schema(const uint8_t *c1, size_t *pos)
+{
+	static const size_t offs[] = {8, 772};
+	uint8_t d[RTMP_DIGEST_LEN];
+	size_t i;
+
+	/* Plain-handshake clients (librtmp without crypto) send zeros here. */
+	if (be32_read(c1 + 4) == 0)
+		return 0;
+	for (i = 0; i < nitems(offs); i++) {
+		*pos = rtmp_digest_pos(c1, offs[i]);
+		rtmp_digest(c1, *pos, rtmp_player_key, RTMP_PLAYER_KEY_TEXT, d);
+		if (memcmp(d, c1 + *pos, RTMP_DIGEST_LEN) == 0)
+			return offs[i];
+	}
+	return 0;
+}
+
+static void
+rtmp_handshake_reply(struct rtmp *r)
+{
+	uint8_t out[1 + 2 * RTMP_HANDSHAKE_SIZE], key[RTMP_DIGEST_LEN];
+	uint8_t *s1 = out + 1, *s2 = out + 1 + RTMP_HANDSHAKE_SIZE;
+	const uint8_t *c1 = r->hs + 1;
+	unsigned int keylen = sizeof(key);
+	size_t schema, cpos = 0, spos;
+
+	out[0] = RTMP_VERSION;
+	arc4random_buf(s1, RTMP_HANDSHAKE_SIZE);
+	be32_write(s1, 0);
+	if ((schema = rtmp_client_schema(c1, &cpos)) != 0) {
+		/*
+		 * As Flash Media Server does: S1 signed with our key in the
+		 * client's schema, S2 signed with a key derived from the
+		 * client's digest.
+		 */
+		memcpy(s1 + 4, rtmp_server_version, 4);
+		spos = rtmp_digest_pos(s1, schema);
+		rtmp_digest(
+		    s1, spos, rtmp_server_key, RTMP_SERVER_KEY_TEXT, s1 + spos);
+		arc4random_buf(s2, RTMP_HANDSHAKE_SIZE);
+		if (HMAC(EVP_sha256(), rtmp_server_key, sizeof(rtmp_server_key),
+		        c1 + cpos, RTMP_DIGEST_LEN, key, &keylen) == NULL ||
+		    HMAC(EVP_sha256(), key, sizeof(key), s2,
+		        RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN,
+		        s2 + RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN,
+		        &keylen) == NULL)
+			fatalx("%s: HMAC-SHA256 failed", __func__);
+		log_debug("rtmp: digest handshake, schema %zu", schema);
+	} else {
+		/* Plain handshake: zero version, S2 echoes C1. */
+		memset(s1 + 4, 0, 4);
+		memcpy(s2, c1, RTMP_HANDSHAKE_SIZE);
+	}
+	r->cb.send(r->arg, out, sizeof(out));
+}
+
+/* Commands. */
+
+struct rtmp_cmd {
+	const char *name;
+	int (*fn)(struct rtmp *, const struct rtmp_chunkstream *, double txn,
+	    struct amf0_value *args, size_t nargs);
+	int before_connect; /* allowed before connect */
+};
+
+static int
+rtmp_cmd_connect(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
+    struct amf0_value *args, size_t nargs)
+{
+	const struct amf0_value *obj = NULL, *enc;
+	const char *app = NULL, *tcurl = NULL;
+	struct amf0_buf *b;
+	double encoding = 0;
+
+	if (r->connected)
+		return rtmp_fail(r, "connect sent twice");
+	if (nargs > 0 && args[0].type == AMF0_OBJECT) {
+		obj = &args[0];
+		app = amf0_get_str(obj, "app");
+		tcurl = amf0_get_str(obj, "tcUrl");
+		if ((enc = amf0_get(obj, "objectEncoding")) != NULL &&
+		    enc->type == AMF0_NUMBER)
+			encoding = enc->num;
+	}
+	if (app == NULL)
+		app = "";
+	if (tcurl == NULL)
+		tcurl = "";
+	if (r->cb.connect != NULL && r->cb.connect(r->arg, app, tcurl) == -1) {
+		b = rtmp_amf_begin(r, "_error", txn);
+		amf0_put_null(b);
+		rtmp_amf_status(b, "error", "NetConnection.Connect.Rejected",
+		    "Connection rejected.");
+		rtmp_send_amf(r, RTMP_CSID_COMMAND, 0);
+		return rtmp_fail(r, "connect to app \"%s\" rejected", app);
+	}
+	r->connected = 1;
+
+	rtmp_send_control(r, RTMP_MSG_WINDOW_ACK_SIZE, RTMP_WINDOW_ACK_SIZE);
+	{
+		uint8_t bw[5];
+
+		be32_write(bw, RTMP_WINDOW_ACK_SIZE);
+		bw[4] = 2; /* dynamic */
+		rtmp_send_message(r, RTMP_CSID_CONTROL,
+		    RTMP_MSG_SET_PEER_BANDWIDTH, 0, bw, sizeof(bw));
+	}
+	rtmp_send_control(r, RTMP_MSG_SET_CHUNK_SIZE, RTMP_OUT_CHUNK_SIZE);
+	r->out_chunk_size = RTMP_OUT_CHUNK_SIZE;
+
+	b = rtmp_amf_begin(r, "_result", txn);
+	amf0_put_object(b);
+	amf0_put_key(b, "fmsVer");
+	amf0_put_string(b, "FMS/3,0,1,123");
+	amf0_put_key(b, "capabilities");
+	amf0_put_number(b, 31);
+	amf0_put_object_end(b);
+	amf0_put_object(b);
+	amf0_put_key(b, "level");
+	amf0_put_string(b, "status");
+	amf0_put_key(b, "code");
+	amf0_put_string(b, "NetConnection.Connect.Success");
+	amf0_put_key(b, "description");
+	amf0_put_string(b, "Connection succeeded.");
+	amf0_put_key(b, "objectEncoding");
+	amf0_put_number(b, encoding);
+	amf0_put_object_end(b);
+	rtmp_send_amf(r, RTMP_CSID_COMMAND, 0);
+
+	b = rtmp_amf_begin(r, "onBWDone", 0);
+	amf0_put_null(b);
+	rtmp_send_amf(r, RTMP_CSID_COMMAND, 0);
+	log_debug("rtmp: connect app \"%s\"", app);
+	return 0;
+}
+
+static int
+rtmp_cmd_ack(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
+    struct amf0_value *args, size_t nargs)
+{
+	rtmp_send_result_empty(r, txn);
+	return 0;
+}
+
+static int
+rtmp_cmd_fcpublish(struct rtmp *r, const struct rtmp_chunkstream *cs,
+    double txn, struct amf0_value *args, size_t nargs)
+{
+	struct amf0_buf *b;
+
+	rtmp_send_result_empty(r, txn);
+	b = rtmp_amf_begin(r, "onFCPublish", 0);
+	amf0_put_null(b);
+	amf0_put_object(b);
+	amf0_put_key(b, "code");
+	amf0_put_string(b, "NetStream.Publish.Start");
+	amf0_put_key(b, "description");
+	amf0_put_string(b, "FCPublish");
+	amf0_put_object_end(b);
+	rtmp_send_amf(r, RTMP_CSID_COMMAND, 0);
+	return 0;
+}
+
+static int
+rtmp_cmd_createstream(struct rtmp *r, const struct rtmp_chunkstream *cs,
+    double txn, struct amf0_value *args, size_t nargs)
+{
+	struct amf0_buf *b;
+
+	b = rtmp_amf_begin(r, "_result", txn);
+	amf0_put_null(b);
+	amf0_put_number(b, RTMP_STREAM_ID);
+	rtmp_send_amf(r, RTMP_CSID_COMMAND, 0);
+	return 0;
+}
+
+static void
+rtmp_publish_refuse(struct rtmp *r, uint32_t stream_id, const char *why)
+{
+	uint32_t saved = r->pub_stream;
+
+	r->pub_stream = stream_id;
+	rtmp_send_status(r, "error", "NetStream.Publish.BadName", why);
+	r->pub_stream = saved;
+}
+
+static int
+rtmp_cmd_publish(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
+    struct amf0_value *args, size_t nargs)
+{
+	const struct amf0_value *v;
+	size_t len;
+	char *q;
+
+	if (r->pub != RTMP_PUB_NONE) {
+		rtmp_publish_refuse(
+		    r, cs->stream_id, "Only one publish per connection.");
+		return 0;
+	}
+	/* args: command object (null), name, type ("live") */
+	v = nargs >= 2 ? &args[1] : NULL;
+	if (v == NULL ||
+	    (v->type != AMF0_STRING && v->type != AMF0_LONG_STRING) ||
+	    memchr(v->str, '\0', v->len) != NULL) {
+		rtmp_publish_refuse(r, cs->stream_id, "No stream name.");
+		return 0;
+	}
+	if ((q = strchr(v->str, '?')) != NULL)
+		*q = '\0';
+	len = strlen(v->str);
+	if (len == 0 || len > RTMP_NAME_MAX) {
+		rtmp_publish_refuse(r, cs->stream_id, "Bad stream name.");
+		return 0;
+	}
+	memcpy(r->name, v->str, len + 1);
+	r->pub = RTMP_PUB_PENDING;
+	r->pub_stream = cs->stream_id;
+	if (r->cb.publish != NULL)
+		r->cb.publish(r->arg, r->name);
+	else
+		rtmp_publish_result(r, 1, NULL);
+	return 0;
+}
+
+static void
+rtmp_unpublished(struct rtmp *r)
+{
+	if (r->pub != RTMP_PUB_PENDING && r->pub != RTMP_PUB_LIVE)
+		return;
+	r->pub = RTMP_PUB_DONE;
+	if (r->cb.unpublish != NULL)
+		r->cb.unpublish(r->arg);
+}
+
+static int
+rtmp_cmd_unpublish(struct rtmp *r, const struct rtmp_chunkstream *cs,
+    double txn, struct amf0_value *args, size_t nargs)
+{
+	rtmp_unpublished(r);
+	return 0;
+}
+
+static int
+rtmp_cmd_deletestream(struct rtmp *r, const struct rtmp_chunkstream *cs,
+    double txn, struct amf0_value *args, size_t nargs)
+{
+	/* args: null, stream id */
+	if (nargs >= 2 && args[1].type == AMF0_NUMBER &&
+	    args[1].num != (double)r->pub_stream)
+		return 0;
+	rtmp_unpublished(r);
+	return 0;
+}
+
+static int
+rtmp_cmd_ignore(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
+    struct amf0_value *args, size_t nargs)
+{
+	return 0;
+}
+
+static const struct rtmp_cmd rtmp_cmds[] = {
+    {"connect", rtmp_cmd_connect, 1},
+    {"releaseStream", rtmp_cmd_ack, 0},
+    {"FCPublish", rtmp_cmd_fcpublish, 0},
+    {"createStream", rtmp_cmd_createstream, 0},
+    {"publish", rtmp_cmd_publish, 0},
+    {"FCUnpublish", rtmp_cmd_unpublish, 0},
+    {"deleteStream", rtmp_cmd_deletestream, 0},
+    {"closeStream", rtmp_cmd_unpublish, 0},
+    {"getStreamLength", rtmp_cmd_ignore, 0},
+    {"checkBandwidth", rtmp_cmd_ignore, 1},
+    {"_checkbw", rtmp_cmd_ignore, 1},
+    {"_result", rtmp_cmd_ignore, 1}, /* e.g. to our onBWDone */
+    {"_error", rtmp_cmd_ignore, 1},
+};
+
+static int
+rtmp_command(struct rtmp *r, const struct rtmp_chunkstream *cs,
+    const uint8_t *body, size_t len)
+{
+	struct amf0_value v[RTMP_CMD_VALUES];
+	const struct rtmp_cmd *cmd = NULL;
+	size_t n = 0, off = 0, i;
+	ssize_t used;
+	double txn = 0;
+	int rv = 0;
+
+	if (len > RTMP_MAX_COMMAND)
+		return rtmp_fail(r, "command of %zu bytes", len);
+	while (off < len && n < nitems(v)) {
+		if ((used = amf0_decode(body + off, len - off, &v[n])) == -1) {
+			rv = rtmp_fail(r, "malformed AMF0 in command");
+			goto out;
+		}
+		off += (size_t)used;
+		n++;
+	}
+	if (n == 0 || v[0].type != AMF0_STRING) {
+		rv = rtmp_fail(r, "command without a name");
+		goto out;
+	}
+	if (n >= 2 && v[1].type == AMF0_NUMBER)
+		txn = v[1].num;
+	for (i = 0; i < nitems(rtmp_cmds); i++)
+		if (strcmp(rtmp_cmds[i].name, v[0].str) == 0) {
+			cmd = &rtmp_cmds[i];
+			break;
+		}
+	if (cmd == NULL) {
+		log_debug("rtmp: ignoring command \"%.64s\"", v[0].str);
+		goto out;
+	}
+	if (!r->connected && !cmd->before_connect) {
+		rv = rtmp_fail(r, "%s before connect", cmd->name);
+		goto out;
+	}
+	rv = cmd->fn(r, cs, txn, v + 2, n > 2 ? n - 2 : 0);
+out:
+	for (i = 0; i < n; i++)
+		amf0_free(&v[i]);
+	return rv;
+}
+
+/* Messages. */
+
+static void
+rtmp_media(struct rtmp *r, uint8_t type, uint32_t timestamp,
+    const uint8_t *body, size_t len)
+{
+	if (r->pub != RTMP_PUB_LIVE || len == 0)
+		return;
+	if (r->cb.media != NULL)
+		r->cb.media(r->arg, type, timestamp, body, len);
+}
+
+static void
+rtmp_data(struct rtmp *r, uint32_t timestamp, const uint8_t *body, size_t len)
+{
+	size_t n;
+
+	if (r->pub != RTMP_PUB_LIVE)
+		return;
+	/* Script data starts with its name; anything else is not script data. */
+	if (len < 3 || body[0] != AMF0_STRING ||
+	    (n = be16_read(body + 1)) > len - 3) {
+		log_debug("rtmp: dropping data message without a name");
+		return;
+	}
+	if (n == 13 && memcmp(body + 3, "@setDataFrame", 13) == 0) {
+		body += 16;
+		len -= 16;
+	} else if (n == 15 && memcmp(body + 3, "@clearDataFrame", 15) == 0)
+		return;
+	rtmp_media(r, FLV_TAG_SCRIPT, timestamp, body, len);
+}
+
+static struct rtmp_chunkstream *
+rtmp_cs_find(struct rtmp *r, uint32_t csid)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncss; i++)
+		if (r->css[i].csid == csid)
+			return &r->css[i];
+	return NULL;
+}
+
+static int
+rtmp_dispatch(struct rtmp *r, struct rtmp_chunkstream *cs)
+{
+	const uint8_t *b = cs->buf;
+	size_t len = cs->msg_len;
+	struct rtmp_chunkstream *other;
+	uint32_t v;
+
+	switch (cs->msg_type) {
+	case RTMP_MSG_SET_CHUNK_SIZE:
+		if (len < 4)
+			return rtmp_fail(r, "short Set Chunk Size");
+		v = be32_read(b);
+		if (v == 0 || (v & 0x80000000) || v > r->max_chunk_size)
+			return rtmp_fail(r, "bad chunk size %u", v);
+		r->in_chunk_size = v;
+		return 0;
+	case RTMP_MSG_ABORT:
+		if (len < 4)
+			return rtmp_fail(r, "short Abort Message");
+		if ((other = rtmp_cs_find(r, be32_read(b))) != NULL) {
+			other->inmsg = 0;
+			other->got = 0;
+		}
+		return 0;
+	case RTMP_MSG_ACK:
+	case RTMP_MSG_SET_PEER_BANDWIDTH:
+		return 0;
+	case RTMP_MSG_WINDOW_ACK_SIZE:
+		if (len < 4)
+			return rtmp_fail(
+			    r, "short Window Acknowledgement Size");
+		r->peer_window = be32_read(b);
+		return 0;
+	case RTMP_MSG_USER_CONTROL:
+		if (len < 2)
+			return rtmp_fail(r, "short User Control message");
+		if (be16_read(b) == RTMP_UC_PING_REQUEST && len >= 6)
+			rtmp_send_user_control(
+			    r, RTMP_UC_PING_RESPONSE, be32_read(b + 2));
+		return 0;
+	case RTMP_MSG_AUDIO:
+	case RTMP_MSG_VIDEO:
+		rtmp_media(r, cs->msg_type, cs->timestamp, b, len);
+		return 0;
+	case RTMP_MSG_DATA_AMF3:
+		/* Flex stream data: a format byte of 0, then AMF0. */
+		if (len > 0 && b[0] == 0)
+			rtmp_data(r, cs->timestamp, b + 1, len - 1);
+		return 0;
+	case RTMP_MSG_DATA_AMF0:
+		rtmp_data(r, cs->timestamp, b, len);
+		return 0;
+	case RTMP_MSG_COMMAND_AMF3:
+		if (len == 0 || b[0] != 0)
+			return rtmp_fail(r, "AMF3 command not in AMF0");
+		return rtmp_command(r, cs, b + 1, len - 1);
+	case RTMP_MSG_COMMAND_AMF0:
+		return rtmp_command(r, cs, b, len);
+	}
+	log_debug("rtmp: ignoring message type %u", cs->msg_type);
+	return 0;
+}
+
+/* Chunks. */
+
+static size_t
+rtmp_basic_len(uint8_t b0)
+{
+	switch (b0 & 0x3f) {
+	case 0:
+		return 2;
+	case 1:
+		return 3;
+	}
+	return 1;
+}
+
+static const size_t rtmp_mh_len[4] = {11, 7, 3, 0};
+
+/* Header bytes needed, as far as the bytes so far tell. */
+static size_t
+rtmp_header_need(struct rtmp *r)
+{
+	size_t basic, need;
+	uint32_t csid;
+	struct rtmp_chunkstream *cs;
+	int fmt = r->hdr[0] >> 6;
+
+	basic = rtmp_basic_len(r->hdr[0]);
+	if (r->hdrlen < basic)
+		return basic;
+	need = basic + rtmp_mh_len[fmt];
+	if (r->hdrlen < need)
+		return need;
+	if (fmt < 3) {
+		if (be24_read(r->hdr + basic) == RTMP_EXT_TIMESTAMP)
+			need += 4;
+		return need;
+	}
+	csid = r->hdr[0] & 0x3f;
+	if (basic == 2)
+		csid = 64 + r->hdr[1];
+	else if (basic == 3)
+		csid = 64 + r->hdr[1] + r->hdr[2] * 256;
+	if ((cs = rtmp_cs_find(r, csid)) != NULL && cs->ext)
+		need += 4;
+	return need;
+}
+
+/* Two messages at the limit, plus page-rounded small ones on every stream. */
+static size_t
+rtmp_budget(const struct rtmp *r)
+{
+	return 2 * r->max_message + RTMP_MAX_CHUNK_STREAMS * 4096;
+}
+
+static int
+rtmp_cs_reserve(struct rtmp *r, struct rtmp_chunkstream *cs, size_t len)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (len <= cs->cap)
+		return 0;
+	cap = (len + 4095) & ~(size_t)4095;
+	if (r->buffered - cs->cap + cap > rtmp_budget(r))
+		return rtmp_fail(r, "more than %zu bytes of messages pending",
+		    rtmp_budget(r));
+	if ((p = realloc(cs->buf, cap)) == NULL)
+		return rtmp_fail(
+		    r, "out of memory for a %zu byte message", len);
+	r->buffered = r->buffered - cs->cap + cap;
+	cs->buf = p;
+	cs->cap = cap;
+	return 0;
+}
+
+/*
+ * A header is complete.  *pushback is set when a fmt 3 continuation's
+ * "extended timestamp" turned out to be payload (senders disagree on
+ * whether it is repeated there).
+ */
+static int
+rtmp_header_done(struct rtmp *r, int *pushback)
+{
+	const uint8_t *h = r->hdr, *p;
+	struct rtmp_chunkstream *cs;
+	size_t basic = rtmp_basic_len(h[0]);
+	int fmt = h[0] >> 6;
+	uint32_t csid, field, len;
+
+	*pushback = 0;
+	csid = h[0] & 0x3f;
+	if (basic == 2)
+		csid = 64 + h[1];
+	else if (basic == 3)
+		csid = 64 + h[1] + h[2] * 256;
+	p = h + basic;
+	if ((cs = rtmp_cs_find(r, csid)) == NULL) {
+		if (fmt != 0)
+			return rtmp_fail(r,
+			    "chunk stream %u starts with a type %d header",
+			    csid, fmt);
+		if (r->ncss == RTMP_MAX_CHUNK_STREAMS)
+			return rtmp_fail(r, "more than %d chunk streams",
+			    RTMP_MAX_CHUNK_STREAMS);
+		cs = &r->css[r->ncss++];
+		memset(cs, 0, sizeof(*cs));
+		cs->csid = csid;
+	}
+
+	if (fmt == 3 && cs->inmsg) {
+		/* Continuation: the timestamp stays the message's. */
+		if (cs->ext && be32_read(p) != cs->ts_field)
+			*pushback = 1;
+	} else if (fmt == 3) {
+		/* A new message exactly like the last one, delta repeated. */
+		if (cs->ext)
+			cs->ts_field = be32_read(p);
+		cs->timestamp += cs->ts_field;
+		cs->got = 0;
+		cs->inmsg = 1;
+	} else {
+		if (cs->inmsg)
+			return rtmp_fail(r,
+			    "chunk stream %u: new message before the last one "
+			    "ended",
+			    csid);
+		field = be24_read(p);
+		cs->ext = field == RTMP_EXT_TIMESTAMP;
+		if (cs->ext)
+			field = be32_read(p + rtmp_mh_len[fmt]);
+		if (fmt <= 1) {
+			len = be24_read(p + 3);
+			if (len > r->max_message)
+				return rtmp_fail(r, "message of %u bytes", len);
+			cs->msg_len = len;
+			cs->msg_type = p[6];
+		}
+		if (fmt == 0) {
+			cs->stream_id = (uint32_t)p[7] | (uint32_t)p[8] << 8 |
+			    (uint32_t)p[9] << 16 | (uint32_t)p[10] << 24;
+			cs->timestamp = field;
+		} else
+			cs->timestamp += field; /* wraps as RTMP time does */
+		cs->ts_field = field;
+		cs->got = 0;
+		cs->inmsg = 1;
+	}
+
+	if (cs->msg_len == 0) {
+		cs->inmsg = 0;
+		r->state = RTMP_ST_HEADER;
+		return rtmp_dispatch(r, cs);
+	}
+	if (rtmp_cs_reserve(r, cs, cs->msg_len) == -1)
+		return -1;
+	r->cs = cs;
+	r->chunk_left = cs->msg_len - cs->got;
+	if (r->chunk_left > r->in_chunk_size)
+		r->chunk_left = r->in_chunk_size;
+	r->state = RTMP_ST_BODY;
+	return 0;
+}
+
+static int
+rtmp_read_header(struct rtmp *r, const uint8_t **buf, size_t *len)
+{
+	uint8_t extra[4];
+	int pushback;
+
+	while (*len > 0) {
+		r->hdr[r->hdrlen++] = *(*buf)++;
+		(*len)--;
+		if (r->hdrlen < rtmp_header_need(r))
+			continue;
+		if (rtmp_header_done(r, &pushback) == -1)
+			return -1;
+		if (pushback) {
+			/* Cannot nest again: 4 bytes hold no such header. */
+			memcpy(extra, r->hdr + r->hdrlen - 4, 4);
+			r->hdrlen = 0;
+			return rtmp_consume(r, extra, sizeof(extra));
+		}
+		r->hdrlen = 0;
+		return 0;
+	}
+	return 0;
+}
+
+static int
+rtmp_read_body(struct rtmp *r, const uint8_t **buf, size_t *len)
+{
+	struct rtmp_chunkstream *cs = r->cs;
+	size_t n = *len;
+
+	if (n > r->chunk_left)
+		n = r->chunk_left;
+	memcpy(cs->buf + cs->got, *buf, n);
+	cs->got += n;
+	r->chunk_left -= n;
+	*buf += n;
+	*len -= n;
+	if (r->chunk_left > 0)
+		return 0;
+	r->state = RTMP_ST_HEADER;
+	if (cs->got < cs->msg_len)
+		return 0;
+	cs->inmsg = 0;
+	return rtmp_dispatch(r, cs);
+}
+
+static int
+rtmp_consume(struct rtmp *r, const uint8_t *buf, size_t len)
+{
+	size_t n;
+
+	while (len > 0) {
+		switch (r->state) {
+		case RTMP_ST_C0C1:
+			if (r->hslen == 0 && buf[0] != RTMP_VERSION)
+				return rtmp_fail(r,
+				    "RTMP version %u is not 3%s", buf[0],
+				    buf[0] == 6 ? " (RTMPE)" : "");
+			n = sizeof(r->hs) - r->hslen;
+			if (n > len)
+				n = len;
+			memcpy(r->hs + r->hslen, buf, n);
+			r->hslen += n;
+			buf += n;
+			len -= n;
+			if (r->hslen == sizeof(r->hs)) {
+				rtmp_handshake_reply(r);
+				r->hslen = 0;
+				r->state = RTMP_ST_C2;
+			}
+			break;
+		case RTMP_ST_C2:
+			/* C2 proves nothing we rely on; skip it. */
+			n = RTMP_HANDSHAKE_SIZE - r->hslen;
+			if (n > len)
+				n = len;
+			r->hslen += n;
+			buf += n;
+			len -= n;
+			if (r->hslen == RTMP_HANDSHAKE_SIZE)
+				r->state = RTMP_ST_HEADER;
+			break;
+		case RTMP_ST_HEADER:
+			if (rtmp_read_header(r, &buf, &len) == -1)
+				return -1;
+			break;
+		case RTMP_ST_BODY:
+			if (rtmp_read_body(r, &buf, &len) == -1)
+				return -1;
+			break;
+		case RTMP_ST_ERROR:
+			return -1;
+		}
+	}
+	return r->state == RTMP_ST_ERROR ? -1 : 0;
+}
+
+int
+rtmp_feed(struct rtmp *r, const uint8_t *buf, size_t len)
+{
+	if (r->state == RTMP_ST_ERROR)
+		return -1;
+	r->bytes_in += len;
+	if (rtmp_consume(r, buf, len) == -1)
+		return -1;
+	if (r->peer_window > 0 && r->bytes_in - r->acked >= r->peer_window) {
+		rtmp_send_control(r, RTMP_MSG_ACK, (uint32_t)r->bytes_in);
+		r->acked = r->bytes_in;
+	}
+	return 0;
+}
+
+void
+rtmp_publish_result(struct rtmp *r, int ok, const char *why)
+{
+	if (r->pub != RTMP_PUB_PENDING || r->state == RTMP_ST_ERROR)
+		return;
+	if (!ok) {
+		r->pub = RTMP_PUB_DONE;
+		rtmp_send_status(r, "error", "NetStream.Publish.BadName",
+		    why != NULL ? why : "Publishing refused.");
+		return;
+	}
+	r->pub = RTMP_PUB_LIVE;
+	rtmp_send_user_control(r, RTMP_UC_STREAM_BEGIN, r->pub_stream);
+	rtmp_send_status(
+	    r, "status", "NetStream.Publish.Start", "Publishing started.");
+}
+
+void
+rtmp_stop(struct rtmp *r, const char *why)
+{
+	if (r->pub != RTMP_PUB_PENDING && r->pub != RTMP_PUB_LIVE)
+		return;
+	r->pub = RTMP_PUB_DONE;
+	if (r->state == RTMP_ST_ERROR)
+		return;
+	rtmp_send_status(r, "status", "NetStream.Unpublish.Success",
+	    why != NULL ? why : "Publishing stopped.");
+	rtmp_send_user_control(r, RTMP_UC_STREAM_EOF, r->pub_stream);
+}

@@ -1,0 +1,88 @@
+/*
+ * RTMP server engine for publishers, with no sockets: the caller feeds the
+ * bytes it reads with rtmp_feed(), and the engine answers through the send
+ * callback and reports what happens through the others.  It does the
+ * handshake (plain and digest), the chunk stream and the AMF0 commands a
+ * publisher sends (connect, releaseStream, FCPublish, createStream,
+ * publish, FCUnpublish, deleteStream, closeStream).
+ *
+ * Callbacks run inside rtmp_feed() (or rtmp_publish_result()/rtmp_stop()).
+ * They may call rtmp_publish_result() and rtmp_stop(), never rtmp_free().
+ */
+#ifndef RTMP_H
+#define RTMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RTMP_MAX_MESSAGE_DEFAULT (16 * 1024 * 1024)
+#define RTMP_MAX_CHUNK_SIZE_DEFAULT (16 * 1024 * 1024)
+#define RTMP_MAX_CHUNK_STREAMS 64 /* active chunk streams per connection */
+#define RTMP_MAX_COMMAND (64 * 1024) /* largest AMF command message */
+#define RTMP_NAME_MAX 255 /* longest stream name (publish key) */
+#define RTMP_WINDOW_ACK_SIZE 2500000 /* what we ask the peer to ack at */
+#define RTMP_OUT_CHUNK_SIZE 4096 /* our chunk size after connect */
+
+struct rtmp_cb {
+	/* Bytes for the peer, in order; required. */
+	void (*send)(void *arg, const void *buf, size_t len);
+	/*
+	 * connect: 0 accepts; -1 rejects, the engine sends _error and
+	 * rtmp_feed() returns -1.  NULL accepts everything.
+	 */
+	int (*connect)(void *arg, const char *app, const char *tcurl);
+	/*
+	 * publish, with the stream name stripped of any "?query".  Answer
+	 * later (or right away) with rtmp_publish_result().
+	 */
+	void (*publish)(void *arg, const char *name);
+	/*
+	 * A complete message after a successful publish: type 8 audio, 9
+	 * video, 18 script data.  For @setDataFrame the "@setDataFrame"
+	 * string is removed so the body starts with "onMetaData" as in an
+	 * FLV file.  body stays valid only during the call.
+	 */
+	void (*media)(void *arg, uint8_t type, uint32_t timestamp,
+	    const uint8_t *body, size_t len);
+	/* The publisher stopped (FCUnpublish, deleteStream, closeStream). */
+	void (*unpublish)(void *arg);
+};
+
+struct rtmp_limits {
+	size_t max_message; /* largest message; 0 for the default */
+	uint32_t max_chunk_size; /* largest Set Chunk Size; 0 for the default */
+};
+
+struct rtmp;
+
+/* limits may be NULL for the defaults. */
+struct rtmp *rtmp_new(
+    const struct rtmp_cb *, void *arg, const struct rtmp_limits *);
+void rtmp_free(struct rtmp *);
+/*
+ * Consumes all of buf.  Returns 0, or -1 on a protocol error (rtmp_error()
+ * says why); the caller then closes the connection.  After -1 every call
+ * returns -1.
+ */
+int rtmp_feed(struct rtmp *, const uint8_t *buf, size_t len);
+/*
+ * The answer to the publish callback: ok sends StreamBegin and onStatus
+ * NetStream.Publish.Start, and media starts flowing; otherwise onStatus
+ * error NetStream.Publish.BadName with description why (the caller should
+ * then close once the reply is flushed).  Ignored unless a publish is
+ * pending.
+ */
+void rtmp_publish_result(struct rtmp *, int ok, const char *why);
+/*
+ * The server ends a live publish (key revoked, stream disabled): onStatus
+ * NetStream.Unpublish.Success with description why, then StreamEOF.  Media
+ * is dropped from then on; the unpublish callback is not called.
+ */
+void rtmp_stop(struct rtmp *, const char *why);
+const char *rtmp_error(const struct rtmp *);
+/* Every byte fed so far, handshake included. */
+uint64_t rtmp_bytes_in(const struct rtmp *);
+/* Whether media is being forwarded (publish accepted and not ended). */
+int rtmp_publishing(const struct rtmp *);
+
+#endif
