@@ -52,8 +52,26 @@ const struct conf_key conf_keys[] = {
         "unsent bytes a viewer may lag before it skips to a keyframe"},
     {"republish_grace", CONF_INT, "10", 0, 600, NULL,
         "seconds viewers wait for a publisher to come back"},
+    {"srt_listen", CONF_LISTEN, "*:10080", 0, 0, NULL,
+        "SRT publishers: UDP addresses to listen on"},
+    {"srt_passphrase", CONF_STR, "", 10, 79, NULL,
+        "SRT encryption passphrase (10 to 79 characters); empty for none"},
+    {"srt_pbkeylen", CONF_CHOICE, "16", 0, 0, "16|24|32",
+        "SRT key length in bytes when a passphrase is set"},
+    {"srt_latency", CONF_INT, "120", 20, 8000, NULL,
+        "SRT receive latency, milliseconds"},
+    {"srt_peer_idle_timeout", CONF_INT, "5000", 1000, 60000, NULL,
+        "milliseconds without packets before an SRT publisher is dropped"},
     {"api_listen", CONF_LISTEN, "*:3000", 0, 0, NULL,
         "REST API and dashboard: addresses to listen on"},
+    {"jwt_secret", CONF_STR, "", 32, 512, NULL,
+        "HS256 secret for API tokens; empty: generated once into statedir"},
+    {"jwt_ttl", CONF_INT, "86400", 60, 2592000, NULL,
+        "seconds an API token stays valid"},
+    {"cors_origin", CONF_STR, "*", 0, 0, NULL,
+        "Access-Control-Allow-Origin of the REST API"},
+    {"hooks", CONF_CHOICE, "off", 0, 0, "off|loopback|any",
+        "SRS-compatible publish hooks: off, from loopback only, or anyone"},
 };
 const size_t conf_nkeys = nitems(conf_keys);
 
@@ -144,6 +162,15 @@ conf_set(const struct conf_key *k, struct conf_value *v, const char *val,
 
 	switch (k->type) {
 	case CONF_STR:
+		/* min..max bound the length of a non-empty value */
+		if (k->max > 0 && *val != '\0' &&
+		    ((long long)strlen(val) < k->min ||
+		        (long long)strlen(val) > k->max)) {
+			snprintf(why, whylen,
+			    "must be %lld to %lld characters, or empty", k->min,
+			    k->max);
+			return -1;
+		}
 		break;
 	case CONF_INT:
 		n = strtonum(val, k->min, k->max, &errstr);

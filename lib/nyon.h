@@ -39,7 +39,7 @@ void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* conf.c */
 enum conf_type {
-	CONF_STR, /* any non-empty text */
+	CONF_STR, /* text; with max > 0, empty or min..max long */
 	CONF_INT, /* integer within [min, max] */
 	CONF_SIZE, /* bytes, with optional k/m/g suffix, within [min, max] */
 	CONF_LISTEN, /* one or more HOST:PORT, "*:PORT" or "PORT" */
