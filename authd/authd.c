@@ -1,23 +1,87 @@
 /*
- * authd: see authd(8).
+ * authd: owns the database and decides who may publish.  See authd(8).
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <event2/event.h>
 
-#include "nyon.h"
+#include "authd.h"
+
+struct authd *authd;
 
 static void
 authd_status(yajl_gen g, void *arg)
 {
+	struct db_stats st;
+
+	json_str(g, "database", authd->dbpath);
+	json_bool(g, "ingestd_connected", control_ingestd_connected());
+	json_int(g, "publishes_ok", (long long)authd->publishes_ok);
+	json_int(g, "publishes_refused", (long long)authd->publishes_refused);
+	json_int(g, "revocations", (long long)authd->revocations);
+	if (db_stats(authd->db, &st, NULL) == 0) {
+		json_int(g, "streams", st.streams_total);
+		json_int(g, "streams_active", st.streams_active);
+		json_int(g, "streams_live", st.streams_live);
+		json_int(g, "sessions_today", st.sessions_today);
+	}
+}
+
+static void
+authd_open_db(void)
+{
+	struct db_open_info info;
+	struct db_err err;
+	const char *statedir = conf_str(authd->d.conf, "statedir");
+	int64_t ended;
+
+	if (mkdir_p(statedir, 0750) == -1)
+		fatal("%s", statedir);
+	conf_file(authd->d.conf, "statedir",
+	    conf_str(authd->d.conf, "database"), authd->dbpath,
+	    sizeof(authd->dbpath));
+	if (db_open(authd->dbpath, &authd->db, &info, &err) == -1)
+		fatalx("%s: %s", authd->dbpath, err.msg);
+	/* the password must not linger where children could read it */
+	unsetenv("DEFAULT_ADMIN_PASSWORD");
+	if (info.admin_created && info.generated) {
+		/* printed once, on the terminal or into the journal */
+		fprintf(stderr,
+		    "authd: created user 'admin' with password "
+		    "'%s' (change it at first login)\n",
+		    info.password);
+		log_info("created user admin with a generated password "
+		         "(printed on standard error)");
+	} else if (info.admin_created)
+		log_info("created user admin with DEFAULT_ADMIN_PASSWORD");
+	/* a crash may have left sessions open: nothing is live now */
+	if (db_session_end_all(authd->db, &ended, &err) == -1)
+		fatalx("%s: %s", authd->dbpath, err.msg);
+	if (ended > 0)
+		log_info("ended %lld sessions left open", (long long)ended);
+	log_info("database %s", authd->dbpath);
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct daemon d = {.name = "authd", .status = authd_status};
+	static struct authd state;
 
-	daemon_args(&d, argc, argv);
-	daemon_start(&d);
-	event_base_dispatch(d.base);
-	daemon_stop(&d);
+	authd = &state;
+	authd->d.name = "authd";
+	authd->d.status = authd_status;
+	authd->d.handle = control_handle;
+	authd->d.peer_closed = control_peer_closed;
+	daemon_args(&authd->d, argc, argv);
+	daemon_start(&authd->d);
+	authd_open_db();
+
+	event_base_dispatch(authd->d.base);
+
+	daemon_stop(&authd->d);
+	db_close(authd->db);
 	return 0;
 }

@@ -1602,9 +1602,8 @@ db_user_json(yajl_gen g, const struct db_user *u)
 }
 
 void
-db_stream_json(yajl_gen g, const struct db_stream *s, int with_key)
+db_stream_json_fields(yajl_gen g, const struct db_stream *s, int with_key)
 {
-	yajl_gen_map_open(g);
 	json_int(g, "id", s->id);
 	json_str(g, "name", s->name);
 	if (with_key)
@@ -1615,6 +1614,13 @@ db_stream_json(yajl_gen g, const struct db_stream *s, int with_key)
 	json_int(g, "max_bitrate", s->max_bitrate);
 	json_str(g, "created_at", s->created_at);
 	json_str(g, "updated_at", s->updated_at);
+}
+
+void
+db_stream_json(yajl_gen g, const struct db_stream *s, int with_key)
+{
+	yajl_gen_map_open(g);
+	db_stream_json_fields(g, s, with_key);
 	yajl_gen_map_close(g);
 }
 

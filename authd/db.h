@@ -218,6 +218,8 @@ int db_stats(struct db *, struct db_stats *, struct db_err *);
 /* One JSON object each, the shape nyonctl and the REST API share. */
 void db_user_json(yajl_gen, const struct db_user *);
 void db_stream_json(yajl_gen, const struct db_stream *, int with_key);
+/* The same fields, for a caller that adds its own to the map. */
+void db_stream_json_fields(yajl_gen, const struct db_stream *, int with_key);
 void db_session_json(yajl_gen, const struct db_session *);
 void db_config_json(yajl_gen, const struct db_config *);
 void db_stats_json(yajl_gen, const struct db_stats *);

@@ -16,6 +16,39 @@ static const struct cmd_entry cmd_table[] = {
     {"status", "", 0, 0, cmd_status,
         "show each daemon up or down with its status"},
     {"ping", "DAEMON", 1, 1, cmd_ping, "check that one daemon answers"},
+    {"stream list", "", 0, 0, cmd_stream_list, "list the streams"},
+    {"stream show", "NAME", 1, 1, cmd_stream_show,
+        "show a stream, its key and its live sessions"},
+    {"stream add",
+        "NAME [--key KEY] [--description TEXT] "
+        "[--protocol rtmp|srt|both] [--max-bitrate KBPS] [--disabled]",
+        1, -1, cmd_stream_add,
+        "create a stream (a key is generated "
+        "unless given)"},
+    {"stream edit",
+        "NAME [--name NEW] [--key KEY] [--description TEXT] "
+        "[--protocol P] [--max-bitrate KBPS]",
+        2, -1, cmd_stream_edit, "change a stream"},
+    {"stream rm", "NAME", 1, 1, cmd_stream_rm,
+        "delete a stream (a live publisher is dropped)"},
+    {"stream enable", "NAME", 1, 1, cmd_stream_enable, "allow publishing"},
+    {"stream disable", "NAME", 1, 1, cmd_stream_disable,
+        "refuse publishing (a live publisher is dropped)"},
+    {"stream regen-key", "NAME", 1, 1, cmd_stream_regen_key,
+        "give a stream a new key (a live publisher is dropped)"},
+    {"stream urls", "NAME", 1, 1, cmd_stream_urls,
+        "what to type into OBS, an SRT camera and a player"},
+    {"session list", "[--active] [--limit N]", 0, 3, cmd_session_list,
+        "list publish sessions, newest first"},
+    {"session show", "ID", 1, 1, cmd_session_show, "show one session"},
+    {"session kick", "ID", 1, 1, cmd_session_kick, "stop a live publisher"},
+    {"config get", "[KEY]", 0, 1, cmd_config_get,
+        "show run-time settings kept by authd"},
+    {"config set", "KEY VALUE", 2, 2, cmd_config_set,
+        "change a run-time setting"},
+    {"user passwd", "[USERNAME]", 0, 1, cmd_user_passwd,
+        "set a user's password (admin by default; read from stdin when "
+        "not a terminal)"},
 };
 
 static void __attribute__((noreturn)) usage(void)
@@ -50,6 +83,30 @@ ctl_request(struct ctl_ctx *ctx, const char *daemon, yajl_gen req,
 	    CTL_TIMEOUT_MS, err, errlen);
 	yajl_gen_free(req);
 	return r;
+}
+
+int
+ctl_op(struct ctl_ctx *ctx, yajl_gen req, struct ctl_msg *reply, yajl_val *data)
+{
+	char err[512];
+	int ok = 0;
+
+	if (ctl_request(ctx, "authd", req, reply, err, sizeof(err)) == -1) {
+		fprintf(stderr, "nyonctl: authd: %s\n", err);
+		return -1;
+	}
+	if (json_get_bool(reply->root, "ok", &ok) == -1 || !ok) {
+		fprintf(stderr, "nyonctl: %s\n",
+		    json_get_str(reply->root, "error")
+		        ? json_get_str(reply->root, "error")
+		        : "request failed");
+		ctl_msg_free(reply);
+		return -1;
+	}
+	*data = json_get(reply->root, "data");
+	if (ctx->json)
+		ctl_print_json(*data);
+	return 0;
 }
 
 void

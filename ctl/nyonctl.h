@@ -37,6 +37,33 @@ void ctl_print_gen(yajl_gen);
 void ctl_print_json(yajl_val); /* beautified, ends with a newline */
 void ctl_print_value(yajl_val);
 
+/*
+ * Sends req to authd; on success *data is the reply's "data" (printed as
+ * JSON under --json) and the caller frees reply; on failure the error is
+ * printed on stderr and -1 returned.
+ */
+int ctl_op(
+    struct ctl_ctx *, yajl_gen req, struct ctl_msg *reply, yajl_val *data);
+
+/* cmd_stream.c */
+int cmd_stream_list(struct ctl_ctx *, int, char **);
+int cmd_stream_show(struct ctl_ctx *, int, char **);
+int cmd_stream_add(struct ctl_ctx *, int, char **);
+int cmd_stream_edit(struct ctl_ctx *, int, char **);
+int cmd_stream_rm(struct ctl_ctx *, int, char **);
+int cmd_stream_enable(struct ctl_ctx *, int, char **);
+int cmd_stream_disable(struct ctl_ctx *, int, char **);
+int cmd_stream_regen_key(struct ctl_ctx *, int, char **);
+int cmd_stream_urls(struct ctl_ctx *, int, char **);
+
+/* cmd_session.c */
+int cmd_session_list(struct ctl_ctx *, int, char **);
+int cmd_session_show(struct ctl_ctx *, int, char **);
+int cmd_session_kick(struct ctl_ctx *, int, char **);
+int cmd_config_get(struct ctl_ctx *, int, char **);
+int cmd_config_set(struct ctl_ctx *, int, char **);
+int cmd_user_passwd(struct ctl_ctx *, int, char **);
+
 /* cmd_status.c */
 int cmd_status(struct ctl_ctx *, int, char **);
 int cmd_ping(struct ctl_ctx *, int, char **);

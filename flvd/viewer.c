@@ -264,7 +264,7 @@ viewer_end_all(struct fstream *s)
 	}
 }
 
-/* /live/NAME.flv → NAME, or NULL */
+/* /live/NAME.flv (decoded) → NAME, or NULL */
 static const char *
 viewer_stream_name(const char *path, char *name, size_t len)
 {
@@ -274,8 +274,8 @@ viewer_stream_name(const char *path, char *name, size_t len)
 	if (strncmp(path, "/live/", 6) != 0)
 		return NULL;
 	n = strlen(p);
-	if (n <= 4 || strcmp(p + n - 4, ".flv") != 0 || n - 4 >= len ||
-	    memchr(p, '/', n) != NULL)
+	/* names may hold any character (percent-encoded in the URL) */
+	if (n <= 4 || strcmp(p + n - 4, ".flv") != 0 || n - 4 >= len)
 		return NULL;
 	memcpy(name, p, n - 4);
 	name[n - 4] = '\0';

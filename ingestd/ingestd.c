@@ -22,6 +22,8 @@ ingestd_status(yajl_gen g, void *arg)
 	json_int(g, "publishes_refused", (long long)ingestd->publishes_refused);
 	json_int(g, "bytes_in", (long long)ingestd->bytes_in);
 	json_str(g, "auth", conf_str(ingestd->d.conf, "auth"));
+	if (strcmp(conf_str(ingestd->d.conf, "auth"), "authd") == 0)
+		json_bool(g, "authd_connected", authc_connected());
 	stream_status(g);
 }
 
@@ -62,6 +64,8 @@ main(int argc, char *argv[])
 	daemon_args(&ingestd->d, argc, argv);
 	daemon_start(&ingestd->d);
 	rtmp_conn_listen();
+	if (strcmp(conf_str(ingestd->d.conf, "auth"), "authd") == 0)
+		authc_start();
 	ingestd->stats_timer =
 	    event_new(ingestd->d.base, -1, EV_PERSIST, ingestd_tick, NULL);
 	event_add(ingestd->stats_timer, &second);
@@ -70,6 +74,7 @@ main(int argc, char *argv[])
 
 	while ((p = TAILQ_FIRST(&ingestd->publishers)) != NULL)
 		p->destroy(p);
+	authc_stop();
 	rtmp_conn_close_listeners();
 	event_free(ingestd->stats_timer);
 	daemon_stop(&ingestd->d);

@@ -46,6 +46,12 @@ struct publisher {
 	char proto[8];
 	char addr[64]; /* peer, "ip:port" */
 	char ip[48];
+	char client[24]; /* "rtmp-12": the session's client id */
+	char key[128]; /* as given, to authorise again */
+	int64_t session; /* authd's session, 0 if none */
+	int auth_pending;
+	void (*auth_done)(struct publisher *, const char *, uint64_t,
+	    const char *); /* publisher_authorise's caller */
 	struct stream *stream; /* when publishing */
 	void *conn; /* protocol's own state */
 	/* ends the publish, tells the peer why, closes when flushed */
@@ -92,9 +98,36 @@ typedef void (*publisher_auth_cb)(struct publisher *, const char *stream,
     uint64_t bitrate_kbps, const char *why);
 void publisher_authorise(
     struct publisher *, const char *key, publisher_auth_cb done);
+/* The publish is over (the connection may stay for its last words). */
+void publisher_end_stream(struct publisher *);
+
+/* authc.c: the connection to authd */
+void authc_start(void);
+void authc_stop(void);
+int authc_connected(void);
+void authc_publish(struct publisher *, const char *key, publisher_auth_cb);
+void authc_unpublish(int64_t session);
+void authc_cancel(struct publisher *);
 
 /* rtmp_conn.c */
 int rtmp_conn_listen(void);
 void rtmp_conn_close_listeners(void);
+
+/* srt_conn.c */
+int srt_conn_listen(void);
+void srt_conn_close(void);
+void srt_conn_status(yajl_gen);
+
+/* srt_streamid.c: what an SRT caller's stream id asks for; pure */
+#define SRT_STREAMID_MAX 512 /* libsrt's limit */
+#define SRT_KEY_MAX 100 /* longest key authd issues */
+enum srt_streamid_err {
+	SRT_STREAMID_OK,
+	SRT_STREAMID_BAD, /* malformed, or a key we could never accept */
+	SRT_STREAMID_MODE, /* asks to play (or anything but publish) */
+	SRT_STREAMID_APP, /* an application other than rtmp_app */
+};
+enum srt_streamid_err srt_streamid_parse(const char *sid, const char *app,
+    char key[SRT_KEY_MAX + 1], const char **why);
 
 #endif

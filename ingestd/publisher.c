@@ -25,37 +25,60 @@ publisher_new(const char *proto, const struct sockaddr *sa)
 	    p->ip, p->addr[0] == '[' ? p->addr + 1 : p->addr, sizeof(p->ip));
 	if ((colon = strrchr(p->ip, p->addr[0] == '[' ? ']' : ':')) != NULL)
 		*colon = '\0';
+	snprintf(p->client, sizeof(p->client), "%s-%llu", proto,
+	    (unsigned long long)p->id);
 	TAILQ_INSERT_TAIL(&ingestd->publishers, p, entry);
 	ingestd->npublishers++;
 	return p;
 }
 
 void
+publisher_end_stream(struct publisher *p)
+{
+	if (p->stream != NULL) {
+		stream_close(p->stream);
+		p->stream = NULL;
+	}
+	if (p->session != 0) {
+		authc_unpublish(p->session);
+		p->session = 0;
+	}
+}
+
+void
 publisher_free(struct publisher *p)
 {
-	if (p->stream != NULL)
-		stream_close(p->stream);
+	if (p->auth_pending)
+		authc_cancel(p);
+	publisher_end_stream(p);
 	TAILQ_REMOVE(&ingestd->publishers, p, entry);
 	ingestd->npublishers--;
 	free(p);
+}
+
+/* Every answer passes here, to be counted the same way. */
+static void
+publisher_decided(
+    struct publisher *p, const char *name, uint64_t bitrate, const char *why)
+{
+	if (name == NULL)
+		ingestd->publishes_refused++;
+	p->auth_done(p, name, bitrate, why);
 }
 
 void
 publisher_authorise(
     struct publisher *p, const char *key, publisher_auth_cb done)
 {
+	p->auth_done = done;
 	if (strcmp(conf_str(ingestd->d.conf, "auth"), "none") == 0) {
 		/* Labs and tests: anyone may publish; the key is the name. */
-		if (!stream_name_valid(key)) {
-			ingestd->publishes_refused++;
-			done(p, NULL, 0,
-			    "stream name must be 1-100 of "
-			    "A-Z a-z 0-9 _ - .");
-			return;
-		}
-		done(p, key, 0, NULL);
+		if (!stream_name_valid(key))
+			publisher_decided(p, NULL, 0,
+			    "stream name must be 1-100 of A-Z a-z 0-9 _ - .");
+		else
+			publisher_decided(p, key, 0, NULL);
 		return;
 	}
-	ingestd->publishes_refused++;
-	done(p, NULL, 0, "authorisation by authd is not available yet");
+	authc_publish(p, key, publisher_decided);
 }

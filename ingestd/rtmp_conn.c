@@ -72,6 +72,7 @@ rtmp_conn_authorised(struct publisher *p, const char *name,
 	         name, "rtmp", p, bitrate_kbps, err, sizeof(err))) == NULL) {
 		ingestd->publishes_refused++;
 		log_warnx("rtmp %s: publish refused: %s", p->addr, err);
+		publisher_end_stream(p); /* authd's session, if any */
 		rtmp_publish_result(c->rtmp, 0, err);
 		c->closing = 1;
 		return;
@@ -103,10 +104,7 @@ rtmp_conn_unpublish(void *arg)
 {
 	struct rtmp_conn *c = arg;
 
-	if (c->pub->stream != NULL) {
-		stream_close(c->pub->stream);
-		c->pub->stream = NULL;
-	}
+	publisher_end_stream(c->pub);
 }
 
 static const struct rtmp_cb rtmp_conn_cb = {
@@ -125,10 +123,7 @@ rtmp_conn_kick(struct publisher *p, const char *why)
 
 	log_info("rtmp %s: stopped: %s", p->addr, why);
 	rtmp_stop(c->rtmp, why);
-	if (p->stream != NULL) {
-		stream_close(p->stream);
-		p->stream = NULL;
-	}
+	publisher_end_stream(p);
 	c->closing = 1;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
 	    !c->in_feed)

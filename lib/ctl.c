@@ -237,6 +237,16 @@ ctl_reply_begin(void)
 }
 
 yajl_gen
+ctl_error_begin(const char *msg)
+{
+	yajl_gen g = ctl_gen();
+
+	json_bool(g, "ok", 0);
+	json_str(g, "error", msg);
+	return g;
+}
+
+yajl_gen
 ctl_msg_begin(const char *op)
 {
 	yajl_gen g = ctl_gen();
@@ -493,14 +503,11 @@ ctl_peer_error(struct ctl_peer *p, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
-	yajl_gen g = ctl_gen();
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	json_bool(g, "ok", 0);
-	json_str(g, "error", msg);
-	ctl_reply_end(p, g);
+	ctl_reply_end(p, ctl_error_begin(msg));
 }
 
 uid_t

@@ -128,6 +128,8 @@ void ctl_peer_error(struct ctl_peer *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Starts {"v":1,"ok":true, ... for the caller to add fields and close. */
 yajl_gen ctl_reply_begin(void);
+/* Starts {"v":1,"ok":false,"error":msg, ... */
+yajl_gen ctl_error_begin(const char *msg);
 /* Starts {"v":1,"op":op, ... */
 yajl_gen ctl_msg_begin(const char *op);
 /* Closes the map and sends; frees g. */
@@ -148,25 +150,41 @@ yajl_val json_get(yajl_val obj, const char *key);
 /* daemon.c: what the three daemons do alike */
 struct daemon {
 	const char *name; /* "ingestd" */
-	struct conf *conf;
+	struct conf *conf; /* replaced on SIGHUP; read values at time of use */
 	struct event_base *base;
 	struct ctl_server *ctl;
 	char sockpath[256];
 	char pidpath[256];
 	time_t started;
 	int foreground;
-	int verbose;
+	int verbose; /* in effect: -v, or log_level = debug */
+	int vflag; /* -v given on the command line */
+	/* The account named by `user`, resolved by daemon_args when root. */
+	int drop; /* daemon_drop_privileges will switch to uid/gid */
+	uid_t uid;
+	gid_t gid;
+	int made_rundir; /* daemon_start created rundir: hand it to uid */
 	/* Adds the daemon's own fields to a status reply. */
 	void (*status)(yajl_gen, void *arg);
 	/* Any other op; unknown ops are refused by daemon.c. */
 	int (*handle)(struct ctl_peer *, struct ctl_msg *, void *arg);
 	void (*peer_closed)(struct ctl_peer *, void *arg);
+	/* After SIGHUP installed a new d->conf: refresh cached values. */
+	void (*reload)(void *arg);
 	void *arg;
 };
-/* Parses -d -f -n -v; returns with conf loaded (or exits for -n / errors). */
+/*
+ * Parses -d -f -n -v; returns with conf loaded (or exits for -n / errors).
+ * Refuses to go on as root unless `user` names an account to become, or
+ * NYON_ALLOW_ROOT=1 is in the environment (see nyon.conf(5)).
+ */
 void daemon_args(struct daemon *, int argc, char **argv);
-/* Opens the control socket and pidfile, sets up signals. */
+/* Opens the control socket and pidfile, sets up signals (HUP reloads). */
 void daemon_start(struct daemon *);
+/* After binding the listeners: become `user` for good.  No-op otherwise. */
+void daemon_drop_privileges(struct daemon *);
+/* Re-reads the config file as on SIGHUP; 0 when the new one is in use. */
+int daemon_reload(struct daemon *);
 void daemon_stop(struct daemon *);
 
 /* util.c */
