@@ -70,6 +70,8 @@ const struct conf_key conf_keys[] = {
         "seconds an API token stays valid"},
     {"cors_origin", CONF_STR, "*", 0, 0, NULL,
         "Access-Control-Allow-Origin of the REST API"},
+    {"www_dir", CONF_STR, "/usr/local/share/nyon/www", 0, 0, NULL,
+        "static web files: dashboard/ (authd), watch/ (flvd), vendor/"},
     {"hooks", CONF_CHOICE, "off", 0, 0, "off|loopback|any",
         "SRS-compatible publish hooks: off, from loopback only, or anyone"},
 };
