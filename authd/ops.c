@@ -81,8 +81,12 @@ ops_stream_id(yajl_val args, int64_t *id, struct db_err *err)
 	if (v == NULL || !YAJL_IS_STRING(v))
 		return ops_fail(
 		    err, DB_EINVAL, "stream", "name or id required");
-	if (db_stream_get_by_name(authd->db, v->u.string, &s, err) == -1)
+	if (db_stream_get_by_name(authd->db, v->u.string, &s, err) == -1) {
+		if (err->code == DB_ENOENT)
+			snprintf(err->msg, sizeof(err->msg),
+			    "no stream named '%s'", v->u.string);
 		return -1;
+	}
 	*id = s.id;
 	return 0;
 }

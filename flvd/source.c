@@ -36,8 +36,8 @@ source_find(const char *name)
 	struct fstream *s;
 
 	TAILQ_FOREACH(s, &flvd->streams, entry)
-	if (strcmp(s->name, name) == 0)
-		return s;
+		if (strcmp(s->name, name) == 0)
+			return s;
 	return NULL;
 }
 
@@ -398,7 +398,7 @@ source_read(evutil_socket_t fd, short what, void *arg)
 		flvd->ingestd_fd = -1;
 		flvd->subscribed = 0;
 		TAILQ_FOREACH_SAFE(s, &flvd->streams, entry, next)
-		source_ended(s);
+			source_ended(s);
 		source_connect();
 		return;
 	}
@@ -490,8 +490,7 @@ source_status(yajl_gen g)
 	json_bool(g, "subscribed", flvd->subscribed);
 	json_key(g, "streams");
 	yajl_gen_array_open(g);
-	TAILQ_FOREACH(s, &flvd->streams, entry)
-	{
+	TAILQ_FOREACH(s, &flvd->streams, entry) {
 		yajl_gen_map_open(g);
 		json_str(g, "name", s->name);
 		json_bool(g, "live", s->live);

@@ -100,18 +100,20 @@ viewer_write_ready(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Starts the close: whatever is queued is flushed first. */
-static void
+void
 viewer_finish(struct viewer *v)
 {
 	struct timeval tv = {CLOSING_TIMEOUT, 0};
 
 	v->state = VIEWER_CLOSING;
 	shutdown(v->fd, SHUT_RD);
+	/* reads now see EOF at once: a gone peer shows as a write error */
+	event_del(v->rev);
 	evtimer_add(v->timer, &tv);
 	viewer_flush(v);
 }
 
-static void
+void
 viewer_respond(struct viewer *v, int status, const char *body)
 {
 	size_t len = body ? strlen(body) : 0;
@@ -204,8 +206,7 @@ viewer_fanout(struct fstream *s, struct chunk *c,
 	for (sync = 0; sync < nrefs; sync++)
 		if (source_sync_point(s, &refs[sync]))
 			break;
-	TAILQ_FOREACH_SAFE(v, &s->viewers, entry, next)
-	{
+	TAILQ_FOREACH_SAFE(v, &s->viewers, entry, next) {
 		if (v->state != VIEWER_STREAMING)
 			continue;
 		backlog = evbuffer_get_length(v->out);
@@ -247,7 +248,7 @@ viewer_resync_all(struct fstream *s)
 	struct viewer *v;
 
 	TAILQ_FOREACH(v, &s->viewers, entry)
-	v->waiting = 1;
+		v->waiting = 1;
 }
 
 void
@@ -301,6 +302,8 @@ viewer_route(struct viewer *v, const struct http_request *req)
 		viewer_respond(v, 405, "method not allowed\n");
 		return;
 	}
+	if (www_route(v, req))
+		return;
 	if (viewer_stream_name(req->path, name, sizeof(name)) == NULL) {
 		viewer_respond(v, 404, "not found\n");
 		return;

@@ -109,8 +109,8 @@ authc_cancel(struct publisher *p)
 	struct authc_req *r;
 
 	TAILQ_FOREACH(r, &authc.pending, entry)
-	if (r->pub == p)
-		r->pub = NULL;
+		if (r->pub == p)
+			r->pub = NULL;
 	p->auth_pending = 0;
 }
 
@@ -126,8 +126,8 @@ authc_reply(yajl_val m)
 	if (json_get_int(m, "req", &req) == -1)
 		return;
 	TAILQ_FOREACH(r, &authc.pending, entry)
-	if (r->req == req)
-		break;
+		if (r->req == req)
+			break;
 	if (r == NULL)
 		return;
 	TAILQ_REMOVE(&authc.pending, r, entry);
@@ -160,8 +160,7 @@ authc_revoke(yajl_val m)
 	long long session = 0;
 
 	json_get_int(m, "session", &session);
-	TAILQ_FOREACH_SAFE(p, &ingestd->publishers, entry, next)
-	{
+	TAILQ_FOREACH_SAFE(p, &ingestd->publishers, entry, next) {
 		if (p->stream == NULL)
 			continue;
 		if ((stream != NULL && strcmp(p->stream->name, stream) == 0) ||
@@ -177,6 +176,7 @@ authc_revoke(yajl_val m)
 static void
 authc_lost(void)
 {
+	struct timeval retry = {0, 250000};
 	struct authc_req *r;
 	struct publisher *p;
 
@@ -199,8 +199,9 @@ authc_lost(void)
 	}
 	/* sessions died with the connection; authd ended them */
 	TAILQ_FOREACH(p, &ingestd->publishers, entry)
-	p->session = 0;
-	authc_connect();
+		p->session = 0;
+	/* not at once: a dying authd may still accept a connection */
+	evtimer_add(authc.retry, &retry);
 }
 
 static void
@@ -230,6 +231,9 @@ static void
 authc_resumed(
     struct publisher *p, const char *stream, uint64_t bitrate, const char *why)
 {
+	/* authd gone again: not a refusal; we ask again when it is back */
+	if (!authc.connected)
+		return;
 	if (stream == NULL) {
 		log_warnx(
 		    "%s %s: no longer allowed: %s", p->proto, p->addr, why);
@@ -270,8 +274,8 @@ authc_connect(void)
 	authc.connected = 1;
 	log_info("authd: connected");
 	TAILQ_FOREACH(p, &ingestd->publishers, entry)
-	if (p->stream != NULL && p->key[0] != '\0')
-		authc_request(p, p->key, authc_resumed);
+		if (p->stream != NULL && p->key[0] != '\0')
+			authc_request(p, p->key, authc_resumed);
 }
 
 void

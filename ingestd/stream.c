@@ -43,8 +43,8 @@ stream_find(const char *name)
 	struct stream *s;
 
 	TAILQ_FOREACH(s, &ingestd->streams, entry)
-	if (strcmp(s->name, name) == 0)
-		return s;
+		if (strcmp(s->name, name) == 0)
+			return s;
 	return NULL;
 }
 
@@ -234,8 +234,7 @@ stream_stats_tick(void)
 	struct ring_stats st;
 	uint64_t now = now_ms(), dt;
 
-	TAILQ_FOREACH(s, &ingestd->streams, entry)
-	{
+	TAILQ_FOREACH(s, &ingestd->streams, entry) {
 		ring_stats(s->ring, &st);
 		if ((dt = now - s->last_ms) == 0)
 			continue;
@@ -254,8 +253,7 @@ stream_status(yajl_gen g)
 
 	json_key(g, "streams");
 	yajl_gen_array_open(g);
-	TAILQ_FOREACH(s, &ingestd->streams, entry)
-	{
+	TAILQ_FOREACH(s, &ingestd->streams, entry) {
 		ring_stats(s->ring, &st);
 		yajl_gen_map_open(g);
 		json_str(g, "name", s->name);
@@ -303,7 +301,7 @@ stream_subscribe(struct ctl_peer *peer, struct ctl_msg *m)
 	json_int(g, "streams", ingestd->nstreams);
 	ctl_reply_end(peer, g);
 	TAILQ_FOREACH(s, &ingestd->streams, entry)
-	stream_announce(s, sub);
+		stream_announce(s, sub);
 	log_info("subscriber pid %ld (slot %zu)", (long)ctl_peer_pid(peer), i);
 	return 0;
 }
@@ -317,10 +315,10 @@ stream_unsubscribe(struct ctl_peer *peer)
 	if (sub == NULL)
 		return;
 	TAILQ_FOREACH(s, &ingestd->streams, entry)
-	if (s->eventfds[sub->slot] != -1) {
-		close(s->eventfds[sub->slot]);
-		s->eventfds[sub->slot] = -1;
-	}
+		if (s->eventfds[sub->slot] != -1) {
+			close(s->eventfds[sub->slot]);
+			s->eventfds[sub->slot] = -1;
+		}
 	ingestd->subscribers[sub->slot] = NULL;
 	log_info("subscriber pid %ld gone", (long)ctl_peer_pid(peer));
 	free(sub);
