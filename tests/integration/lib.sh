@@ -9,6 +9,10 @@ tmp=$(mktemp -d /tmp/nyon-test.XXXXXX)
 conf=$tmp/nyon.conf
 pids=""
 ntest=0
+# Daemons refuse to run as root unless told whom to become (nyon.conf(5),
+# user); tests run as whoever starts them, root in CI containers, and say so.
+NYON_ALLOW_ROOT=1
+export NYON_ALLOW_ROOT
 nfail=0
 
 cleanup() {
@@ -178,4 +182,30 @@ rate_of() {
 	wait $_c 2>/dev/null
 	rm -f "$_f"
 	echo $((_s2 - _s1))
+}
+
+# pyjson EXPR: evaluates EXPR over the JSON on stdin (as d) and prints it
+pyjson() {
+	python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"
+}
+
+# publish_key NAME KEY [SECONDS] [proto]: like publish, but to KEY; $pub_NAME
+publish_key() {
+	publish "$1" 320x240 "${3:-60}" "rtmp://127.0.0.1:$RTMP_PORT/live/$2"
+}
+
+# like check, but passes when the command fails
+check_fails() {
+	desc=$1
+	shift
+	if "$@"; then not_ok "$desc"; else ok "$desc"; fi
+}
+
+# integrity: PRAGMA integrity_check of the test's database says ok
+integrity() {
+	python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+r = c.execute("PRAGMA integrity_check").fetchone()[0]
+sys.exit(0 if r == "ok" else 1)' "$tmp/state/nyon.db"
 }
