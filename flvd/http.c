@@ -108,7 +108,9 @@ http_parse(const char *buf, size_t len, struct http_request *req, size_t *used,
 		*why = "bad request target";
 		return -1;
 	}
-	if (strlen(dec) != declen || declen >= sizeof(req->path) ||
+	/* "//host/x" parses as an authority and an empty path */
+	if (dec[0] != '/' || strlen(dec) != declen ||
+	    declen >= sizeof(req->path) ||
 	    (query != NULL && strlen(query) >= sizeof(req->query))) {
 		free(dec);
 		evhttp_uri_free(uri);
