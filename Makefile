@@ -129,7 +129,7 @@ FUZZ_TIME ?= 8
 fuzz: $(FUZZ_BINS)
 	@tests/run-fuzz $(FUZZ_TIME) $(FUZZ_BINS)
 
-integration: all
+integration: all www
 	+$(MAKE) SANITIZE=1 all
 	NYON_BUILD=$(CURDIR)/build/asan prove -v tests/integration/
 
@@ -143,7 +143,7 @@ test: deps
 deps:
 	@tests/deps
 
-run: deps all
+run: deps all www
 	@tests/run-local
 
 format:
@@ -151,6 +151,120 @@ format:
 
 clean:
 	rm -rf build $(PROGS) lib/libnyon.a $(DAEMON_LIBS) \
-		$(UNIT_BINS) */*.o */*.d tests/*/*.o tests/*/*.d run
+		$(UNIT_BINS) */*.o */*.d tests/*/*.o tests/*/*.d run www/vendor \
+		$(BENCH_BIN)
 
 -include $(wildcard $(O)*/*.d $(O)tests/*/*.d $(FUZZ_O)*/*.d $(FUZZ_O)tests/*/*.d)
+
+# www -------------------------------------------------------------------------
+# The dashboard (authd) and the watch page (flvd) are plain files under www/;
+# their third-party scripts come from npm, pinned by www/package-lock.json,
+# and `make www` copies them into www/vendor/ (generated, not in git).  Only
+# this target needs the network, and only once: `make all` never does.
+WWW_VENDOR = www/node_modules/mpegts.js/dist/mpegts.js \
+	     www/node_modules/mpegts.js/dist/mpegts.js.LICENSE.txt \
+	     www/node_modules/mpegts.js/dist/mpegts.js.map \
+	     www/node_modules/qrcode-generator/dist/qrcode.mjs
+.PHONY: www
+www: www/vendor/.stamp
+www/vendor/.stamp: www/package.json www/package-lock.json
+	cd www && npm ci --no-audit --no-fund
+	@mkdir -p www/vendor
+	cp $(WWW_VENDOR) www/vendor/
+	@touch $@
+# end of www ------------------------------------------------------------------
+
+# install ---------------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: programs, manual pages, the
+# default /etc/nyon/nyon.conf (never overwritten), systemd units and SysV
+# init scripts.  Then, once, as root: rc.d/postinstall.sh (README.md).
+# systemd reads units from /usr/local/lib/systemd/system as well as
+# /usr/lib/systemd/system, so UNITDIR follows PREFIX; with another PREFIX,
+# pass UNITDIR=/etc/systemd/system.  The config path is /etc/nyon/nyon.conf
+# whatever PREFIX is: the programs look there when given no -f.
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+DATADIR   ?= $(PREFIX)/share/nyon
+CONFDIR   ?= /etc/nyon
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+INITDIR   ?= /etc/init.d
+INSTALL   ?= install
+INST_DAEMONS = authd ingestd flvd
+INST_MAN5 = man/nyon.conf.5
+INST_MAN7 = man/nyon.7
+INST_MAN8 = man/ingestd.8 man/flvd.8 man/authd.8 man/nyonctl.8
+INST_UNITS = nyon-authd.service nyon-ingestd.service nyon-flvd.service
+# Static web files: these directories go under $(DATADIR)/www, the default
+# www_dir of nyon.conf(5); vendor/ is made by `make www`.
+INST_WWW  = www/dashboard www/watch www/vendor
+# init script dependencies (LSB Required-Start / Should-Start)
+INIT_REQUIRES_authd   =
+INIT_SHOULD_authd     =
+INIT_REQUIRES_ingestd = nyon-authd
+INIT_SHOULD_ingestd   =
+INIT_REQUIRES_flvd    =
+INIT_SHOULD_flvd      = nyon-ingestd
+RC_SUBST  = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONF@|$(CONFDIR)/nyon.conf|g'
+
+install: all www
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(CONFDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(INITDIR) \
+		$(DESTDIR)$(DATADIR)/www
+	$(INSTALL) -m 0755 $(foreach d,$(INST_DAEMONS),$(d)/$(d)) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0755 ctl/nyonctl $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0644 $(INST_MAN5) $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 0644 $(INST_MAN7) $(DESTDIR)$(MANDIR)/man7/
+	$(INSTALL) -m 0644 $(INST_MAN8) $(DESTDIR)$(MANDIR)/man8/
+	@if [ -e $(DESTDIR)$(CONFDIR)/nyon.conf ]; then \
+		echo "install: keeping $(DESTDIR)$(CONFDIR)/nyon.conf"; \
+	else \
+		echo "$(INSTALL) -m 0644 rc.d/nyon.conf $(DESTDIR)$(CONFDIR)/nyon.conf"; \
+		$(INSTALL) -m 0644 rc.d/nyon.conf $(DESTDIR)$(CONFDIR)/nyon.conf; \
+	fi
+	for d in $(INST_DAEMONS); do \
+		$(RC_SUBST) rc.d/nyon-$$d.service.in > $(DESTDIR)$(UNITDIR)/nyon-$$d.service && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/nyon-$$d.service || exit 1; \
+	done
+	$(INSTALL) -m 0644 rc.d/nyon.target $(DESTDIR)$(UNITDIR)/
+	$(foreach d,$(INST_DAEMONS),$(RC_SUBST) -e 's|@NAME@|$(d)|g' \
+		-e 's|@REQUIRES@|$(INIT_REQUIRES_$(d))|g' -e 's|@SHOULD@|$(INIT_SHOULD_$(d))|g' \
+		-e 's/[[:space:]]*$$//' -e '/^# Should-S[a-z]*:$$/d' \
+		rc.d/nyon.init.in > $(DESTDIR)$(INITDIR)/nyon-$(d) && \
+		chmod 0755 $(DESTDIR)$(INITDIR)/nyon-$(d) &&) true
+	for w in $(INST_WWW); do \
+		cp -R $$w $(DESTDIR)$(DATADIR)/www/ || exit 1; \
+	done
+	rm -f $(DESTDIR)$(DATADIR)/www/vendor/.stamp
+
+# Leaves /etc/nyon/nyon.conf if it differs from the default (it was edited),
+# and the state in /var/lib/nyon always.
+uninstall:
+	rm -f $(foreach d,$(INST_DAEMONS),$(DESTDIR)$(SBINDIR)/$(d)) $(DESTDIR)$(BINDIR)/nyonctl
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INST_MAN5))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(INST_MAN7))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INST_MAN8)))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(INST_UNITS) nyon.target)
+	rm -f $(foreach d,$(INST_DAEMONS),$(DESTDIR)$(INITDIR)/nyon-$(d))
+	rm -rf $(DESTDIR)$(DATADIR)
+	@if cmp -s rc.d/nyon.conf $(DESTDIR)$(CONFDIR)/nyon.conf; then \
+		rm -f $(DESTDIR)$(CONFDIR)/nyon.conf; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null; \
+	elif [ -e $(DESTDIR)$(CONFDIR)/nyon.conf ]; then \
+		echo "uninstall: keeping the edited $(DESTDIR)$(CONFDIR)/nyon.conf"; \
+	fi; true
+# end of install --------------------------------------------------------------
+
+# bench -----------------------------------------------------------------------
+# make bench: builds tests/bench/nyon-bench (an RTMP publisher and N HTTP-FLV
+# viewers on one libevent loop, server-agnostic), then tests/bench/run.sh
+# makes the inputs with ffmpeg under build/bench/, starts ingestd and flvd
+# on free loopback ports and runs the standard scenarios (BENCHMARKS.md).
+# Minutes long and machine dependent: never part of `make test`.
+# BENCH_ARGS passes options to run.sh (e.g. BENCH_ARGS=--quick).
+BENCH_BIN = tests/bench/nyon-bench
+$(BENCH_BIN): tests/bench/nyon-bench.c $(LIBNYON)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIBNYON) $(LDLIBS)
+bench: all $(BENCH_BIN)
+	tests/bench/run.sh $(BENCH_ARGS)
+# end of bench ----------------------------------------------------------------

@@ -77,10 +77,15 @@ main(int argc, char *argv[])
 	authd->d.peer_closed = control_peer_closed;
 	daemon_args(&authd->d, argc, argv);
 	daemon_start(&authd->d);
+	api_listen();
+	daemon_drop_privileges(&authd->d);
+	/* after the drop, so the database belongs to the user we run as */
 	authd_open_db();
+	api_start();
 
 	event_base_dispatch(authd->d.base);
 
+	api_stop();
 	daemon_stop(&authd->d);
 	db_close(authd->db);
 	return 0;

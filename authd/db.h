@@ -224,4 +224,20 @@ void db_session_json(yajl_gen, const struct db_session *);
 void db_config_json(yajl_gen, const struct db_config *);
 void db_stats_json(yajl_gen, const struct db_stats *);
 
+/*
+ * API tokens (migration 2).  A revoked token is kept by its id (jwt.h's
+ * jwt_token_id) until it would have expired anyway; a user's tokens issued
+ * before tokens_after (a password change) are refused.
+ */
+int db_token_revoke(
+    struct db *, const char *token_id, int64_t expires, struct db_err *);
+/* *revoked is 1 on error too: a caller that ignores the error fails closed. */
+int db_token_revoked(
+    struct db *, const char *token_id, int *revoked, struct db_err *);
+int db_token_purge(struct db *, int64_t now, int64_t *n, struct db_err *);
+int db_user_tokens_after(
+    struct db *, int64_t id, int64_t *after, struct db_err *);
+int db_user_set_tokens_after(
+    struct db *, int64_t id, int64_t after, struct db_err *);
+
 #endif

@@ -23,6 +23,13 @@ flvd_status(yajl_gen g, void *arg)
 	source_status(g);
 }
 
+/* Values flvd caches out of the config, read again on SIGHUP. */
+static void
+flvd_reload(void *arg)
+{
+	flvd->backlog = conf_int(flvd->d.conf, "viewer_backlog");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -33,10 +40,12 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&flvd->conns);
 	flvd->d.name = "flvd";
 	flvd->d.status = flvd_status;
+	flvd->d.reload = flvd_reload;
 	daemon_args(&flvd->d, argc, argv);
-	flvd->backlog = conf_int(flvd->d.conf, "viewer_backlog");
+	flvd_reload(NULL);
 	daemon_start(&flvd->d);
 	viewer_listen();
+	daemon_drop_privileges(&flvd->d);
 	source_start();
 
 	event_base_dispatch(flvd->d.base);

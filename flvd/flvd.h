@@ -85,6 +85,7 @@ struct viewer {
 	struct event *rev, *wev, *timer;
 	int state; /* VIEWER_* in viewer.c */
 	int waiting; /* for a keyframe: skip until then */
+	uint32_t seq_version; /* of the sequence headers it was sent */
 	int skips, stalled;
 	uint64_t last_skip_ms;
 	uint64_t bytes_out;
@@ -131,5 +132,14 @@ void viewer_end_all(struct fstream *);
 /* Lapped or discontinuous: every viewer waits for the next keyframe. */
 void viewer_resync_all(struct fstream *);
 void viewer_free(struct viewer *);
+/* A short plain-text response (body may be NULL), then the close. */
+void viewer_respond(struct viewer *, int status, const char *body);
+/* Flushes what is queued, then closes. */
+void viewer_finish(struct viewer *);
+
+/* www.c */
+/* Serves /watch/NAME, /vendor/FILE and /favicon.ico from www_dir; 1 if it
+ * answered the request, 0 if the path is not one of these. */
+int www_route(struct viewer *, const struct http_request *);
 
 #endif

@@ -143,15 +143,33 @@ viewer_add_ref(struct viewer *v, struct chunk *c, uint32_t off, uint32_t len)
 		chunk_unref(c);
 }
 
-void
-viewer_attach(struct viewer *v, struct fstream *s, int start_live)
+/*
+ * Appends the stream's sequence headers (metadata, video and audio decoder
+ * configuration) to buf and notes their version; have[] says which it had.
+ */
+static void
+viewer_seqhdrs(
+    struct viewer *v, struct fstream *s, struct evbuffer *buf, int have[3])
 {
 	const enum ring_slot slots[] = {
 	    RING_SLOT_META, RING_SLOT_VIDEO, RING_SLOT_AUDIO};
-	uint8_t hdr[FLV_HEADER_LEN], tag[RING_META_MAX];
-	struct evbuffer *seq = evbuffer_new();
+	uint8_t tag[RING_META_MAX];
 	size_t len, i;
-	int have[3] = {0};
+
+	v->seq_version = ring_seq_version(s->ring);
+	for (i = 0; i < nitems(slots); i++)
+		if ((have[i] = ring_seqhdr(s->ring, slots[i], tag, sizeof(tag),
+		                   &len) == 0))
+			evbuffer_add(buf, tag, len);
+}
+
+void
+viewer_attach(struct viewer *v, struct fstream *s, int start_live)
+{
+	uint8_t hdr[FLV_HEADER_LEN];
+	struct evbuffer *seq = evbuffer_new();
+	size_t i;
+	int have[3];
 
 	evbuffer_add_printf(v->out,
 	    "HTTP/1.1 200 OK\r\nServer: nyon/%s\r\n%s"
@@ -164,10 +182,7 @@ viewer_attach(struct viewer *v, struct fstream *s, int start_live)
 	s->nviewers++;
 	flvd->nviewers++;
 	flvd->viewers_total++;
-	for (i = 0; i < nitems(slots); i++)
-		if ((have[i] = ring_seqhdr(s->ring, slots[i], tag, sizeof(tag),
-		                   &len) == 0))
-			evbuffer_add(seq, tag, len);
+	viewer_seqhdrs(v, s, seq, have);
 	/* until the stream says otherwise, announce both */
 	flv_header(
 	    hdr, have[2] || !have[1], have[1] || s->has_video || !have[2]);
@@ -220,6 +235,15 @@ viewer_fanout(struct fstream *s, struct chunk *c,
 			}
 			v->waiting = 0;
 			v->stalled = 0;
+			/*
+			 * Headers that came while it waited (it joined before
+			 * the first keyframe, or the codec changed) go first.
+			 */
+			if (v->seq_version != ring_seq_version(s->ring)) {
+				int have[3];
+
+				viewer_seqhdrs(v, s, v->out, have);
+			}
 			viewer_add_ref(
 			    v, c, refs[sync].off, c->len - refs[sync].off);
 		} else if (backlog > flvd->backlog) {
@@ -464,7 +488,7 @@ viewer_listen(void)
 				fatalx("flv_listen: too many addresses");
 			l = evconnlistener_new(flvd->d.base, viewer_accept,
 			    NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-			    -1, fds[j]);
+			    0, fds[j]);
 			if (l == NULL)
 				fatalx("evconnlistener_new");
 			evconnlistener_set_error_cb(l, viewer_accept_error);

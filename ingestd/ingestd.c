@@ -24,6 +24,7 @@ ingestd_status(yajl_gen g, void *arg)
 	json_str(g, "auth", conf_str(ingestd->d.conf, "auth"));
 	if (strcmp(conf_str(ingestd->d.conf, "auth"), "authd") == 0)
 		json_bool(g, "authd_connected", authc_connected());
+	srt_conn_status(g);
 	stream_status(g);
 }
 
@@ -64,6 +65,8 @@ main(int argc, char *argv[])
 	daemon_args(&ingestd->d, argc, argv);
 	daemon_start(&ingestd->d);
 	rtmp_conn_listen();
+	srt_conn_listen();
+	daemon_drop_privileges(&ingestd->d);
 	if (strcmp(conf_str(ingestd->d.conf, "auth"), "authd") == 0)
 		authc_start();
 	ingestd->stats_timer =
@@ -76,6 +79,7 @@ main(int argc, char *argv[])
 		p->destroy(p);
 	authc_stop();
 	rtmp_conn_close_listeners();
+	srt_conn_close();
 	event_free(ingestd->stats_timer);
 	daemon_stop(&ingestd->d);
 	return 0;

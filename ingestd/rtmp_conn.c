@@ -288,7 +288,7 @@ rtmp_conn_listen(void)
 				fatalx("rtmp_listen: too many addresses");
 			l = evconnlistener_new(ingestd->d.base,
 			    rtmp_conn_accept, NULL,
-			    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+			    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
 			    fds[j]);
 			if (l == NULL)
 				fatalx("evconnlistener_new");

@@ -1,10 +1,13 @@
 /*
- * What the three daemons do alike: -d -f -n -v, the configuration, the
- * control socket with ping and status, the pidfile, and clean exit on
+ * What the three daemons do alike: -d -f -n -v, the configuration and its
+ * reload on SIGHUP, the control socket with ping and status, the pidfile,
+ * the switch to an unprivileged user after binding, and clean exit on
  * SIGINT/SIGTERM.
  */
 #include <sys/stat.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,25 @@
 
 #include "nyon.h"
 
+/*
+ * Keys a running daemon cannot take on: the sockets and files it holds are
+ * where the old values said.  A reload keeps their old values and says so.
+ */
+static const char *const daemon_restart_keys[] = {
+    "rundir",
+    "statedir",
+    "database",
+    "user",
+    "auth",
+    "rtmp_listen",
+    "flv_listen",
+    "srt_listen",
+    "srt_passphrase",
+    "srt_pbkeylen",
+    "srt_latency",
+    "api_listen",
+};
+
 static struct pidfh *daemon_pidfh;
 static struct event *daemon_sigev[3];
 
@@ -26,13 +48,82 @@ static void __attribute__((noreturn)) daemon_usage(const char *name)
 	exit(2);
 }
 
+static int
+daemon_verbosity(const struct daemon *d, const struct conf *c)
+{
+	if (d->vflag > 0)
+		return d->vflag;
+	return strcmp(conf_str(c, "log_level"), "debug") == 0;
+}
+
+/*
+ * Decides who the daemon will run as.  Root serving the network is an
+ * accident waiting to happen, so root must name a user to become, or say
+ * NYON_ALLOW_ROOT=1 to mean it (tests, a throwaway lab box).
+ */
+static int
+daemon_resolve_user(struct daemon *d, int check, char *err, size_t errlen)
+{
+	const char *user = conf_str(d->conf, "user");
+	const char *allow = getenv("NYON_ALLOW_ROOT");
+	struct passwd *pw;
+
+	d->drop = 0;
+	if (*user == '\0') {
+		if (geteuid() == 0 && !check &&
+		    (allow == NULL || strcmp(allow, "1") != 0)) {
+			snprintf(err, errlen,
+			    "refusing to run as root with no user: set "
+			    "'user = nyon' in %s, or NYON_ALLOW_ROOT=1 in "
+			    "the environment to run as root anyway",
+			    conf_path(d->conf));
+			return -1;
+		}
+		return 0;
+	}
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "%s: user %s: %s", conf_path(d->conf),
+		    user, errno ? strerror(errno) : "no such user");
+		return -1;
+	}
+	if (check)
+		return 0;
+	if (geteuid() == 0) {
+		if (pw->pw_uid == 0) {
+			if (allow == NULL || strcmp(allow, "1") != 0) {
+				snprintf(err, errlen,
+				    "user %s is root: name an unprivileged "
+				    "user, or set NYON_ALLOW_ROOT=1",
+				    user);
+				return -1;
+			}
+			return 0;
+		}
+		d->drop = 1;
+		d->uid = pw->pw_uid;
+		d->gid = pw->pw_gid;
+	} else if (pw->pw_uid != geteuid()) {
+		/* Under systemd User= already did it; anything else is wrong. */
+		snprintf(err, errlen,
+		    "user = %s, but running as uid %ld, which cannot switch: "
+		    "start as root or as %s",
+		    user, (long)geteuid(), user);
+		return -1;
+	}
+	return 0;
+}
+
 void
 daemon_args(struct daemon *d, int argc, char **argv)
 {
+	extern char **environ;
 	const char *path = NULL;
 	char err[512];
 	int ch, check = 0;
 
+	/* Before anything moves environ; argv stays readable until a title. */
+	setproctitle_init(argc, argv, environ);
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
 		switch (ch) {
 		case 'd':
@@ -45,7 +136,7 @@ daemon_args(struct daemon *d, int argc, char **argv)
 			check = 1;
 			break;
 		case 'v':
-			d->verbose++;
+			d->vflag++;
 			break;
 		default:
 			daemon_usage(d->name);
@@ -61,14 +152,103 @@ daemon_args(struct daemon *d, int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", d->name, err);
 		exit(1);
 	}
+	/* On the terminal, before detaching, so the operator sees why. */
+	if (daemon_resolve_user(d, check, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", d->name, err);
+		exit(1);
+	}
 	if (check) {
 		fprintf(stderr, "%s: configuration %s OK\n", d->name,
 		    conf_path(d->conf));
 		exit(0);
 	}
-	if (strcmp(conf_str(d->conf, "log_level"), "debug") == 0 &&
-	    d->verbose == 0)
-		d->verbose = 1;
+	d->verbose = daemon_verbosity(d, d->conf);
+}
+
+/*
+ * Builds the configuration to run with from a freshly read one: its values,
+ * except that restart-only keys keep the values the daemon runs with.  The
+ * result goes through conf_parse like any file, so it is checked the same.
+ */
+static struct conf *
+daemon_conf_merge(const struct conf *old, struct conf *new)
+{
+	char *text = NULL, *line, err[512];
+	const char *name, *val;
+	struct conf *merged;
+	size_t i, j, len = 0;
+	int changed = 0, restart;
+
+	for (i = 0; i < nitems(daemon_restart_keys); i++) {
+		name = daemon_restart_keys[i];
+		if (strcmp(conf_str(old, name), conf_str(new, name)) != 0) {
+			log_warnx("reload: %s changed from '%s' to '%s'; "
+			          "that needs a restart, keeping '%s'",
+			    name, conf_str(old, name), conf_str(new, name),
+			    conf_str(old, name));
+			changed = 1;
+		}
+	}
+	if (!changed)
+		return new;
+	for (i = 0; i < conf_nkeys; i++) {
+		name = conf_keys[i].name;
+		restart = 0;
+		for (j = 0; j < nitems(daemon_restart_keys); j++)
+			if (strcmp(daemon_restart_keys[j], name) == 0)
+				restart = 1;
+		val = conf_str(restart ? old : new, name);
+		/* A value holding a quote cannot be quoted; bare it is. */
+		if (xasprintf(&line,
+		        strchr(val, '"') ? "%s = %s\n" : "%s = \"%s\"\n", name,
+		        val) == -1)
+			fatal("reload");
+		text = xreallocarray(text, len + strlen(line) + 1, 1);
+		memcpy(text + len, line, strlen(line) + 1);
+		len += strlen(line);
+		free(line);
+	}
+	merged = conf_parse(conf_path(new), text, err, sizeof(err));
+	free(text);
+	if (merged == NULL) {
+		log_warnx("reload: cannot keep the restart-only values (%s); "
+		          "they change on the next restart",
+		    err);
+		return new;
+	}
+	conf_free(new);
+	return merged;
+}
+
+int
+daemon_reload(struct daemon *d)
+{
+	struct conf *new;
+	const char *path = conf_path(d->conf);
+	char err[512];
+
+	/* Started without a file: the default path, if one appeared since. */
+	if (strcmp(path, "(defaults)") == 0) {
+		if (access(NYON_CONF_DEFAULT, F_OK) == -1) {
+			log_info("reload: no %s, keeping the defaults",
+			    NYON_CONF_DEFAULT);
+			return -1;
+		}
+		path = NYON_CONF_DEFAULT;
+	}
+	if ((new = conf_load(path, err, sizeof(err))) == NULL) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		return -1;
+	}
+	new = daemon_conf_merge(d->conf, new);
+	conf_free(d->conf);
+	d->conf = new;
+	d->verbose = daemon_verbosity(d, d->conf);
+	log_setverbose(d->verbose);
+	if (d->reload != NULL)
+		d->reload(d->arg);
+	log_info("reload: %s in use", conf_path(d->conf));
+	return 0;
 }
 
 static void
@@ -76,6 +256,11 @@ daemon_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
 
+	if (sig == SIGHUP) {
+		log_info("%s, reloading", strsignal(sig));
+		daemon_reload(d);
+		return;
+	}
 	log_info("%s, exiting", strsignal(sig));
 	event_base_loopbreak(d->base);
 }
@@ -89,6 +274,7 @@ daemon_status(struct ctl_peer *p, struct daemon *d)
 	json_str(g, "version", NYON_VERSION);
 	json_int(g, "pid", getpid());
 	json_int(g, "uptime", time(NULL) - d->started);
+	json_str(g, "config", conf_path(d->conf));
 	if (d->status != NULL)
 		d->status(g, d->arg);
 	ctl_reply_end(p, g);
@@ -100,6 +286,8 @@ daemon_dispatch(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 	struct daemon *d = arg;
 	yajl_gen g;
 
+	log_debug("control: %s from uid %ld pid %ld", m->op,
+	    (long)ctl_peer_uid(p), (long)ctl_peer_pid(p));
 	if (strcmp(m->op, "ping") == 0) {
 		g = ctl_reply_begin();
 		json_str(g, "daemon", d->name);
@@ -119,17 +307,35 @@ daemon_peer_closed(struct ctl_peer *p, void *arg)
 		d->peer_closed(p, d->arg);
 }
 
+/*
+ * The first turn of the event loop comes after main has bound everything:
+ * a daemon whose main does not call daemon_drop_privileges still never
+ * serves a client as root.
+ */
+static void
+daemon_drop_late(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->drop) {
+		log_debug("dropping privileges as the loop starts");
+		daemon_drop_privileges(d);
+	}
+}
+
 void
 daemon_start(struct daemon *d)
 {
-	const int sigs[] = {SIGINT, SIGTERM};
+	const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	const char *rundir = conf_str(d->conf, "rundir");
 	char err[512];
+	struct stat sb;
 	pid_t other;
 	size_t i;
 	int fd;
 
 	log_init(d->name, d->foreground, d->verbose);
+	d->made_rundir = stat(rundir, &sb) == -1 && errno == ENOENT;
 	if (mkdir_p(rundir, 0755) == -1)
 		fatal("%s", rundir);
 	if ((size_t)snprintf(d->sockpath, sizeof(d->sockpath), "%s/%s.sock",
@@ -162,9 +368,51 @@ daemon_start(struct daemon *d)
 		    evsignal_new(d->base, sigs[i], daemon_signal, d);
 		evsignal_add(daemon_sigev[i], NULL);
 	}
+	if (d->drop &&
+	    event_base_once(
+	        d->base, -1, EV_TIMEOUT, daemon_drop_late, d, NULL) == -1)
+		fatalx("event_base_once");
 	d->started = time(NULL);
+	setproctitle("%s", conf_path(d->conf));
 	log_info("%s %s started, control socket %s", d->name, NYON_VERSION,
 	    d->sockpath);
+}
+
+void
+daemon_drop_privileges(struct daemon *d)
+{
+	const char *user = conf_str(d->conf, "user");
+	const char *rundir = conf_str(d->conf, "rundir");
+
+	if (!d->drop)
+		return;
+	/*
+	 * What was made as root becomes the user's, so that other daemons
+	 * running as the user can connect and the socket and pidfile can
+	 * be removed at exit.  A run directory made by someone else is left
+	 * alone; the rc scripts and systemd make it the user's.
+	 */
+	if (chown(d->sockpath, d->uid, d->gid) == -1)
+		fatal("chown %s", d->sockpath);
+	if (chown(d->pidpath, d->uid, d->gid) == -1)
+		fatal("chown %s", d->pidpath);
+	if (d->made_rundir && chown(rundir, d->uid, d->gid) == -1)
+		fatal("chown %s", rundir);
+	if (initgroups(user, d->gid) == -1)
+		fatal("initgroups %s", user);
+	if (setresgid(d->gid, d->gid, d->gid) == -1)
+		fatal("setresgid %ld", (long)d->gid);
+	if (setresuid(d->uid, d->uid, d->uid) == -1)
+		fatal("setresuid %ld", (long)d->uid);
+	if (setuid(0) != -1 || seteuid(0) != -1 || setgid(0) != -1)
+		fatalx("could regain root after switching to %s", user);
+	d->drop = 0;
+	if (access(rundir, W_OK) == -1)
+		log_warnx("%s is not writable by %s: the socket and pidfile "
+		          "will be left behind at exit",
+		    rundir, user);
+	log_info("running as %s (uid %ld, gid %ld)", user, (long)d->uid,
+	    (long)d->gid);
 }
 
 void
@@ -175,8 +423,10 @@ daemon_stop(struct daemon *d)
 	ctl_server_free(d->ctl);
 	d->ctl = NULL;
 	for (i = 0; i < nitems(daemon_sigev); i++)
-		if (daemon_sigev[i] != NULL)
+		if (daemon_sigev[i] != NULL) {
 			event_free(daemon_sigev[i]);
+			daemon_sigev[i] = NULL;
+		}
 	pidfile_remove(daemon_pidfh);
 	daemon_pidfh = NULL;
 	event_base_free(d->base);

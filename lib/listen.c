@@ -125,7 +125,7 @@ listen_bind_one(
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1)
 		goto fail;
-	if (socktype == SOCK_STREAM && listen(fd, 128) == -1)
+	if (socktype == SOCK_STREAM && listen(fd, SOMAXCONN) == -1)
 		goto fail;
 	freeaddrinfo(res);
 	*fdp = fd;

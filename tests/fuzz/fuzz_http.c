@@ -30,8 +30,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	/* a prefix is never complete when the whole is incomplete */
 	cut = size / 2;
-	if (r == 0 && http_parse((const char *)data, cut, &req, &used, &why) ==
-	    1)
+	if (r == 0 &&
+	    http_parse((const char *)data, cut, &req, &used, &why) == 1)
 		__builtin_trap();
 	return 0;
 }

@@ -75,6 +75,7 @@ write_conf() {
 		echo "rtmp_listen = 127.0.0.1:$RTMP_PORT"
 		echo "flv_listen = 127.0.0.1:$FLV_PORT"
 		echo "api_listen = 127.0.0.1:$API_PORT"
+		echo "srt_listen = 127.0.0.1:$SRT_PORT"
 		cat
 	} > "$conf"
 }

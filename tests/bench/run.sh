@@ -1,0 +1,233 @@
+#!/bin/sh
+# The standard benchmark (BENCHMARKS.md), run by `make bench`.
+#
+# Makes the inputs with ffmpeg under build/bench/ (once), then for each
+# scenario starts a fresh ingestd and flvd on free loopback ports with a
+# private config (auth = none), runs tests/bench/nyon-bench against them,
+# and stops them.  Prints one table at the end; the raw results are in
+# build/bench/results.json (one JSON object per line).
+#
+#	tests/bench/run.sh [--quick] [SCENARIO...]
+#
+# --quick runs every scenario for 5 s instead of 15.  SCENARIO names pick
+# some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-300 ttfk
+# 50m.
+# KEEP_TMP=1 keeps the run directory (configs, daemon logs).
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/build/bench
+bench=$top/tests/bench/nyon-bench
+secs=15
+case ${1:-} in
+--quick) secs=5; shift ;;
+esac
+only="$*"
+
+command -v ffmpeg >/dev/null || { echo "run.sh: ffmpeg is needed" >&2; exit 1; }
+command -v jq >/dev/null || { echo "run.sh: jq is needed" >&2; exit 1; }
+[ -x "$bench" ] || { echo "run.sh: build $bench first (make bench)" >&2; exit 1; }
+
+# 500 viewers need 500+ descriptors in flvd and in the bench.
+ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 1100 ]; then
+	echo "run.sh: ulimit -n is $(ulimit -n); 500 viewers need more" >&2
+	exit 1
+fi
+
+NYON_ALLOW_ROOT=1
+export NYON_ALLOW_ROOT
+tmp=$(mktemp -d /tmp/nyon-bench.XXXXXX)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	if [ -z "${KEEP_TMP:-}" ]; then rm -rf "$tmp"; else echo "kept $tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# ---- inputs ---------------------------------------------------------------
+# gen FILE SIZE KBIT SECONDS: testsrc2 + noise audio (every tag body differs,
+# so the bench can match them), H.264 CBR with filler so the bitrate is what
+# it says, a keyframe every second, AAC.
+gen() {
+	[ -s "$1" ] && return 0
+	echo "making $1 ($2, $3 kb/s, $4 s)"
+	ffmpeg -hide_banner -nostdin -loglevel error -y \
+	    -f lavfi -i "testsrc2=size=$2:rate=25" \
+	    -f lavfi -i "anoisesrc=sample_rate=44100:amplitude=0.05" \
+	    -t "$4" -c:v libx264 -preset veryfast -pix_fmt yuv420p \
+	    -g 25 -keyint_min 25 -sc_threshold 0 \
+	    -b:v "${3}k" -minrate "${3}k" -maxrate "${3}k" -bufsize "${3}k" \
+	    -x264-params nal-hrd=cbr -c:a aac -b:a 96k -f flv "$1.part"
+	mv "$1.part" "$1"
+}
+mkdir -p "$out"
+gen "$out/in-1m.flv" 640x360 900 20
+gen "$out/in-4m.flv" 1280x720 3900 20
+gen "$out/in-50m.flv" 1920x1080 50000 8
+
+# ---- daemons --------------------------------------------------------------
+free_port() {
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		    LocalPort => 0, Proto => ($ARGV[0] || "tcp")) or die;
+		print $s->sockport, "\n";' "${1:-tcp}"
+}
+
+# up NAME: a fresh config and run directory under $tmp/NAME, ingestd and
+# flvd started and answering; sets $conf, $rtmp_port, $flv_port.
+up() {
+	d=$tmp/$1
+	mkdir -p "$d/run" "$d/state"
+	conf=$d/nyon.conf
+	rtmp_port=$(free_port)
+	flv_port=$(free_port)
+	cat > "$conf" <<EOF
+rundir = $d/run
+statedir = $d/state
+rtmp_listen = 127.0.0.1:$rtmp_port
+flv_listen = 127.0.0.1:$flv_port
+api_listen = 127.0.0.1:$(free_port)
+srt_listen = 127.0.0.1:$(free_port udp)
+auth = none
+log_level = info
+max_viewers = 2000
+max_viewers_per_stream = 2000
+EOF
+	daemon ingestd
+	daemon flvd
+}
+
+# daemon NAME: starts it in the foreground, logging to $d/NAME.log, and
+# waits for its control socket to answer.
+daemon() {
+	"$top/$1/$1" -d -f "$conf" >> "$d/$1.log" 2>&1 &
+	eval "pid_$1=$!"
+	pids="$pids $!"
+	i=0
+	until "$top/ctl/nyonctl" -f "$conf" ping "$1" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$(eval echo "\$pid_$1")" 2>/dev/null; then
+			echo "run.sh: $1 did not start:" >&2
+			tail -n 20 "$d/$1.log" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+down() {
+	for n in authd flvd ingestd; do
+		p=$(eval echo "\${pid_$n:-}")
+		[ -n "$p" ] || continue
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+		eval "pid_$n="
+	done
+}
+
+wanted() {
+	[ -z "$only" ] && return 0
+	case " $only " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+results=$out/results.json
+: > "$results"
+
+# scenario NAME INPUT VIEWERS SECONDS [nyon-bench options...]
+scenario() {
+	name=$1 input=$2 n=$3 s=$4
+	shift 4
+	wanted "$name" || return 0
+	echo "== $name: $n viewers of $(basename "$input"), $s s" >&2
+	up "$name"
+	if "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
+	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
+	    --input "$input" --viewers "$n" --duration "$s" \
+	    --pid "$pid_ingestd" --pid "$pid_flvd" --json "$@" \
+	    > "$d/result.json" 2> "$d/bench.err"; then
+		jq -c --arg name "$name" '{scenario: $name} + .' \
+		    "$d/result.json" >> "$results"
+	else
+		echo "run.sh: $name failed:" >&2
+		cat "$d/bench.err" >&2
+		tail -n 5 "$d/ingestd.log" "$d/flvd.log" >&2
+	fi
+	down
+}
+
+rss_kib() {
+	awk '/^VmRSS/ { print $2 }' "/proc/$1/status"
+}
+# smaps_kib PID FIELD: Pss, or Private (clean + dirty: what only it uses)
+smaps_kib() {
+	awk -v f="$2" '$1 == f ":" || (f == "Private" && $1 ~ /^Private_/) \
+	    { n += $2 } END { print n + 0 }' "/proc/$1/smaps_rollup"
+}
+
+# ---- scenarios ------------------------------------------------------------
+if wanted idle; then
+	echo "== idle: ingestd + flvd + authd, no publisher" >&2
+	up idle
+	daemon authd
+	sleep 2
+	for k in rss pss private; do
+		for n in ingestd flvd authd; do
+			p=$(eval echo "\$pid_$n")
+			case $k in
+			rss) v=$(rss_kib "$p") ;;
+			pss) v=$(smaps_kib "$p" Pss) ;;
+			private) v=$(smaps_kib "$p" Private) ;;
+			esac
+			eval "${k}_$n=$v"
+		done
+	done
+	jq -cn --argjson i "$rss_ingestd" --argjson f "$rss_flvd" \
+	    --argjson a "$rss_authd" --argjson pi "$pss_ingestd" \
+	    --argjson pf "$pss_flvd" --argjson pa "$pss_authd" \
+	    --argjson ui "$private_ingestd" --argjson uf "$private_flvd" \
+	    --argjson ua "$private_authd" \
+	    '{scenario: "idle",
+	      idle_rss_kib: {ingestd: $i, flvd: $f, authd: $a,
+	        total: ($i + $f + $a)},
+	      idle_pss_kib: {ingestd: $pi, flvd: $pf, authd: $pa,
+	        total: ($pi + $pf + $pa)},
+	      idle_private_kib: {ingestd: $ui, flvd: $uf, authd: $ua,
+	        total: ($ui + $uf + $ua)}}' >> "$results"
+	down
+fi
+scenario 1m-1 "$out/in-1m.flv" 1 "$secs"
+scenario 1m-50 "$out/in-1m.flv" 50 "$secs"
+scenario 1m-200 "$out/in-1m.flv" 200 "$secs"
+scenario 1m-500 "$out/in-1m.flv" 500 "$secs"
+scenario 4m-1 "$out/in-4m.flv" 1 "$secs"
+scenario 4m-300 "$out/in-4m.flv" 300 "$secs"
+# time to first keyframe without a thundering herd: one viewer at a time
+scenario ttfk "$out/in-1m.flv" 20 5 --stagger-ms 400
+scenario 50m "$out/in-50m.flv" 1 "$secs"
+
+# ---- the table ------------------------------------------------------------
+jq -rs '
+def f(x; d): if x == null or x < 0 then "-" else (x * pow(10; d) | round / pow(10; d) | tostring) end;
+def proc(n): (.processes // []) | map(select(.name == n)) | .[0];
+(["scenario", "viewers", "in Mb/s", "out Mb/s", "lat p50/p90/p99/max ms",
+  "connect p50/max ms", "1st tag p50/max ms", "1st key p50/max ms", "missing sum/max",
+  "ingestd CPU%", "flvd CPU%", "flvd RSS KiB before/max", "bench CPU%"] | join(" | ")),
+(.[] | select(.viewers != null) |
+  [.scenario, "\(.viewers_ok)/\(.viewers)", f(.bitrate_in_mbps; 2), f(.delivered_mbps; 1),
+   "\(f(.latency_ms.p50; 3))/\(f(.latency_ms.p90; 3))/\(f(.latency_ms.p99; 3))/\(f(.latency_ms.max; 2))",
+   "\(f(.connect_ms.p50; 1))/\(f(.connect_ms.max; 1))",
+   "\(f(.first_tag_ms.p50; 1))/\(f(.first_tag_ms.max; 1))",
+   "\(f(.first_keyframe_ms.p50; 1))/\(f(.first_keyframe_ms.max; 1))",
+   "\(.missing.sum)/\(.missing.max)",
+   f(proc("ingestd").cpu_pct; 1), f(proc("flvd").cpu_pct; 1),
+   "\(proc("flvd").rss_base_kib)/\(proc("flvd").rss_max_kib)",
+   f(.bench_cpu_pct; 1)] | join(" | "))
+' "$results" | column -t -s '|' -o '|'
+jq -r 'select(.idle_rss_kib != null) | to_entries[] | select(.key != "scenario") |
+  .key as $k | .value |
+  "\($k) KiB: ingestd \(.ingestd) + flvd \(.flvd) + authd \(.authd) = \(.total) (\(.total / 1024 * 100 | round / 100) MiB)"' "$results"
+echo "raw results: $results"

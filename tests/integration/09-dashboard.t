@@ -1,0 +1,92 @@
+#!/bin/sh
+# The web UI end to end: the dashboard (authd) and the public watch page
+# (flvd) in headless Chromium against the real daemons, with ffmpeg
+# publishing to the key the dashboard shows (tests/browser/dashboard.mjs).
+# Also flvd's static files: content types, caching, no way out of www_dir.
+# Screenshots of every page land in build/screenshots/.
+. "$(dirname "$0")/lib.sh"
+
+www=$top/www
+shots=${NYON_SCREENSHOTS:-$top/build/screenshots}
+DEFAULT_ADMIN_PASSWORD=first-Passw0rd
+export DEFAULT_ADMIN_PASSWORD
+
+if [ ! -f "$www/vendor/mpegts.js" ] || [ ! -f "$www/vendor/qrcode.mjs" ]; then
+	not_ok "www/vendor is built (run make www)"
+	done_testing
+	exit
+fi
+SRT_PORT=$(free_port udp)
+write_conf <<CONF
+www_dir = $www
+republish_grace = 2
+CONF
+check "authd starts" start authd
+check "ingestd starts" start ingestd
+check "flvd starts" start flvd
+# the URLs the dashboard shows point at this test's ports
+for kv in "lan_ip 127.0.0.1" "rtmp_port $RTMP_PORT" "srt_port $SRT_PORT" \
+    "http_port $FLV_PORT" "api_port $API_PORT"; do
+	# shellcheck disable=SC2086
+	nyonctl config set $kv > /dev/null || not_ok "nyonctl config set $kv"
+done
+
+# --- flvd's static files
+flv=http://127.0.0.1:$FLV_PORT
+head_of() {
+	curl -s -D - -o "$tmp/body" --path-as-is "$flv$1"
+}
+h=$(head_of /watch/cam1)
+case $h in
+*"200 OK"*"Content-Type: text/html; charset=utf-8"*"Cache-Control: no-cache"*) ok "/watch/NAME is the watch page (text/html, no-cache)" ;;
+*) not_ok "/watch/NAME is the watch page"; diag "$h" ;;
+esac
+check "it is www/watch/index.html" cmp -s "$tmp/body" "$www/watch/index.html"
+h=$(head_of /vendor/mpegts.js)
+case $h in
+*"200 OK"*"Content-Type: text/javascript; charset=utf-8"*"Content-Length: $(size_of "$www/vendor/mpegts.js")"*"Cache-Control: public, max-age="*) ok "/vendor/mpegts.js: JavaScript, its length, cacheable" ;;
+*) not_ok "/vendor/mpegts.js headers"; diag "$h" ;;
+esac
+check "whole, byte for byte" cmp -s "$tmp/body" "$www/vendor/mpegts.js"
+h=$(curl -s -I "$flv/vendor/qrcode.mjs")
+case $h in *"200 OK"*"text/javascript"*) ok "/vendor/qrcode.mjs is JavaScript" ;; *) not_ok "/vendor/qrcode.mjs"; diag "$h" ;; esac
+for p in /vendor/../watch/index.html /vendor/%2e%2e/watch/index.html \
+    /vendor/..%2fwatch%2findex.html /vendor/.stamp /vendor/nosuch.js /vendor/ \
+    /watch/ /watch /favicon.ico; do
+	code=$(curl -s -o /dev/null --path-as-is -w '%{http_code}' "$flv$p")
+	check "$p is 404 ($code)" [ "$code" = 404 ]
+done
+# stream names are any text, "../x" too: /watch/ never serves another file
+h=$(head_of /watch/../Makefile)
+check "/watch/../Makefile is the watch page, not the file" cmp -s "$tmp/body" "$www/watch/index.html"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$flv/watch/cam1")
+check "POST /watch/NAME is 405 ($code)" [ "$code" = 405 ]
+
+# --- the browser
+if ! "$top/tests/browser/setup.sh" >> "$tmp/setup.log" 2>&1; then
+	not_ok "tests/browser/setup.sh installs playwright-core"
+	diag "$(tail -5 "$tmp/setup.log")"
+	done_testing
+	exit
+fi
+rm -rf "$shots"
+node "$top/tests/browser/dashboard.mjs" --api "http://127.0.0.1:$API_PORT" \
+    --flv "$flv" --rtmp-port "$RTMP_PORT" --password "$DEFAULT_ADMIN_PASSWORD" \
+    --screenshots "$shots" > "$tmp/browser.out" 2> "$tmp/browser.err"
+rc=$?
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok "browser: ${line#ok - }" ;;
+	"not ok - "*) not_ok "browser: ${line#not ok - }" ;;
+	"# "*) echo "$line" ;;
+	esac
+done < "$tmp/browser.out"
+check "dashboard.mjs exits 0 ($rc)" [ "$rc" -eq 0 ]
+[ -s "$tmp/browser.err" ] && diag "$(tail -5 "$tmp/browser.err")"
+n=$(ls "$shots"/*.png 2>/dev/null | wc -l)
+check "screenshots saved in $shots ($n)" [ "$n" -ge 14 ]
+
+check "authd stops cleanly" stop authd
+check "ingestd stops cleanly" stop ingestd
+check "flvd stops cleanly" stop flvd
+done_testing
