@@ -25,6 +25,8 @@ CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' -Ilib -Iingestd -Iflvd -
 	    $(PKG_CFLAGS)
 ALLCFLAGS = -std=c11 $(WARN) $(CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
+# each program maps only the libraries it uses (flvd: no libsrt, no C++)
+LDFLAGS  += -Wl,--as-needed
 
 ifeq ($(WERROR),1)
 ALLCFLAGS += -Werror

@@ -111,28 +111,6 @@ api_send(struct evhttp_request *req, int status, yajl_gen g)
 	evhttp_send_reply(req, status, api_reason(status), NULL);
 }
 
-static yajl_gen
-api_gen(void)
-{
-	yajl_gen g;
-
-	if ((g = yajl_gen_alloc(NULL)) == NULL)
-		fatalx("yajl_gen_alloc");
-	return g;
-}
-
-/* Appends finished JSON text from data as one value. */
-static void
-api_gen_raw(yajl_gen g, yajl_gen data)
-{
-	const unsigned char *buf;
-	size_t len;
-
-	yajl_gen_get_buf(data, &buf, &len);
-	/* yajl_gen_number copies text as is: data is finished JSON */
-	yajl_gen_number(g, (const char *)buf, len);
-}
-
 void
 api_reply_raw(struct api_req *r, int status, yajl_gen g)
 {
@@ -149,13 +127,13 @@ api_reply_header(struct api_req *r, const char *name, const char *value)
 void
 api_reply_ok(struct api_req *r, int status, yajl_gen data, const char *msg)
 {
-	yajl_gen g = api_gen();
+	yajl_gen g = json_gen();
 
 	yajl_gen_map_open(g);
 	json_bool(g, "success", 1);
 	json_key(g, "data");
 	if (data != NULL)
-		api_gen_raw(g, data);
+		json_raw(g, data);
 	else
 		yajl_gen_null(g);
 	if (msg != NULL)
@@ -169,7 +147,7 @@ static void
 api_send_error(struct evhttp_request *req, int status, const char *msg,
     const char *param, const char *param_msg)
 {
-	yajl_gen g = api_gen();
+	yajl_gen g = json_gen();
 
 	yajl_gen_map_open(g);
 	json_bool(g, "success", 0);
@@ -752,9 +730,7 @@ api_tick(evutil_socket_t fd, short what, void *arg)
 void
 api_listen(void)
 {
-	struct listen_addr la[API_LISTEN_MAX];
-	char err[256];
-	int fds[2], n, i, j;
+	int fds[API_LISTEN_MAX * 2], n, i;
 
 	if ((api_http = evhttp_new(authd->d.base)) == NULL)
 		fatalx("evhttp_new");
@@ -767,23 +743,10 @@ api_listen(void)
 	evhttp_set_timeout(api_http, API_TIMEOUT);
 	evhttp_set_default_content_type(api_http, NULL);
 	evhttp_set_gencb(api_http, api_request, NULL);
-	n = listen_parse(conf_str(authd->d.conf, "api_listen"), la, nitems(la),
-	    err, sizeof(err));
-	if (n == -1)
-		fatalx("api_listen: %s", err);
-	for (i = 0; i < n; i++) {
-		int nfd = listen_bind(&la[i], SOCK_STREAM, fds, nitems(fds));
-
-		if (nfd == -1)
-			fatal("api_listen %s:%s",
-			    la[i].host[0] ? la[i].host : "*", la[i].port);
-		for (j = 0; j < nfd; j++)
-			if (evhttp_accept_socket_with_handle(
-			        api_http, fds[j]) == NULL)
-				fatalx("evhttp_accept_socket_with_handle");
-		log_info("api: listening on %s:%s",
-		    la[i].host[0] ? la[i].host : "*", la[i].port);
-	}
+	n = listen_conf(authd->d.conf, "api_listen", fds, nitems(fds));
+	for (i = 0; i < n; i++)
+		if (evhttp_accept_socket_with_handle(api_http, fds[i]) == NULL)
+			fatalx("evhttp_accept_socket_with_handle");
 }
 
 /* After the database is open (and privileges are dropped). */

@@ -36,16 +36,6 @@ static struct api_hook {
 static double api_cpu_pct = -1;
 static unsigned long long api_cpu_total, api_cpu_idle;
 
-static yajl_gen
-api_gen(void)
-{
-	yajl_gen g;
-
-	if ((g = yajl_gen_alloc(NULL)) == NULL)
-		fatalx("yajl_gen_alloc");
-	return g;
-}
-
 /* Runs an operation's output back through yajl, for reshaping it. */
 static yajl_val
 api_reparse(yajl_gen g)
@@ -95,7 +85,7 @@ api_query_args(struct evkeyvalq *q, const char *const *bools,
 {
 	const char *v, *errstr;
 	long long n;
-	yajl_gen g = api_gen();
+	yajl_gen g = json_gen();
 	yajl_val out = NULL;
 	size_t i;
 
@@ -149,7 +139,7 @@ static void
 api_send_token(struct api_req *r, int status, const struct db_user *u,
     const char *token, const char *msg)
 {
-	yajl_gen g = api_gen();
+	yajl_gen g = json_gen();
 	int i;
 
 	/* token and user at the top, as the issue asks, and in data */
@@ -237,7 +227,7 @@ api_logout(struct api_req *r)
 static void
 api_me(struct api_req *r)
 {
-	yajl_gen g = api_gen();
+	yajl_gen g = json_gen();
 
 	db_user_json(g, &r->user);
 	api_reply_ok(r, 200, g, NULL);
@@ -275,7 +265,7 @@ api_change_password(struct api_req *r)
 		    "must differ from the current password");
 		return;
 	}
-	g = api_gen();
+	g = json_gen();
 	rc = ops_user_passwd(r->user.username, pw, g, &err);
 	yajl_gen_free(g);
 	if (rc == -1) {
@@ -316,7 +306,7 @@ api_stream_list(struct api_req *r)
 		api_reply_op(r, 200, -1, NULL, &err);
 		return;
 	}
-	g = api_gen();
+	g = json_gen();
 	api_reply_op(r, 200, ops_stream_list(args, g, &err), g, &err);
 	yajl_gen_free(g);
 	yajl_tree_free(args);
@@ -327,7 +317,7 @@ api_stream_list(struct api_req *r)
 	static void name(struct api_req *r) \
 	{ \
 		struct db_err err = {0}; \
-		yajl_gen g = api_gen(); \
+		yajl_gen g = json_gen(); \
 		api_reply_op(r, status, call, g, &err); \
 		yajl_gen_free(g); \
 	}
@@ -361,7 +351,7 @@ api_session_list(struct api_req *r)
 		api_reply_op(r, 200, -1, NULL, &err);
 		return;
 	}
-	g = api_gen();
+	g = json_gen();
 	api_reply_op(r, 200, ops_session_list(args, g, &err), g, &err);
 	yajl_gen_free(g);
 	yajl_tree_free(args);
@@ -373,7 +363,7 @@ static void
 api_stats(struct api_req *r)
 {
 	struct db_err err = {0};
-	yajl_gen g = api_gen(), out;
+	yajl_gen g = json_gen(), out;
 	long long v;
 	yajl_val st;
 
@@ -384,7 +374,7 @@ api_stats(struct api_req *r)
 	}
 	st = api_reparse(g);
 	yajl_gen_free(g);
-	out = api_gen();
+	out = json_gen();
 	yajl_gen_map_open(out);
 	json_int(out, "total_streams",
 	    json_get_int(st, "streams_total", &v) == 0 ? v : 0);
@@ -409,7 +399,7 @@ static void
 api_net_get(struct api_req *r)
 {
 	struct db_err err = {0};
-	yajl_gen g = api_gen(), out;
+	yajl_gen g = json_gen(), out;
 	yajl_val list, item;
 	const char *key, *val;
 	size_t i, j;
@@ -421,7 +411,7 @@ api_net_get(struct api_req *r)
 	}
 	list = api_reparse(g);
 	yajl_gen_free(g);
-	out = api_gen();
+	out = json_gen();
 	yajl_gen_map_open(out);
 	for (j = 0; j < nitems(api_net_keys); j++) {
 		for (i = 0; list != NULL && YAJL_IS_ARRAY(list) &&
@@ -449,7 +439,7 @@ static void
 api_net_set(struct api_req *r)
 {
 	struct db_err err = {0};
-	yajl_gen g = api_gen(), out;
+	yajl_gen g = json_gen(), out;
 	yajl_val pairs;
 	size_t i, j;
 	int rc;
@@ -474,7 +464,7 @@ api_net_set(struct api_req *r)
 	yajl_gen_map_close(g);
 	pairs = api_reparse(g);
 	yajl_gen_free(g);
-	out = api_gen();
+	out = json_gen();
 	rc = ops_config_set(pairs, out, &err);
 	yajl_gen_free(out);
 	yajl_tree_free(pairs);
@@ -590,7 +580,7 @@ api_config_health(struct api_req *r)
 	yajl_val ing, flv, list, s, fs;
 	long long total, avail, live = 0, viewers = 0, temp;
 	double load[3];
-	yajl_gen g = api_gen();
+	yajl_gen g = json_gen();
 	size_t i;
 	FILE *f;
 
@@ -709,7 +699,7 @@ api_health(struct api_req *r)
 		api_reply_error(r, 500, "database unavailable", NULL, NULL);
 		return;
 	}
-	g = api_gen();
+	g = json_gen();
 	yajl_gen_map_open(g);
 	json_str(g, "status", "ok");
 	json_str(g, "version", NYON_VERSION);
@@ -731,7 +721,7 @@ api_hooks_clear(void)
 static void
 api_hook_reply(struct api_req *r, int code, const char *msg)
 {
-	yajl_gen g = api_gen();
+	yajl_gen g = json_gen();
 
 	yajl_gen_map_open(g);
 	json_int(g, "code", code);

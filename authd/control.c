@@ -82,8 +82,6 @@ static void
 control_reply(
     struct ctl_peer *p, yajl_val req, int r, yajl_gen data, struct db_err *err)
 {
-	const unsigned char *buf;
-	size_t len;
 	yajl_gen g;
 	long long id;
 
@@ -95,9 +93,7 @@ control_reply(
 	} else {
 		g = ctl_reply_begin();
 		json_key(g, "data");
-		/* data is finished JSON: yajl_gen_number copies text as is */
-		yajl_gen_get_buf(data, &buf, &len);
-		yajl_gen_number(g, (const char *)buf, len);
+		json_raw(g, data);
 	}
 	if (json_get_int(req, "req", &id) == 0)
 		json_int(g, "req", id);
@@ -130,8 +126,7 @@ control_ops(struct ctl_peer *p, struct ctl_msg *m)
 	int64_t id;
 	int r = -1;
 
-	if ((g = yajl_gen_alloc(NULL)) == NULL)
-		fatalx("yajl_gen_alloc");
+	g = json_gen();
 	if (strcmp(m->op, "stream_list") == 0)
 		r = ops_stream_list(a, g, &err);
 	else if (strcmp(m->op, "stream_add") == 0)

@@ -121,7 +121,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 			down++;
 	}
 	if (ctx->json) {
-		g = yajl_gen_alloc(NULL);
+		g = json_gen();
 		yajl_gen_config(g, yajl_gen_beautify, 1);
 		yajl_gen_map_open(g);
 		for (i = 0; i < nitems(ctl_daemons); i++) {

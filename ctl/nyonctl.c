@@ -153,7 +153,7 @@ ctl_print_gen(yajl_gen g)
 void
 ctl_print_json(yajl_val v)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
+	yajl_gen g = json_gen();
 
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	ctl_gen_value(g, v);

@@ -445,58 +445,15 @@ viewer_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	evtimer_add(v->timer, &tv);
 }
 
-static void
-viewer_accept_resume(evutil_socket_t fd, short what, void *arg)
-{
-	evconnlistener_enable(arg);
-}
-
-static void
-viewer_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct timeval tv = {1, 0};
-
-	log_warn("http accept");
-	if (errno == EMFILE || errno == ENFILE) {
-		evconnlistener_disable(l);
-		event_base_once(
-		    flvd->d.base, -1, EV_TIMEOUT, viewer_accept_resume, l, &tv);
-	}
-}
-
 int
 viewer_listen(void)
 {
-	struct listen_addr la[FLVD_LISTEN_MAX];
-	char err[256];
-	int fds[2], n, i, j;
+	int fds[FLVD_LISTEN_MAX], n, i;
 
-	n = listen_parse(conf_str(flvd->d.conf, "flv_listen"), la, nitems(la),
-	    err, sizeof(err));
-	if (n == -1)
-		fatalx("flv_listen: %s", err);
-	for (i = 0; i < n; i++) {
-		int nfd = listen_bind(&la[i], SOCK_STREAM, fds, nitems(fds));
-
-		if (nfd == -1)
-			fatal("flv_listen %s:%s",
-			    la[i].host[0] ? la[i].host : "*", la[i].port);
-		for (j = 0; j < nfd; j++) {
-			struct evconnlistener *l;
-
-			if (flvd->nlisteners == FLVD_LISTEN_MAX)
-				fatalx("flv_listen: too many addresses");
-			l = evconnlistener_new(flvd->d.base, viewer_accept,
-			    NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-			    0, fds[j]);
-			if (l == NULL)
-				fatalx("evconnlistener_new");
-			evconnlistener_set_error_cb(l, viewer_accept_error);
-			flvd->listeners[flvd->nlisteners++] = l;
-		}
-		log_info("http: listening on %s:%s",
-		    la[i].host[0] ? la[i].host : "*", la[i].port);
-	}
+	n = listen_conf(flvd->d.conf, "flv_listen", fds, nitems(fds));
+	for (i = 0; i < n; i++)
+		flvd->listeners[flvd->nlisteners++] =
+		    listen_evconn(flvd->d.base, fds[i], viewer_accept, NULL);
 	return 0;
 }
 

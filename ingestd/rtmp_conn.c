@@ -244,60 +244,16 @@ rtmp_conn_accept(struct evconnlistener *l, evutil_socket_t fd,
 	log_debug("rtmp %s: connected", p->addr);
 }
 
-static void
-rtmp_conn_accept_resume(evutil_socket_t fd, short what, void *arg)
-{
-	evconnlistener_enable(arg);
-}
-
-static void
-rtmp_conn_accept_error(struct evconnlistener *l, void *arg)
-{
-	struct timeval tv = {1, 0};
-
-	log_warn("rtmp accept");
-	if (errno == EMFILE || errno == ENFILE) {
-		/* pause, rather than spin, until descriptors free up */
-		evconnlistener_disable(l);
-		event_base_once(ingestd->d.base, -1, EV_TIMEOUT,
-		    rtmp_conn_accept_resume, l, &tv);
-	}
-}
-
 int
 rtmp_conn_listen(void)
 {
-	struct listen_addr la[INGEST_LISTEN_MAX];
-	char err[256];
-	int fds[2], n, i, j;
+	int fds[INGEST_LISTEN_MAX], n, i;
 
-	n = listen_parse(conf_str(ingestd->d.conf, "rtmp_listen"), la,
-	    nitems(la), err, sizeof(err));
-	if (n == -1)
-		fatalx("rtmp_listen: %s", err);
-	for (i = 0; i < n; i++) {
-		int nfd = listen_bind(&la[i], SOCK_STREAM, fds, nitems(fds));
-
-		if (nfd == -1)
-			fatal("rtmp_listen %s:%s",
-			    la[i].host[0] ? la[i].host : "*", la[i].port);
-		for (j = 0; j < nfd; j++) {
-			struct evconnlistener *l;
-
-			if (ingestd->nrtmp_listeners == INGEST_LISTEN_MAX)
-				fatalx("rtmp_listen: too many addresses");
-			l = evconnlistener_new(ingestd->d.base,
-			    rtmp_conn_accept, NULL,
-			    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
-			    fds[j]);
-			if (l == NULL)
-				fatalx("evconnlistener_new");
-			evconnlistener_set_error_cb(l, rtmp_conn_accept_error);
-			ingestd->rtmp_listeners[ingestd->nrtmp_listeners++] = l;
-		}
-		log_info("rtmp: listening on %s:%s",
-		    la[i].host[0] ? la[i].host : "*", la[i].port);
-	}
+	n = listen_conf(ingestd->d.conf, "rtmp_listen", fds, nitems(fds));
+	for (i = 0; i < n; i++)
+		ingestd->rtmp_listeners[ingestd->nrtmp_listeners++] =
+		    listen_evconn(
+		        ingestd->d.base, fds[i], rtmp_conn_accept, NULL);
 	return 0;
 }
 

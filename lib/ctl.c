@@ -220,8 +220,7 @@ ctl_gen(void)
 {
 	yajl_gen g;
 
-	if ((g = yajl_gen_alloc(NULL)) == NULL)
-		fatalx("yajl_gen_alloc");
+	g = json_gen();
 	yajl_gen_map_open(g);
 	json_int(g, "v", NYON_PROTO_VERSION);
 	return g;

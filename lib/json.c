@@ -6,6 +6,28 @@
 
 #include "nyon.h"
 
+yajl_gen
+json_gen(void)
+{
+	yajl_gen g;
+
+	if ((g = yajl_gen_alloc(NULL)) == NULL)
+		fatalx("yajl_gen_alloc: out of memory");
+	return g;
+}
+
+/* Appends the finished JSON text of data to g as one value. */
+void
+json_raw(yajl_gen g, yajl_gen data)
+{
+	const unsigned char *buf;
+	size_t len;
+
+	yajl_gen_get_buf(data, &buf, &len);
+	/* yajl_gen_number copies its text as is */
+	yajl_gen_number(g, (const char *)buf, len);
+}
+
 void
 json_key(yajl_gen g, const char *key)
 {

@@ -13,6 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+#include <event2/listener.h>
+
 #include "nyon.h"
 
 static int
@@ -190,4 +193,67 @@ addr_string(const void *sa, char *buf, size_t len)
 	} else
 		snprintf(buf, len, "(unknown)");
 	return buf;
+}
+
+/*
+ * Binds every address of the config key (a CONF_LISTEN, e.g. "flv_listen")
+ * as TCP listeners, fatal on failure (a daemon that cannot listen is of no
+ * use).  Fills fds, returns how many.
+ */
+int
+listen_conf(const struct conf *c, const char *key, int *fds, size_t maxfds)
+{
+	struct listen_addr la[8];
+	char err[256];
+	size_t nfds = 0;
+	int n, i, got;
+
+	if ((n = listen_parse(
+	         conf_str(c, key), la, nitems(la), err, sizeof(err))) == -1)
+		fatalx("%s: %s", key, err);
+	for (i = 0; i < n; i++) {
+		if (maxfds - nfds < 2)
+			fatalx("%s: too many addresses", key);
+		if ((got = listen_bind(
+		         &la[i], SOCK_STREAM, fds + nfds, maxfds - nfds)) == -1)
+			fatal("%s %s:%s", key, la[i].host[0] ? la[i].host : "*",
+			    la[i].port);
+		nfds += got;
+		log_info("%s: listening on %s:%s", key,
+		    la[i].host[0] ? la[i].host : "*", la[i].port);
+	}
+	return (int)nfds;
+}
+
+static void
+listen_resume(evutil_socket_t fd, short what, void *arg)
+{
+	evconnlistener_enable(arg);
+}
+
+/* Out of descriptors: pause accepting for a second rather than spin. */
+static void
+listen_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct timeval tv = {1, 0};
+
+	log_warn("accept");
+	if (errno == EMFILE || errno == ENFILE) {
+		evconnlistener_disable(l);
+		event_base_once(evconnlistener_get_base(l), -1, EV_TIMEOUT,
+		    listen_resume, l, &tv);
+	}
+}
+
+struct evconnlistener *
+listen_evconn(struct event_base *base, int fd, evconnlistener_cb cb, void *arg)
+{
+	struct evconnlistener *l;
+
+	/* backlog 0: fd is listening already, with SOMAXCONN */
+	if ((l = evconnlistener_new(base, cb, arg,
+	         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd)) == NULL)
+		fatalx("evconnlistener_new");
+	evconnlistener_set_error_cb(l, listen_accept_error);
+	return l;
 }

@@ -25,6 +25,7 @@
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
 struct event_base;
+struct sockaddr;
 
 /* log.c */
 void log_init(const char *ident, int foreground, int verbose);
@@ -86,6 +87,11 @@ int listen_parse(const char *spec, struct listen_addr *out, size_t max,
 int listen_bind(
     const struct listen_addr *, int socktype, int *fds, size_t maxfds);
 const char *addr_string(const void *sockaddr, char *buf, size_t len);
+int listen_conf(const struct conf *, const char *key, int *fds, size_t maxfds);
+struct evconnlistener;
+struct evconnlistener *listen_evconn(struct event_base *, int fd,
+    void (*cb)(struct evconnlistener *, int, struct sockaddr *, int, void *),
+    void *arg);
 
 /* ctl.c: SOCK_SEQPACKET control sockets carrying one JSON object per packet */
 struct ctl_peer;
@@ -136,6 +142,8 @@ yajl_gen ctl_msg_begin(const char *op);
 int ctl_reply_end(struct ctl_peer *, yajl_gen g);
 
 /* json.c: small helpers over yajl */
+yajl_gen json_gen(void); /* never NULL */
+void json_raw(yajl_gen, yajl_gen finished);
 void json_str(yajl_gen, const char *key, const char *val);
 void json_int(yajl_gen, const char *key, long long val);
 void json_double(yajl_gen, const char *key, double val);
