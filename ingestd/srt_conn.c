@@ -430,14 +430,14 @@ srt_conn_setopt(
 		fatalx("srt_listen: %s: %s", name, srt_getlasterror_str());
 }
 
-static void
+static int
 srt_conn_bind(int family, const char *host, const char *port)
 {
 	struct conf *conf = ingestd->d.conf;
 	struct addrinfo hints, *res;
 	const char *pass = conf_str(conf, "srt_passphrase");
 	int transtype = SRTT_LIVE, latency = conf_int(conf, "srt_latency");
-	int idle = conf_int(conf, "srt_peer_idle_timeout"), no = 0, yes = 1;
+	int idle = conf_int(conf, "srt_peer_idle_timeout"), no = 0;
 	int keylen = atoi(conf_str(conf, "srt_pbkeylen"));
 	int events = SRT_EPOLL_IN | SRT_EPOLL_ERR | SRT_EPOLL_ET, e;
 	SRTSOCKET s;
@@ -467,18 +467,24 @@ srt_conn_bind(int family, const char *host, const char *port)
 		srt_conn_setopt(
 		    s, SRTO_PBKEYLEN, "srt_pbkeylen", &keylen, sizeof(keylen));
 	}
-	/* as listen_bind(): the wildcard is two sockets, v4 and v6 */
-	if (res->ai_family == AF_INET6)
+	/*
+	 * libsrt shares one UDP socket per port, so the wildcard cannot be
+	 * two sockets as in listen_bind(): it is one dual-stack IPv6 socket,
+	 * or IPv4 alone on a box without IPv6.
+	 */
+	if (res->ai_family == AF_INET6) {
+		int v6only = *host != '\0';
+
 		srt_conn_setopt(
-		    s, SRTO_IPV6ONLY, "ipv6only", &yes, sizeof(yes));
+		    s, SRTO_IPV6ONLY, "ipv6only", &v6only, sizeof(v6only));
+	}
 	if (srt_bind(s, res->ai_addr, (int)res->ai_addrlen) == SRT_ERROR) {
 		if (family == AF_INET6 && *host == '\0') {
-			/* the wildcard's IPv6 half, on a box without it */
-			log_info("srt: no IPv6 on this host (%s)",
+			log_info("srt: no IPv6 on this host (%s); IPv4 only",
 			    srt_getlasterror_str());
 			srt_close(s);
 			freeaddrinfo(res);
-			return;
+			return -1;
 		}
 		fatalx("srt_listen %s:%s: %s", *host ? host : "*", port,
 		    srt_getlasterror_str());
@@ -490,6 +496,7 @@ srt_conn_bind(int family, const char *host, const char *port)
 		fatalx("srt_listen %s:%s: %s", *host ? host : "*", port,
 		    srt_getlasterror_str());
 	srt.listeners[srt.nlisteners++] = s;
+	return 0;
 }
 
 int
@@ -530,8 +537,8 @@ srt_conn_listen(void)
 	srt_epoll_set(srt.eid, SRT_EPOLL_ENABLE_EMPTY);
 	for (i = 0; i < n; i++) {
 		if (la[i].family == AF_UNSPEC) {
-			srt_conn_bind(AF_INET, "", la[i].port);
-			srt_conn_bind(AF_INET6, "", la[i].port);
+			if (srt_conn_bind(AF_INET6, "", la[i].port) == -1)
+				srt_conn_bind(AF_INET, "", la[i].port);
 		} else
 			srt_conn_bind(la[i].family, la[i].host, la[i].port);
 		log_info("srt: listening on %s:%s%s",
