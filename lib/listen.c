@@ -188,8 +188,18 @@ addr_string(const void *sa, char *buf, size_t len)
 	} else if (s->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = sa;
 
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+		/* an IPv4 peer of a dual-stack socket is shown as IPv4 */
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], host,
+			    sizeof(host));
+			snprintf(
+			    buf, len, "%s:%u", host, ntohs(in6->sin6_port));
+		} else {
+			inet_ntop(
+			    AF_INET6, &in6->sin6_addr, host, sizeof(host));
+			snprintf(
+			    buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+		}
 	} else
 		snprintf(buf, len, "(unknown)");
 	return buf;
