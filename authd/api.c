@@ -197,42 +197,11 @@ api_reply_op(
 	api_reply_error(r, err->code, err->msg, err->field, pmsg);
 }
 
-/*
- * JSON bodies.  yajl checks syntax and UTF-8; the depth is bounded first
- * because yajl_tree_free recurses.
- */
-static int
-api_json_depth_ok(const char *buf, size_t len)
-{
-	size_t i;
-	int depth = 0, in_str = 0, esc = 0;
-
-	for (i = 0; i < len; i++) {
-		char c = buf[i];
-
-		if (in_str) {
-			if (esc)
-				esc = 0;
-			else if (c == '\\')
-				esc = 1;
-			else if (c == '"')
-				in_str = 0;
-		} else if (c == '"')
-			in_str = 1;
-		else if (c == '{' || c == '[') {
-			if (++depth > API_JSON_DEPTH)
-				return 0;
-		} else if (c == '}' || c == ']')
-			depth--;
-	}
-	return 1;
-}
-
 int
 api_json_body(
     const char *buf, size_t len, yajl_val *out, char *err, size_t errlen)
 {
-	char *text, yerr[128];
+
 	size_t i;
 
 	*out = NULL;
@@ -247,27 +216,8 @@ api_json_body(
 			break;
 	if (i == len)
 		return 0; /* no body: no fields */
-	if (memchr(buf, '\0', len) != NULL) {
-		snprintf(err, errlen, "invalid JSON: NUL byte");
+	if ((*out = json_parse(buf, len, err, errlen)) == NULL)
 		return 400;
-	}
-	if (!api_json_depth_ok(buf, len)) {
-		snprintf(err, errlen, "invalid JSON: nested deeper than %d",
-		    API_JSON_DEPTH);
-		return 400;
-	}
-	text = xmalloc(len + 1);
-	memcpy(text, buf, len);
-	text[len] = '\0';
-	*out = yajl_tree_parse(text, yerr, sizeof(yerr));
-	free(text);
-	if (*out == NULL) {
-		/* yajl's message spans lines and quotes the input: keep it
-		 * short */
-		yerr[strcspn(yerr, "\n")] = '\0';
-		snprintf(err, errlen, "invalid JSON: %s", yerr);
-		return 400;
-	}
 	if (!YAJL_IS_OBJECT(*out)) {
 		yajl_tree_free(*out);
 		*out = NULL;

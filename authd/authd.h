@@ -61,7 +61,6 @@ int control_ingestd_connected(void);
  * "details":[{"msg":...,"param":...}]}; the operations are ops.c's.
  */
 #define API_BODY_MAX 65536 /* larger JSON bodies: 413 */
-#define API_JSON_DEPTH 32 /* deeper JSON: 400 (yajl frees recursively) */
 #define API_HEALTH_MS 300 /* how long to wait for ingestd and flvd */
 
 struct evhttp_request;

@@ -143,7 +143,7 @@ ctl_msg_free(struct ctl_msg *m)
 int
 ctl_recv(int fd, struct ctl_msg *m, char *err, size_t errlen)
 {
-	static char buf[CTL_MSG_MAX + 1];
+	static char buf[CTL_MSG_MAX];
 	struct msghdr msg;
 	struct iovec iov;
 	union {
@@ -151,7 +151,6 @@ ctl_recv(int fd, struct ctl_msg *m, char *err, size_t errlen)
 		char buf[CMSG_SPACE(sizeof(int) * CTL_FDS_MAX)];
 	} cmsgbuf;
 	struct cmsghdr *cmsg;
-	char perr[128];
 	ssize_t n;
 	int i, nfds;
 
@@ -196,13 +195,7 @@ ctl_recv(int fd, struct ctl_msg *m, char *err, size_t errlen)
 		ctl_msg_free(m);
 		return -2;
 	}
-	buf[n] = '\0';
-	if ((m->root = yajl_tree_parse(buf, perr, sizeof(perr))) == NULL) {
-		for (i = 0; perr[i]; i++)
-			if (perr[i] == '\n')
-				perr[i] = ' ';
-		snprintf(err, errlen, "bad JSON: %.100s",
-		    perr[0] ? perr : "parse error");
+	if ((m->root = json_parse(buf, (size_t)n, err, errlen)) == NULL) {
 		ctl_msg_free(m);
 		return -2;
 	}

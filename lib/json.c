@@ -2,6 +2,8 @@
  * Small helpers over yajl: write "key": value pairs into a map being
  * generated, and read typed fields from a parsed object.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nyon.h"
@@ -113,4 +115,65 @@ json_get_bool(yajl_val obj, const char *key, int *out)
 		return -1;
 	*out = YAJL_IS_TRUE(v);
 	return 0;
+}
+
+/* Whether buf nests arrays and objects no deeper than JSON_DEPTH_MAX. */
+static int
+json_depth_ok(const char *buf, size_t len)
+{
+	size_t i;
+	int depth = 0, in_str = 0, esc = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"')
+			in_str = 1;
+		else if (c == '{' || c == '[') {
+			if (++depth > JSON_DEPTH_MAX)
+				return 0;
+		} else if (c == '}' || c == ']')
+			depth--;
+	}
+	return 1;
+}
+
+/*
+ * Parses JSON text from the outside (a control message, a request body).
+ * yajl checks syntax and UTF-8; the depth is bounded first because
+ * yajl_tree_free recurses.  NULL with a one-line reason in err on failure.
+ */
+yajl_val
+json_parse(const char *buf, size_t len, char *err, size_t errlen)
+{
+	char *text, yerr[128];
+	yajl_val v;
+
+	if (memchr(buf, '\0', len) != NULL) {
+		snprintf(err, errlen, "invalid JSON: NUL byte");
+		return NULL;
+	}
+	if (!json_depth_ok(buf, len)) {
+		snprintf(err, errlen, "invalid JSON: nested deeper than %d",
+		    JSON_DEPTH_MAX);
+		return NULL;
+	}
+	text = xmalloc(len + 1);
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	v = yajl_tree_parse(text, yerr, sizeof(yerr));
+	free(text);
+	if (v == NULL) {
+		/* yajl's message spans lines and quotes the input */
+		yerr[strcspn(yerr, "\n")] = '\0';
+		snprintf(err, errlen, "invalid JSON: %s", yerr);
+	}
+	return v;
 }

@@ -142,6 +142,8 @@ yajl_gen ctl_msg_begin(const char *op);
 int ctl_reply_end(struct ctl_peer *, yajl_gen g);
 
 /* json.c: small helpers over yajl */
+#define JSON_DEPTH_MAX 32 /* deeper input is refused: yajl frees recursively */
+yajl_val json_parse(const char *buf, size_t len, char *err, size_t errlen);
 yajl_gen json_gen(void); /* never NULL */
 void json_raw(yajl_gen, yajl_gen finished);
 void json_str(yajl_gen, const char *key, const char *val);

@@ -43,12 +43,26 @@ test_send_recv_fds(void **state)
 	/* bad JSON and non-objects are refused but the socket stays usable */
 	assert_int_equal(ctl_send(sv[0], "{nope", 5, NULL, 0), 0);
 	assert_int_equal(ctl_recv(sv[1], &m, err, sizeof(err)), -2);
-	assert_non_null(strstr(err, "bad JSON"));
+	assert_non_null(strstr(err, "invalid JSON"));
 	assert_int_equal(ctl_send(sv[0], "[1,2]", 5, NULL, 0), 0);
 	assert_int_equal(ctl_recv(sv[1], &m, err, sizeof(err)), -2);
 	assert_int_equal(ctl_send(sv[0], json, strlen(json), NULL, 0), 0);
 	assert_int_equal(ctl_recv(sv[1], &m, err, sizeof(err)), 1);
 	ctl_msg_free(&m);
+
+	/* nesting that would exhaust yajl's recursive free is refused */
+	{
+		char deep[4096];
+		size_t k, half = 2000;
+
+		for (k = 0; k < half; k++) {
+			deep[k] = '[';
+			deep[half + k] = ']';
+		}
+		assert_int_equal(ctl_send(sv[0], deep, 2 * half, NULL, 0), 0);
+		assert_int_equal(ctl_recv(sv[1], &m, err, sizeof(err)), -2);
+		assert_non_null(strstr(err, "nested deeper"));
+	}
 
 	/* oversized messages are refused on the sending side */
 	assert_int_equal(ctl_send(sv[0], json, CTL_MSG_MAX + 1, NULL, 0), -1);
