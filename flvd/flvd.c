@@ -2,6 +2,7 @@
  * flvd: HTTP-FLV fan-out of the live streams ingestd hands over.  See
  * flvd(8).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
@@ -46,12 +47,15 @@ main(int argc, char *argv[])
 	daemon_start(&flvd->d);
 	viewer_listen();
 	daemon_drop_privileges(&flvd->d);
+	writers_start((int)conf_int(flvd->d.conf, "flv_write_threads"));
 	source_start();
 
 	event_base_dispatch(flvd->d.base);
 
 	viewer_close_listeners();
 	source_stop();
+	writers_stop();
+	free(flvd->batch);
 	daemon_stop(&flvd->d);
 	return 0;
 }

@@ -90,6 +90,7 @@ struct viewer {
 	uint64_t last_skip_ms;
 	uint64_t bytes_out;
 	uint64_t started_ms;
+	int wrote, werr; /* the last write's bytes and errno (writers.c) */
 };
 
 struct flvd {
@@ -104,6 +105,8 @@ struct flvd {
 	struct event *ingestd_ev, *reconnect;
 	int subscribed;
 	size_t backlog; /* viewer_backlog */
+	struct viewer **batch; /* viewers one fan-out writes to */
+	size_t batchcap;
 	/* counters */
 	uint64_t viewers_total, viewers_dropped, not_found, refused;
 	uint64_t bytes_out;
@@ -116,8 +119,15 @@ void source_start(void);
 void source_stop(void);
 struct fstream *source_find(const char *name);
 void source_status(yajl_gen);
+void chunk_ref(struct chunk *);
 void chunk_unref(struct chunk *);
 int source_sync_point(const struct fstream *, const struct ring_tagref *);
+
+/* writers.c */
+void writers_start(int nthreads);
+void writers_stop(void);
+void writers_write(struct viewer *);
+void writers_run(struct viewer **, size_t);
 
 /* viewer.c */
 int viewer_listen(void);

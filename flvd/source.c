@@ -23,10 +23,17 @@
 static void source_connect(void);
 static void source_read_ring(evutil_socket_t, short, void *);
 
+/* Atomic: a fan-out's writes release references from several threads. */
+void
+chunk_ref(struct chunk *c)
+{
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+}
+
 void
 chunk_unref(struct chunk *c)
 {
-	if (--c->refs == 0)
+	if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		free(c);
 }
 
@@ -63,7 +70,7 @@ source_gop_add(struct fstream *s, struct chunk *c, uint32_t off)
 		s->gopcap = s->gopcap ? s->gopcap * 2 : 64;
 		s->gop = xreallocarray(s->gop, s->gopcap, sizeof(*s->gop));
 	}
-	c->refs++;
+	chunk_ref(c);
 	s->gop[s->ngop].chunk = c;
 	s->gop[s->ngop].off = off;
 	s->gop[s->ngop].len = c->len - off;

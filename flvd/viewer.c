@@ -62,26 +62,21 @@ viewer_free(struct viewer *v)
 	free(v);
 }
 
-/* Writes what the socket takes; -1 if the viewer was freed. */
+/* After a write (writers.c): counts it, arms the write event if the
+ * socket is full, closes on error; -1 if the viewer was freed. */
 static int
-viewer_flush(struct viewer *v)
+viewer_written(struct viewer *v)
 {
-	int n;
-
-	if (evbuffer_get_length(v->out) > 0) {
-		n = evbuffer_write(v->out, v->fd);
-		if (n == -1 && errno != EAGAIN && errno != EINTR) {
-			log_debug(
-			    "viewer %s: write: %s", v->addr, strerror(errno));
-			viewer_free(v);
-			return -1;
-		}
-		if (n > 0) {
-			v->bytes_out += n;
-			flvd->bytes_out += n;
-			if (v->stream != NULL)
-				v->stream->bytes_out += n;
-		}
+	if (v->werr != 0 && v->werr != EAGAIN && v->werr != EINTR) {
+		log_debug("viewer %s: write: %s", v->addr, strerror(v->werr));
+		viewer_free(v);
+		return -1;
+	}
+	if (v->wrote > 0) {
+		v->bytes_out += v->wrote;
+		flvd->bytes_out += v->wrote;
+		if (v->stream != NULL)
+			v->stream->bytes_out += v->wrote;
 	}
 	if (evbuffer_get_length(v->out) > 0) {
 		if (!event_pending(v->wev, EV_WRITE, NULL))
@@ -91,6 +86,14 @@ viewer_flush(struct viewer *v)
 		return -1;
 	}
 	return 0;
+}
+
+/* Writes what the socket takes; -1 if the viewer was freed. */
+static int
+viewer_flush(struct viewer *v)
+{
+	writers_write(v);
+	return viewer_written(v);
 }
 
 static void
@@ -137,7 +140,7 @@ viewer_chunk_done(const void *data, size_t len, void *arg)
 static void
 viewer_add_ref(struct viewer *v, struct chunk *c, uint32_t off, uint32_t len)
 {
-	c->refs++;
+	chunk_ref(c);
 	if (evbuffer_add_reference(
 	        v->out, c->data + off, len, viewer_chunk_done, c) == -1)
 		chunk_unref(c);
@@ -214,7 +217,7 @@ viewer_fanout(struct fstream *s, struct chunk *c,
     const struct ring_tagref *refs, size_t nrefs)
 {
 	struct viewer *v, *next;
-	size_t backlog, sync;
+	size_t backlog, sync, n = 0, i;
 	uint64_t now;
 
 	/* the first tag a waiting viewer may start at */
@@ -262,8 +265,18 @@ viewer_fanout(struct fstream *s, struct chunk *c,
 			continue;
 		} else
 			viewer_add_ref(v, c, 0, c->len);
-		viewer_flush(v);
+		if (n == flvd->batchcap) {
+			flvd->batchcap =
+			    flvd->batchcap ? flvd->batchcap * 2 : 64;
+			flvd->batch = xreallocarray(
+			    flvd->batch, flvd->batchcap, sizeof(*flvd->batch));
+		}
+		flvd->batch[n++] = v;
 	}
+	/* every viewer's write at once, over the cores; then the rest */
+	writers_run(flvd->batch, n);
+	for (i = 0; i < n; i++)
+		viewer_written(flvd->batch[i]);
 }
 
 void

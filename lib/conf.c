@@ -50,6 +50,8 @@ const struct conf_key conf_keys[] = {
         "most viewers of one stream"},
     {"viewer_backlog", CONF_SIZE, "2m", 64 * KB, 256 * MB, NULL,
         "unsent bytes a viewer may lag before it skips to a keyframe"},
+    {"flv_write_threads", CONF_INT, "0", 0, 16, NULL,
+        "threads writing the fan-out to viewers; 0: one per core, up to 4"},
     {"republish_grace", CONF_INT, "10", 0, 600, NULL,
         "seconds viewers wait for a publisher to come back"},
     {"srt_listen", CONF_LISTEN, "*:10080", 0, 0, NULL,

@@ -32,6 +32,7 @@ static const char *const daemon_restart_keys[] = {
     "auth",
     "rtmp_listen",
     "flv_listen",
+    "flv_write_threads",
     "srt_listen",
     "srt_passphrase",
     "srt_pbkeylen",
