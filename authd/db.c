@@ -230,6 +230,36 @@ db_col(sqlite3_stmt *st, int i, char *buf, size_t len)
 }
 
 /* Runs a statement expected to return one integer. */
+/*
+ * Steps st to the end, filling a growing array with fill(st, row) per row;
+ * finalizes st.  The list functions' common part.
+ */
+static int
+db_collect(struct db *db, sqlite3_stmt *st, size_t rowsz,
+    void (*fill)(sqlite3_stmt *, void *), void **list, size_t *n,
+    const char *what, struct db_err *err)
+{
+	unsigned char *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			v = xreallocarray(v, cap, rowsz);
+		}
+		fill(st, v + rowsz * len++);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_sqlfail(db, what, err);
+	}
+	*list = v;
+	*n = len;
+	return 0;
+}
+
 static int
 db_scalar(struct db *db, sqlite3_stmt *st, int64_t *out, struct db_err *err)
 {
@@ -848,8 +878,10 @@ db_user_create(struct db *db, const char *username, const char *password,
 /* streams */
 
 static void
-db_stream_row(sqlite3_stmt *st, struct db_stream *s)
+db_stream_row(sqlite3_stmt *st, void *row)
 {
+	struct db_stream *s = row;
+
 	s->id = sqlite3_column_int64(st, 0);
 	db_col(st, 1, s->name, sizeof(s->name));
 	db_col(st, 2, s->stream_key, sizeof(s->stream_key));
@@ -921,9 +953,7 @@ db_stream_list(struct db *db, int is_active, const char *protocol,
     struct db_stream **list, size_t *n, struct db_err *err)
 {
 	sqlite3_stmt *st;
-	struct db_stream *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
+	void *rows = NULL;
 
 	*list = NULL;
 	*n = 0;
@@ -937,20 +967,10 @@ db_stream_list(struct db *db, int is_active, const char *protocol,
 		return -1;
 	sqlite3_bind_int(st, 1, is_active < 0 ? -1 : is_active != 0);
 	db_bind_text(st, 2, protocol);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		db_stream_row(st, &v[len++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_sqlfail(db, "list streams", err);
-	}
-	*list = v;
-	*n = len;
+	if (db_collect(db, st, sizeof(struct db_stream), db_stream_row, &rows,
+	        n, "list streams", err) == -1)
+		return -1;
+	*list = rows;
 	return 0;
 }
 
@@ -1251,8 +1271,10 @@ out:
 /* sessions */
 
 static void
-db_session_row(sqlite3_stmt *st, struct db_session *s)
+db_session_row(sqlite3_stmt *st, void *row)
 {
+	struct db_session *s = row;
+
 	s->id = sqlite3_column_int64(st, 0);
 	s->stream_id = sqlite3_column_int64(st, 1);
 	db_col(st, 2, s->stream_name, sizeof(s->stream_name));
@@ -1310,9 +1332,7 @@ db_session_list(struct db *db, int active_only, int limit,
     struct db_session **list, size_t *n, struct db_err *err)
 {
 	sqlite3_stmt *st;
-	struct db_session *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
+	void *rows = NULL;
 
 	*list = NULL;
 	*n = 0;
@@ -1327,20 +1347,10 @@ db_session_list(struct db *db, int active_only, int limit,
 		return -1;
 	sqlite3_bind_int(st, 1, active_only != 0);
 	sqlite3_bind_int(st, 2, active_only ? -1 : limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		db_session_row(st, &v[len++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_sqlfail(db, "list sessions", err);
-	}
-	*list = v;
-	*n = len;
+	if (db_collect(db, st, sizeof(struct db_session), db_session_row, &rows,
+	        n, "list sessions", err) == -1)
+		return -1;
+	*list = rows;
 	return 0;
 }
 
@@ -1457,8 +1467,10 @@ db_config_check(
 }
 
 static void
-db_config_row(sqlite3_stmt *st, struct db_config *c)
+db_config_row(sqlite3_stmt *st, void *row)
 {
+	struct db_config *c = row;
+
 	db_col(st, 0, c->key, sizeof(c->key));
 	db_col(st, 1, c->value, sizeof(c->value));
 	db_col(st, 2, c->description, sizeof(c->description));
@@ -1536,9 +1548,7 @@ db_config_list(
     struct db *db, struct db_config **list, size_t *n, struct db_err *err)
 {
 	sqlite3_stmt *st;
-	struct db_config *v = NULL;
-	size_t len = 0, cap = 0;
-	int rc;
+	void *rows = NULL;
 
 	*list = NULL;
 	*n = 0;
@@ -1547,20 +1557,10 @@ db_config_list(
 	        " FROM config ORDER BY key",
 	        &st, err) == -1)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (len == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		db_config_row(st, &v[len++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_sqlfail(db, "list config", err);
-	}
-	*list = v;
-	*n = len;
+	if (db_collect(db, st, sizeof(struct db_config), db_config_row, &rows,
+	        n, "list config", err) == -1)
+		return -1;
+	*list = rows;
 	return 0;
 }
 
