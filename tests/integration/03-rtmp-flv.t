@@ -170,6 +170,20 @@ ffmpeg -hide_banner -nostdin -v error -i "$tmp/grace.flv" -f null - > "$tmp/grac
 check "the viewer's recording decodes without errors" [ ! -s "$tmp/grace-decode.log" ]
 [ -s "$tmp/grace-decode.log" ] && diag "$(head -5 "$tmp/grace-decode.log")"
 
+# A republish with another codec configuration ends the viewer's response
+# (its decoder could not continue), well before the grace would.
+curl -s --max-time 20 -o "$tmp/other.flv" "$(flv_url cam2)" &
+viewer=$!
+sleep 1
+kill -INT "$pub_cam2"
+wait_gone "$pub_cam2" 50
+publish cam2 640x360 30
+check "a viewer of a republish at another size is ended within 6 s" wait_gone $viewer 60
+wait $viewer; rc=$?
+check "cleanly (curl exit $rc)" [ "$rc" -eq 0 ]
+check "flvd logged why" grep -q "republished with another codec configuration" "$tmp/flvd.log"
+check "cam2 plays again, now at 640x360" wait_live cam2
+
 # When the publisher does not come back, viewers end cleanly after the grace.
 curl -s --max-time 30 -o "$tmp/end.flv" "$(flv_url cam1)" &
 viewer=$!
