@@ -234,6 +234,19 @@ db_col(sqlite3_stmt *st, int i, char *buf, size_t len)
  * Steps st to the end, filling a growing array with fill(st, row) per row;
  * finalizes st.  The list functions' common part.
  */
+/* Runs a statement that returns no rows, and finalizes it. */
+static int
+db_step_done(struct db *db, sqlite3_stmt *st, const char *what,
+    struct db_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_sqlfail(db, what, err);
+	return 0;
+}
+
 static int
 db_collect(struct db *db, sqlite3_stmt *st, size_t rowsz,
     void (*fill)(sqlite3_stmt *, void *), void **list, size_t *n,
@@ -1522,7 +1535,7 @@ db_config_set(
 {
 	sqlite3_stmt *st;
 	char norm[DB_CONF_VAL_SZ];
-	int k, rc;
+	int k;
 
 	if ((k = db_config_index(key)) == -1)
 		return db_fail(err, DB_ENOENT, "key", "unknown setting");
@@ -1536,11 +1549,7 @@ db_config_set(
 		return -1;
 	db_bind_text(st, 1, key);
 	db_bind_text(st, 2, norm);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_sqlfail(db, "set config", err);
-	return 0;
+	return db_step_done(db, st, "set config", err);
 }
 
 int
@@ -1673,7 +1682,6 @@ db_token_revoke(
     struct db *db, const char *token_id, int64_t expires, struct db_err *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (db_prepare(db,
 	        "INSERT OR IGNORE INTO revoked_tokens (token_id, expires_at)"
@@ -1682,11 +1690,7 @@ db_token_revoke(
 		return -1;
 	db_bind_text(st, 1, token_id);
 	sqlite3_bind_int64(st, 2, expires);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_sqlfail(db, "revoke token", err);
-	return 0;
+	return db_step_done(db, st, "revoke token", err);
 }
 
 int
