@@ -236,8 +236,8 @@ db_col(sqlite3_stmt *st, int i, char *buf, size_t len)
  */
 /* Runs a statement that returns no rows, and finalizes it. */
 static int
-db_step_done(struct db *db, sqlite3_stmt *st, const char *what,
-    struct db_err *err)
+db_step_done(
+    struct db *db, sqlite3_stmt *st, const char *what, struct db_err *err)
 {
 	int rc = sqlite3_step(st);
 
