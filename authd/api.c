@@ -367,36 +367,6 @@ api_ratelimit_fail(const char *ip)
 
 /* static files */
 
-static const char *
-api_mime(const char *path)
-{
-	static const struct {
-		const char *ext, *type;
-	} types[] = {
-	    {".html", "text/html; charset=utf-8"},
-	    {".js", "text/javascript; charset=utf-8"},
-	    {".mjs", "text/javascript; charset=utf-8"},
-	    {".css", "text/css; charset=utf-8"},
-	    {".svg", "image/svg+xml"},
-	    {".png", "image/png"},
-	    {".jpg", "image/jpeg"},
-	    {".ico", "image/x-icon"},
-	    {".json", "application/json; charset=utf-8"},
-	    {".map", "application/json; charset=utf-8"},
-	    {".txt", "text/plain; charset=utf-8"},
-	    {".woff2", "font/woff2"},
-	    {".webp", "image/webp"},
-	};
-	const char *dot = strrchr(path, '.');
-	size_t i;
-
-	if (dot != NULL && strchr(dot, '/') == NULL)
-		for (i = 0; i < nitems(types); i++)
-			if (strcasecmp(dot, types[i].ext) == 0)
-				return types[i].type;
-	return "application/octet-stream";
-}
-
 /* Opens root/rel if it is a regular file inside root; -1 otherwise. */
 static int
 api_open_inside(const char *root, const char *rel, struct stat *sb)
@@ -461,7 +431,7 @@ api_static(struct evhttp_request *req, const char *rawpath)
 		return;
 	}
 	api_headers(req);
-	evhttp_add_header(h, "Content-Type", api_mime(rel));
+	evhttp_add_header(h, "Content-Type", mime_type(rel));
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
 		char n[32];

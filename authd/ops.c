@@ -329,6 +329,18 @@ ops_urls_for(
 	free(name);
 }
 
+/* The LAN address for URLs: the configured lan_ip, else the detected one. */
+static void
+ops_lan_ip(char *buf, size_t len)
+{
+	struct db_config c;
+
+	if (db_config_get(authd->db, "lan_ip", &c, NULL) == 0 && c.value[0])
+		strlcpy(buf, c.value, len);
+	else
+		net_lan_ip(buf, len);
+}
+
 /* What a user types into OBS, an SRT camera and a player. */
 int
 ops_stream_urls(int64_t id, yajl_gen g, struct db_err *err)
@@ -339,10 +351,7 @@ ops_stream_urls(int64_t id, yajl_gen g, struct db_err *err)
 
 	if (db_stream_get(authd->db, id, &s, err) == -1)
 		return -1;
-	if (db_config_get(authd->db, "lan_ip", &c, NULL) == 0 && c.value[0])
-		strlcpy(lan, c.value, sizeof(lan));
-	else
-		net_lan_ip(lan, sizeof(lan));
+	ops_lan_ip(lan, sizeof(lan));
 	pub[0] = '\0';
 	if (db_config_get(authd->db, "domain", &c, NULL) == 0 && c.value[0])
 		strlcpy(pub, c.value, sizeof(pub));
@@ -513,10 +522,7 @@ ops_server_ip(yajl_gen g, struct db_err *err)
 	struct db_config c;
 	char lan[64];
 
-	if (db_config_get(authd->db, "lan_ip", &c, NULL) == 0 && c.value[0])
-		strlcpy(lan, c.value, sizeof(lan));
-	else
-		net_lan_ip(lan, sizeof(lan));
+	ops_lan_ip(lan, sizeof(lan));
 	yajl_gen_map_open(g);
 	json_str(g, "lan_ip", lan);
 	json_str(g, "public_ip",

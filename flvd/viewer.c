@@ -39,16 +39,24 @@ static const char cors_headers[] =
 
 static void viewer_write_ready(evutil_socket_t, short, void *);
 
-void
-viewer_free(struct viewer *v)
+/* Takes a viewer off its stream's list, if it is on one. */
+static void
+viewer_detach(struct viewer *v)
 {
 	struct fstream *s = v->stream;
 
-	if (s != NULL) {
-		TAILQ_REMOVE(&s->viewers, v, entry);
-		s->nviewers--;
-		flvd->nviewers--;
-	}
+	if (s == NULL)
+		return;
+	TAILQ_REMOVE(&s->viewers, v, entry);
+	s->nviewers--;
+	flvd->nviewers--;
+	v->stream = NULL;
+}
+
+void
+viewer_free(struct viewer *v)
+{
+	viewer_detach(v);
 	TAILQ_REMOVE(&flvd->conns, v, all);
 	flvd->nconnections--;
 	event_free(v->rev);
@@ -294,10 +302,7 @@ viewer_end_all(struct fstream *s)
 	struct viewer *v;
 
 	while ((v = TAILQ_FIRST(&s->viewers)) != NULL) {
-		TAILQ_REMOVE(&s->viewers, v, entry);
-		s->nviewers--;
-		flvd->nviewers--;
-		v->stream = NULL;
+		viewer_detach(v);
 		viewer_finish(v);
 	}
 }

@@ -23,34 +23,6 @@
 /* a day: `make www` after an upgrade is seen by tomorrow at the latest */
 #define WWW_VENDOR_CACHE "public, max-age=86400"
 
-static const struct {
-	const char *suffix, *type;
-} www_types[] = {
-    {".html", "text/html; charset=utf-8"},
-    {".js", "text/javascript; charset=utf-8"},
-    {".mjs", "text/javascript; charset=utf-8"},
-    {".css", "text/css; charset=utf-8"},
-    {".map", "application/json"},
-    {".json", "application/json"},
-    {".txt", "text/plain; charset=utf-8"},
-    {".svg", "image/svg+xml"},
-    {".png", "image/png"},
-    {".ico", "image/x-icon"},
-};
-
-static const char *
-www_content_type(const char *name)
-{
-	size_t n = strlen(name), m, i;
-
-	for (i = 0; i < nitems(www_types); i++) {
-		m = strlen(www_types[i].suffix);
-		if (n > m && strcmp(name + n - m, www_types[i].suffix) == 0)
-			return www_types[i].type;
-	}
-	return "application/octet-stream";
-}
-
 /* One plain path component: no '/', no "..", no hidden files. */
 static int
 www_safe_name(const char *name)
@@ -103,7 +75,7 @@ www_send(struct viewer *v, const struct http_request *req, const char *dir,
 	    "Content-Type: %s\r\nContent-Length: %lld\r\n"
 	    "Cache-Control: %s\r\nX-Content-Type-Options: nosniff\r\n"
 	    "Connection: close\r\n\r\n",
-	    NYON_VERSION, www_content_type(name), (long long)st.st_size, cache);
+	    NYON_VERSION, mime_type(name), (long long)st.st_size, cache);
 	if (req->method == HTTP_HEAD || st.st_size == 0)
 		close(fd);
 	else if (evbuffer_add_file(v->out, fd, 0, st.st_size) == -1) {

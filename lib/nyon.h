@@ -197,6 +197,9 @@ void daemon_drop_privileges(struct daemon *);
 int daemon_reload(struct daemon *);
 void daemon_stop(struct daemon *);
 
+/* mime.c */
+const char *mime_type(const char *path);
+
 /* util.c */
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
