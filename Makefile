@@ -13,15 +13,21 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 CLANG    ?= clang
 
-PKGS      = libevent srt sqlite3 libbsd-overlay libxcrypt yajl libcrypto
+PKGS      = libevent srt sqlite3 libbsd-overlay libxcrypt yajl libmd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# libsrt is not linked: ingestd opens it on the first SRT datagram
+# (ingestd/srt_lib.c), by the soname of the libsrt we compile against
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out srt,$(PKGS)) 2>/dev/null)
+SRT_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir srt 2>/dev/null)/libsrt.so 2>/dev/null | \
+		awk '$$1 == "SONAME" { print $$2 }')
+# the unit tests check our HMAC-SHA256 users against OpenSSL's
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka libcrypto 2>/dev/null)
 
 WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes \
 	    -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter -Wvla
 CFLAGS   ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' -Ilib -Iingestd -Iflvd -Iauthd -Ictl \
+CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' \
+	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib -Iingestd -Iflvd -Iauthd -Ictl \
 	    $(PKG_CFLAGS)
 ALLCFLAGS = -std=c11 $(WARN) $(CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm

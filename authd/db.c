@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 #include <sqlite3.h>
 
 #include "nyon.h"
@@ -518,7 +517,7 @@ db_hash_matches(const char *pw, const char *hash)
 	cd = xcalloc(1, sizeof(*cd));
 	h = crypt_r(pw, hash, cd);
 	ok = h != NULL && h[0] != '*' && strlen(h) == n &&
-	    CRYPTO_memcmp(h, hash, n) == 0;
+	    hmac_equal(h, hash, n);
 	explicit_bzero(cd, sizeof(*cd));
 	free(cd);
 	return ok;

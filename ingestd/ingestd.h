@@ -113,6 +113,10 @@ void authc_cancel(struct publisher *);
 int rtmp_conn_listen(void);
 void rtmp_conn_close_listeners(void);
 
+/* srt_lib.c: libsrt, opened with dlopen() on first use */
+int srt_lib_load(char *err, size_t errlen);
+int srt_lib_loaded(void);
+
 /* srt_conn.c */
 int srt_conn_listen(void);
 void srt_conn_close(void);

@@ -9,13 +9,12 @@
  * max_message (refused on the header, before allocating), and at most two
  * messages' worth of buffers per connection.
  */
+#include <sys/uio.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "nyon.h"
 #include "amf0.h"
@@ -331,15 +330,13 @@ static void
 rtmp_digest(const uint8_t *buf, size_t pos, const uint8_t *key, size_t keylen,
     uint8_t out[RTMP_DIGEST_LEN])
 {
-	uint8_t msg[RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN];
-	unsigned int outlen = RTMP_DIGEST_LEN;
+	struct iovec iov[2] = {
+	    {(void *)(uintptr_t)buf, pos},
+	    {(void *)(uintptr_t)(buf + pos + RTMP_DIGEST_LEN),
+	        RTMP_HANDSHAKE_SIZE - pos - RTMP_DIGEST_LEN},
+	};
 
-	memcpy(msg, buf, pos);
-	memcpy(msg + pos, buf + pos + RTMP_DIGEST_LEN,
-	    RTMP_HANDSHAKE_SIZE - pos - RTMP_DIGEST_LEN);
-	if (HMAC(EVP_sha256(), key, (int)keylen, msg, sizeof(msg), out,
-	        &outlen) == NULL)
-		fatalx("%s: HMAC-SHA256 failed", __func__);
+	hmac_sha256v(key, keylen, iov, 2, out);
 }
 
 /* The schema offset whose digest C1 carries, or 0 for a plain C1. */
@@ -368,7 +365,6 @@ rtmp_handshake_reply(struct rtmp *r)
 	uint8_t out[1 + 2 * RTMP_HANDSHAKE_SIZE], key[RTMP_DIGEST_LEN];
 	uint8_t *s1 = out + 1, *s2 = out + 1 + RTMP_HANDSHAKE_SIZE;
 	const uint8_t *c1 = r->hs + 1;
-	unsigned int keylen = sizeof(key);
 	size_t schema, cpos = 0, spos;
 
 	out[0] = RTMP_VERSION;
@@ -385,13 +381,11 @@ rtmp_handshake_reply(struct rtmp *r)
 		rtmp_digest(
 		    s1, spos, rtmp_server_key, RTMP_SERVER_KEY_TEXT, s1 + spos);
 		arc4random_buf(s2, RTMP_HANDSHAKE_SIZE);
-		if (HMAC(EVP_sha256(), rtmp_server_key, sizeof(rtmp_server_key),
-		        c1 + cpos, RTMP_DIGEST_LEN, key, &keylen) == NULL ||
-		    HMAC(EVP_sha256(), key, sizeof(key), s2,
-		        RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN,
-		        s2 + RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN,
-		        &keylen) == NULL)
-			fatalx("%s: HMAC-SHA256 failed", __func__);
+		hmac_sha256(rtmp_server_key, sizeof(rtmp_server_key),
+		    c1 + cpos, RTMP_DIGEST_LEN, key);
+		hmac_sha256(key, sizeof(key), s2,
+		    RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN,
+		    s2 + RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN);
 		log_debug("rtmp: digest handshake, schema %zu", schema);
 	} else {
 		/* Plain handshake: zero version, S2 echoes C1. */

@@ -62,6 +62,11 @@ struct srt_conn {
 TAILQ_HEAD(srt_connlist, srt_conn);
 
 static struct {
+	/* our UDP sockets, watched until the first datagram starts libsrt */
+	int udp[INGEST_LISTEN_MAX];
+	struct event *udp_ev[INGEST_LISTEN_MAX];
+	int nudp;
+	int started; /* srt_startup() done */
 	SRTSOCKET listeners[INGEST_LISTEN_MAX];
 	int nlisteners;
 	int eid; /* libsrt epoll, waited on by the pump only */
@@ -422,27 +427,31 @@ srt_conn_wake(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void
+static int
 srt_conn_setopt(
     SRTSOCKET s, SRT_SOCKOPT opt, const char *name, const void *val, int len)
 {
-	if (srt_setsockflag(s, opt, val, len) == SRT_ERROR)
-		fatalx("srt_listen: %s: %s", name, srt_getlasterror_str());
+	if (srt_setsockflag(s, opt, val, len) == SRT_ERROR) {
+		log_warnx("srt: %s: %s", name, srt_getlasterror_str());
+		return -1;
+	}
+	return 0;
 }
 
+/*
+ * Binds one UDP port for SRT; -1 only for a wildcard IPv6 socket on a box
+ * without IPv6.  libsrt shares one UDP socket per port, so the wildcard
+ * cannot be two sockets as in listen_bind(): it is one dual-stack IPv6
+ * socket, or IPv4 alone.  The socket stays blocking: libsrt's receive
+ * thread reads it with a timeout of its own.
+ */
 static int
-srt_conn_bind(int family, const char *host, const char *port)
+srt_conn_udp(int family, const char *host, const char *port)
 {
-	struct conf *conf = ingestd->d.conf;
 	struct addrinfo hints, *res;
-	const char *pass = conf_str(conf, "srt_passphrase");
-	int transtype = SRTT_LIVE, latency = conf_int(conf, "srt_latency");
-	int idle = conf_int(conf, "srt_peer_idle_timeout"), no = 0;
-	int keylen = atoi(conf_str(conf, "srt_pbkeylen"));
-	int events = SRT_EPOLL_IN | SRT_EPOLL_ERR | SRT_EPOLL_ET, e;
-	SRTSOCKET s;
+	int fd, e, v6only = *host != '\0';
 
-	if (srt.nlisteners == INGEST_LISTEN_MAX)
+	if (srt.nudp == INGEST_LISTEN_MAX)
 		fatalx("srt_listen: too many addresses");
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
@@ -450,62 +459,153 @@ srt_conn_bind(int family, const char *host, const char *port)
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
 	if ((e = getaddrinfo(*host ? host : NULL, port, &hints, &res)) != 0)
 		fatalx("srt_listen %s:%s: %s", host, port, gai_strerror(e));
-	if ((s = srt_create_socket()) == SRT_INVALID_SOCK)
-		fatalx("srt_listen: %s", srt_getlasterror_str());
-	/* the type first: it resets the options below to its defaults */
-	srt_conn_setopt(
-	    s, SRTO_TRANSTYPE, "transtype", &transtype, sizeof(transtype));
-	srt_conn_setopt(s, SRTO_RCVSYN, "rcvsyn", &no, sizeof(no));
-	srt_conn_setopt(s, SRTO_SNDSYN, "sndsyn", &no, sizeof(no));
-	srt_conn_setopt(
-	    s, SRTO_LATENCY, "srt_latency", &latency, sizeof(latency));
-	srt_conn_setopt(s, SRTO_PEERIDLETIMEO, "srt_peer_idle_timeout", &idle,
-	    sizeof(idle));
-	if (*pass != '\0') {
-		srt_conn_setopt(s, SRTO_PASSPHRASE, "srt_passphrase", pass,
-		    (int)strlen(pass));
-		srt_conn_setopt(
-		    s, SRTO_PBKEYLEN, "srt_pbkeylen", &keylen, sizeof(keylen));
+	fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 && family == AF_INET6 && *host == '\0' &&
+	    errno == EAFNOSUPPORT) {
+		log_info("srt: no IPv6 on this host; IPv4 only");
+		freeaddrinfo(res);
+		return -1;
 	}
-	/*
-	 * libsrt shares one UDP socket per port, so the wildcard cannot be
-	 * two sockets as in listen_bind(): it is one dual-stack IPv6 socket,
-	 * or IPv4 alone on a box without IPv6.
-	 */
-	if (res->ai_family == AF_INET6) {
-		int v6only = *host != '\0';
-
-		srt_conn_setopt(
-		    s, SRTO_IPV6ONLY, "ipv6only", &v6only, sizeof(v6only));
-	}
-	if (srt_bind(s, res->ai_addr, (int)res->ai_addrlen) == SRT_ERROR) {
-		if (family == AF_INET6 && *host == '\0') {
-			log_info("srt: no IPv6 on this host (%s); IPv4 only",
-			    srt_getlasterror_str());
-			srt_close(s);
+	if (fd == -1)
+		fatal("srt_listen: socket");
+	if (res->ai_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)))
+		fatal("srt_listen: IPV6_V6ONLY");
+	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1) {
+		if (family == AF_INET6 && *host == '\0' &&
+		    errno == EADDRNOTAVAIL) {
+			log_info("srt: no IPv6 on this host; IPv4 only");
+			close(fd);
 			freeaddrinfo(res);
 			return -1;
 		}
-		fatalx("srt_listen %s:%s: %s", *host ? host : "*", port,
-		    srt_getlasterror_str());
+		fatal("srt_listen %s:%s", *host ? host : "*", port);
 	}
 	freeaddrinfo(res);
-	if (srt_listen_callback(s, srt_conn_listen_cb, NULL) == SRT_ERROR ||
+	srt.udp[srt.nudp++] = fd;
+	return 0;
+}
+
+/* An SRT listener on one of our bound UDP sockets, which libsrt takes. */
+static int
+srt_conn_adopt(int fd)
+{
+	struct conf *conf = ingestd->d.conf;
+	const char *pass = conf_str(conf, "srt_passphrase");
+	int transtype = SRTT_LIVE, latency = conf_int(conf, "srt_latency");
+	int idle = conf_int(conf, "srt_peer_idle_timeout"), no = 0;
+	int keylen = atoi(conf_str(conf, "srt_pbkeylen"));
+	int events = SRT_EPOLL_IN | SRT_EPOLL_ERR | SRT_EPOLL_ET;
+	SRTSOCKET s;
+
+	if ((s = srt_create_socket()) == SRT_INVALID_SOCK) {
+		log_warnx("srt: %s", srt_getlasterror_str());
+		return -1;
+	}
+	/* the type first: it resets the options below to its defaults */
+	if (srt_conn_setopt(s, SRTO_TRANSTYPE, "transtype", &transtype,
+	        sizeof(transtype)) == -1 ||
+	    srt_conn_setopt(s, SRTO_RCVSYN, "rcvsyn", &no, sizeof(no)) == -1 ||
+	    srt_conn_setopt(s, SRTO_SNDSYN, "sndsyn", &no, sizeof(no)) == -1 ||
+	    srt_conn_setopt(s, SRTO_LATENCY, "srt_latency", &latency,
+	        sizeof(latency)) == -1 ||
+	    srt_conn_setopt(s, SRTO_PEERIDLETIMEO, "srt_peer_idle_timeout",
+	        &idle, sizeof(idle)) == -1 ||
+	    (*pass != '\0' &&
+	        (srt_conn_setopt(s, SRTO_PASSPHRASE, "srt_passphrase", pass,
+	             (int)strlen(pass)) == -1 ||
+	            srt_conn_setopt(s, SRTO_PBKEYLEN, "srt_pbkeylen", &keylen,
+	                sizeof(keylen)) == -1)))
+		goto fail;
+	if (srt_bind_acquire(s, fd) == SRT_ERROR ||
+	    srt_listen_callback(s, srt_conn_listen_cb, NULL) == SRT_ERROR ||
 	    srt_listen(s, 16) == SRT_ERROR ||
-	    srt_epoll_add_usock(srt.eid, s, &events) == SRT_ERROR)
-		fatalx("srt_listen %s:%s: %s", *host ? host : "*", port,
-		    srt_getlasterror_str());
+	    srt_epoll_add_usock(srt.eid, s, &events) == SRT_ERROR) {
+		log_warnx("srt: listen: %s", srt_getlasterror_str());
+		goto fail;
+	}
 	srt.listeners[srt.nlisteners++] = s;
 	return 0;
+fail:
+	srt_close(s);
+	return -1;
+}
+
+/* Stops watching the UDP sockets; closes them unless libsrt has them. */
+static void
+srt_conn_unwatch(int close_fds)
+{
+	int i;
+
+	for (i = 0; i < srt.nudp; i++) {
+		if (srt.udp_ev[i] != NULL)
+			event_free(srt.udp_ev[i]);
+		srt.udp_ev[i] = NULL;
+		if (close_fds)
+			close(srt.udp[i]);
+	}
+	srt.nudp = 0;
+}
+
+/*
+ * The first datagram on any SRT port: load libsrt and hand it our
+ * sockets.  The datagram stays queued, so libsrt reads that caller's
+ * handshake itself.  If libsrt cannot start, the ports are closed: SRT
+ * callers are refused by the kernel and RTMP carries on.
+ */
+static void
+srt_conn_start(evutil_socket_t fd, short what, void *arg)
+{
+	sigset_t all, old;
+	char err[256];
+	int i, e;
+
+	if (srt_lib_load(err, sizeof(err)) == -1) {
+		log_warnx("srt: cannot load libsrt: %s; SRT is off", err);
+		srt_conn_unwatch(1);
+		return;
+	}
+	/* libsrt's threads and the pump leave signals to the main thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (srt_startup() == -1) {
+		log_warnx("srt_startup: %s; SRT is off", srt_getlasterror_str());
+		srt_conn_unwatch(1);
+		goto out;
+	}
+	srt.started = 1;
+	/* libsrt reports a client's mistakes (and an empty non-blocking
+	 * accept) as errors: only its critical messages are ours */
+	srt_setloglevel(log_getverbose() ? LOG_WARNING : LOG_CRIT);
+	srt_setlogflags(SRT_LOGF_DISABLE_TIME | SRT_LOGF_DISABLE_THREADNAME |
+	    SRT_LOGF_DISABLE_EOL);
+	srt_setloghandler(NULL, srt_conn_log);
+	if ((srt.eid = srt_epoll_create()) == -1) {
+		log_warnx("srt_epoll_create: %s; SRT is off",
+		    srt_getlasterror_str());
+		srt_conn_unwatch(1);
+		goto out;
+	}
+	srt_epoll_set(srt.eid, SRT_EPOLL_ENABLE_EMPTY);
+	for (i = 0; i < srt.nudp; i++)
+		if (srt_conn_adopt(srt.udp[i]) == -1)
+			close(srt.udp[i]);
+	srt_conn_unwatch(0);
+	if ((e = pthread_create(&srt.pump, NULL, srt_conn_pump, NULL)) != 0) {
+		errno = e;
+		fatal("srt: pthread_create");
+	}
+	srt.pump_started = 1;
+out:
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 int
 srt_conn_listen(void)
 {
 	struct listen_addr la[INGEST_LISTEN_MAX];
-	sigset_t all, old;
 	char err[256];
-	int n, i, e;
+	int n, i, first;
 
 	n = listen_parse(conf_str(ingestd->d.conf, "srt_listen"), la,
 	    nitems(la), err, sizeof(err));
@@ -521,38 +621,26 @@ srt_conn_listen(void)
 	    EV_READ | EV_PERSIST, srt_conn_wake, NULL);
 	if (srt.wake_ev == NULL || event_add(srt.wake_ev, NULL) == -1)
 		fatalx("srt: event_new");
-	/* libsrt's threads and the pump leave signals to the main thread */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (srt_startup() == -1)
-		fatalx("srt_startup: %s", srt_getlasterror_str());
-	/* libsrt reports a client's mistakes (and an empty non-blocking
-	 * accept) as errors: only its critical messages are ours */
-	srt_setloglevel(log_getverbose() ? LOG_WARNING : LOG_CRIT);
-	srt_setlogflags(SRT_LOGF_DISABLE_TIME | SRT_LOGF_DISABLE_THREADNAME |
-	    SRT_LOGF_DISABLE_EOL);
-	srt_setloghandler(NULL, srt_conn_log);
-	if ((srt.eid = srt_epoll_create()) == -1)
-		fatalx("srt_epoll_create: %s", srt_getlasterror_str());
-	srt_epoll_set(srt.eid, SRT_EPOLL_ENABLE_EMPTY);
 	for (i = 0; i < n; i++) {
 		if (la[i].family == AF_UNSPEC) {
-			if (srt_conn_bind(AF_INET6, "", la[i].port) == -1)
-				srt_conn_bind(AF_INET, "", la[i].port);
+			if (srt_conn_udp(AF_INET6, "", la[i].port) == -1)
+				srt_conn_udp(AF_INET, "", la[i].port);
 		} else
-			srt_conn_bind(la[i].family, la[i].host, la[i].port);
+			srt_conn_udp(la[i].family, la[i].host, la[i].port);
 		log_info("srt: listening on %s:%s%s",
 		    la[i].host[0] ? la[i].host : "*", la[i].port,
 		    *conf_str(ingestd->d.conf, "srt_passphrase")
 		        ? " (encrypted)"
 		        : "");
 	}
-	if ((e = pthread_create(&srt.pump, NULL, srt_conn_pump, NULL)) != 0) {
-		errno = e;
-		fatal("srt: pthread_create");
+	/* one shot each: the first datagram anywhere starts libsrt */
+	for (first = 0; first < srt.nudp; first++) {
+		srt.udp_ev[first] = event_new(ingestd->d.base,
+		    srt.udp[first], EV_READ, srt_conn_start, NULL);
+		if (srt.udp_ev[first] == NULL ||
+		    event_add(srt.udp_ev[first], NULL) == -1)
+			fatalx("srt: event_new");
 	}
-	srt.pump_started = 1;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
 }
 
@@ -576,7 +664,10 @@ srt_conn_close(void)
 	for (i = 0; i < srt.nlisteners; i++)
 		srt_close(srt.listeners[i]);
 	srt.nlisteners = 0;
-	srt_cleanup();
+	srt_conn_unwatch(1);
+	if (srt.started)
+		srt_cleanup();
+	srt.started = 0;
 	if (srt.wake_ev != NULL)
 		event_free(srt.wake_ev);
 	srt.wake_ev = NULL;
@@ -599,7 +690,9 @@ srt_conn_status(yajl_gen g)
 		n++;
 	json_key(g, "srt");
 	yajl_gen_map_open(g);
-	json_int(g, "listeners", srt.nlisteners);
+	/* libsrt is loaded by the first SRT datagram */
+	json_bool(g, "loaded", srt_lib_loaded());
+	json_int(g, "listeners", srt.started ? srt.nlisteners : srt.nudp);
 	json_int(g, "connections", n);
 	json_int(g, "accepted", (long long)srt.accepted);
 	json_int(g, "refused_at_handshake",

@@ -9,10 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "nyon.h"
 #include "jwt.h"
 
@@ -95,20 +91,6 @@ jwt_b64url_decode(
 	return 0;
 }
 
-static int
-jwt_hmac(const void *secret, size_t secretlen, const char *data, size_t len,
-    unsigned char sig[JWT_SIG_LEN])
-{
-	unsigned int n = 0;
-
-	if (secretlen > INT_MAX ||
-	    HMAC(EVP_sha256(), secret, (int)secretlen,
-	        (const unsigned char *)data, len, sig, &n) == NULL ||
-	    n != JWT_SIG_LEN)
-		return -1;
-	return 0;
-}
-
 int
 jwt_sign(const void *secret, size_t secretlen, const struct jwt_claims *c,
     char *out, size_t outlen)
@@ -140,14 +122,13 @@ jwt_sign(const void *secret, size_t secretlen, const struct jwt_claims *c,
 	    (const unsigned char *)JWT_HEADER, sizeof(JWT_HEADER) - 1, out);
 	out[hlen] = '.';
 	hlen += 1 + jwt_b64url_encode(payload, plen, out + hlen + 1);
-	if (jwt_hmac(secret, secretlen, out, hlen, sig) == -1)
-		goto out;
+	hmac_sha256(secret, secretlen, out, hlen, sig);
 	out[hlen] = '.';
 	jwt_b64url_encode(sig, sizeof(sig), out + hlen + 1);
 	rc = 0;
 out:
 	yajl_gen_free(g);
-	OPENSSL_cleanse(sig, sizeof(sig));
+	explicit_bzero(sig, sizeof(sig));
 	return rc;
 }
 
@@ -212,10 +193,8 @@ jwt_verify_raw(const void *secret, size_t secretlen, const char *token,
 	    jwt_b64url_decode(dot2 + 1, JWT_SIG_B64, got, &glen) == -1 ||
 	    glen != JWT_SIG_LEN)
 		goto out;
-	if (jwt_hmac(secret, secretlen, token, (size_t)(dot2 - token), want) ==
-	    -1)
-		goto out;
-	if (CRYPTO_memcmp(want, got, JWT_SIG_LEN) != 0) {
+	hmac_sha256(secret, secretlen, token, (size_t)(dot2 - token), want);
+	if (!hmac_equal(want, got, JWT_SIG_LEN)) {
 		r = JWT_ESIG;
 		goto out;
 	}
@@ -227,7 +206,7 @@ jwt_verify_raw(const void *secret, size_t secretlen, const char *token,
 out:
 	yajl_tree_free(h);
 	free(header);
-	OPENSSL_cleanse(want, sizeof(want));
+	explicit_bzero(want, sizeof(want));
 	return r;
 }
 
@@ -313,15 +292,13 @@ void
 jwt_token_id(const char *token, char id[JWT_ID_SZ])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
+	uint8_t md[SHA256_LEN];
+	size_t i;
 
-	if (EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL) != 1 ||
-	    n != 32)
-		fatalx("jwt: SHA-256 failed");
-	for (i = 0; i < n; i++) {
+	sha256(token, strlen(token), md);
+	for (i = 0; i < sizeof(md); i++) {
 		id[i * 2] = hex[md[i] >> 4];
 		id[i * 2 + 1] = hex[md[i] & 15];
 	}
-	id[n * 2] = '\0';
+	id[sizeof(md) * 2] = '\0';
 }

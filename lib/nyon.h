@@ -197,6 +197,16 @@ void daemon_drop_privileges(struct daemon *);
 int daemon_reload(struct daemon *);
 void daemon_stop(struct daemon *);
 
+/* hmac.c */
+#define SHA256_LEN 32
+struct iovec;
+void sha256(const void *, size_t, uint8_t out[SHA256_LEN]);
+void hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+    uint8_t out[SHA256_LEN]);
+void hmac_sha256v(const void *key, size_t keylen, const struct iovec *iov,
+    int iovcnt, uint8_t out[SHA256_LEN]);
+int hmac_equal(const void *, const void *, size_t); /* constant time */
+
 /* mime.c */
 const char *mime_type(const char *path);
 

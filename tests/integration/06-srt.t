@@ -12,6 +12,10 @@ CONF
 check "ingestd starts" start ingestd
 check "flvd starts" start flvd
 check "ingestd listens for SRT" grep -q "srt: listening on 127.0.0.1:$SRT_PORT" "$tmp/ingestd.log"
+# libsrt (with libstdc++ and libcrypto) is opened by the first SRT
+# datagram, so an RTMP-only box never maps it; that first caller is not lost.
+check "ingestd has not mapped libsrt before any SRT caller" \
+    sh -c "! grep -q libsrt /proc/$pid_ingestd/maps"
 
 srt_url() {
 	echo "srt://127.0.0.1:$SRT_PORT?streamid=$1"
@@ -37,6 +41,8 @@ srt_publish() {
 
 srt_publish cam '#!::r=live/cam,m=publish' 90
 check "cam goes live over SRT" wait_live cam
+check "the first SRT caller loaded libsrt" grep -q "srt: loaded libsrt" "$tmp/ingestd.log"
+check "which ingestd now maps" grep -q libsrt "/proc/$pid_ingestd/maps"
 
 probe=$(ffprobe -v error -show_entries stream=codec_name,width,height \
     -of csv=p=0 "$(flv_url cam)" 2>&1)
@@ -177,6 +183,23 @@ while [ $i -lt 100 ] && ! grep -q "stream cam: ended" "$tmp/ingestd.log"; do
 done
 check "cam ended when its SRT publisher left" grep -q "stream cam: ended" "$tmp/ingestd.log"
 check "ingestd logged the disconnect" grep -Eq "srt 127.0.0.1:[0-9]+: (disconnected|Connection)" "$tmp/ingestd.log"
+
+check "ingestd stops cleanly" stop ingestd
+
+# Without a loadable libsrt, the first SRT caller turns SRT off: callers
+# are refused and RTMP carries on.
+export NYON_SRT_LIBRARY=/nonexistent/libsrt.so
+check "ingestd starts with libsrt missing" start ingestd
+unset NYON_SRT_LIBRARY
+srt_publish nolib '#!::r=live/nolib,m=publish' 10
+check "an SRT publisher gives up within 8 s" wait_gone "$spub_nolib" 80
+check "ingestd logged why SRT is off" \
+    grep -q "srt: cannot load libsrt: .*SRT is off" "$tmp/ingestd.log"
+check "ingestd still answers" nyonctl ping ingestd
+publish rtmpcam
+check "and an RTMP publisher still goes live" wait_live rtmpcam
+kill "$pub_rtmpcam"
+wait "$pub_rtmpcam"
 
 check "ingestd stops cleanly" stop ingestd
 check "flvd stops cleanly" stop flvd
