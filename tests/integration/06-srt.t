@@ -200,6 +200,37 @@ publish rtmpcam
 check "and an RTMP publisher still goes live" wait_live rtmpcam
 kill "$pub_rtmpcam"
 wait "$pub_rtmpcam"
+check "ingestd stops cleanly" stop ingestd
+
+# Encryption: with srt_passphrase set, a caller with that passphrase
+# publishes, and callers without it or with another are refused.
+write_conf <<CONF
+auth = none
+srt_latency = 120
+srt_passphrase = nyon-test-passphrase
+CONF
+check "ingestd starts with an SRT passphrase" start ingestd
+check "and says its SRT port is encrypted" \
+    grep -q "srt: listening on 127.0.0.1:$SRT_PORT (encrypted)" "$tmp/ingestd.log"
+srt_publish enc '#!::r=live/enc,m=publish&passphrase=nyon-test-passphrase' 30
+check "a caller with the passphrase goes live" wait_live enc
+probe=$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 \
+    "$(flv_url enc)" 2>&1 | tr '\n' ' ')
+case $probe in
+*h264*aac* | *aac*h264*) ok "and plays: $probe" ;;
+*) not_ok "and plays: $probe" ;;
+esac
+srt_publish noenc '#!::r=live/noenc,m=publish' 10
+check "a caller without the passphrase gives up within 8 s" \
+    wait_gone "$spub_noenc" 80
+srt_publish badenc '#!::r=live/badenc,m=publish&passphrase=not-the-passphrase' 10
+check "a caller with another passphrase gives up within 8 s" \
+    wait_gone "$spub_badenc" 80
+code=$(curl -s -o /dev/null -I -w '%{http_code}' "$(flv_url noenc)")
+code2=$(curl -s -o /dev/null -I -w '%{http_code}' "$(flv_url badenc)")
+check "neither went live ($code, $code2)" [ "$code$code2" = 404404 ]
+kill "$spub_enc"
+wait "$spub_enc"
 
 check "ingestd stops cleanly" stop ingestd
 check "flvd stops cleanly" stop flvd
