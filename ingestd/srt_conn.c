@@ -486,7 +486,11 @@ srt_conn_udp(int family, const char *host, const char *port)
 	return 0;
 }
 
-/* An SRT listener on one of our bound UDP sockets, which libsrt takes. */
+/*
+ * An SRT listener on one of our bound UDP sockets.  The socket is libsrt's
+ * from srt_bind_acquire() on (srt_close() closes it), and closed here if
+ * we fail before that.
+ */
 static int
 srt_conn_adopt(int fd)
 {
@@ -500,6 +504,7 @@ srt_conn_adopt(int fd)
 
 	if ((s = srt_create_socket()) == SRT_INVALID_SOCK) {
 		log_warnx("srt: %s", srt_getlasterror_str());
+		close(fd);
 		return -1;
 	}
 	/* the type first: it resets the options below to its defaults */
@@ -517,8 +522,12 @@ srt_conn_adopt(int fd)
 	            srt_conn_setopt(s, SRTO_PBKEYLEN, "srt_pbkeylen", &keylen,
 	                sizeof(keylen)) == -1)))
 		goto fail;
-	if (srt_bind_acquire(s, fd) == SRT_ERROR ||
-	    srt_listen_callback(s, srt_conn_listen_cb, NULL) == SRT_ERROR ||
+	if (srt_bind_acquire(s, fd) == SRT_ERROR) {
+		log_warnx("srt: bind: %s", srt_getlasterror_str());
+		goto fail;
+	}
+	fd = -1;
+	if (srt_listen_callback(s, srt_conn_listen_cb, NULL) == SRT_ERROR ||
 	    srt_listen(s, 16) == SRT_ERROR ||
 	    srt_epoll_add_usock(srt.eid, s, &events) == SRT_ERROR) {
 		log_warnx("srt: listen: %s", srt_getlasterror_str());
@@ -528,6 +537,8 @@ srt_conn_adopt(int fd)
 	return 0;
 fail:
 	srt_close(s);
+	if (fd != -1)
+		close(fd);
 	return -1;
 }
 
@@ -588,8 +599,7 @@ srt_conn_start(evutil_socket_t fd, short what, void *arg)
 	}
 	srt_epoll_set(srt.eid, SRT_EPOLL_ENABLE_EMPTY);
 	for (i = 0; i < srt.nudp; i++)
-		if (srt_conn_adopt(srt.udp[i]) == -1)
-			close(srt.udp[i]);
+		srt_conn_adopt(srt.udp[i]);
 	srt_conn_unwatch(0);
 	if ((e = pthread_create(&srt.pump, NULL, srt_conn_pump, NULL)) != 0) {
 		errno = e;

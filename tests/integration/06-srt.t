@@ -203,7 +203,9 @@ wait "$pub_rtmpcam"
 check "ingestd stops cleanly" stop ingestd
 
 # Encryption: with srt_passphrase set, a caller with that passphrase
-# publishes, and callers without it or with another are refused.
+# publishes, and callers without it or with another are refused.  Two
+# listen addresses this time, each its own libsrt listener: IPv6 too.
+SRT_LISTEN="127.0.0.1:$SRT_PORT [::1]:$SRT_PORT"
 write_conf <<CONF
 auth = none
 srt_latency = 120
@@ -214,6 +216,14 @@ check "and says its SRT port is encrypted" \
     grep -q "srt: listening on 127.0.0.1:$SRT_PORT (encrypted)" "$tmp/ingestd.log"
 srt_publish enc '#!::r=live/enc,m=publish&passphrase=nyon-test-passphrase' 30
 check "a caller with the passphrase goes live" wait_live enc
+ffmpeg -hide_banner -nostdin -loglevel warning -re -f lavfi \
+    -i testsrc2=size=320x240:rate=25 -c:v libx264 -preset ultrafast -g 25 \
+    -t 20 -f mpegts \
+    "srt://[::1]:$SRT_PORT?streamid=#!::r=live/enc6,m=publish&passphrase=nyon-test-passphrase" \
+    >> "$tmp/spub-enc6.log" 2>&1 &
+spub_enc6=$!
+pids="$pids $spub_enc6"
+check "and one over IPv6 too" wait_live enc6
 probe=$(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 \
     "$(flv_url enc)" 2>&1 | tr '\n' ' ')
 case $probe in
@@ -229,8 +239,8 @@ check "a caller with another passphrase gives up within 8 s" \
 code=$(curl -s -o /dev/null -I -w '%{http_code}' "$(flv_url noenc)")
 code2=$(curl -s -o /dev/null -I -w '%{http_code}' "$(flv_url badenc)")
 check "neither went live ($code, $code2)" [ "$code$code2" = 404404 ]
-kill "$spub_enc"
-wait "$spub_enc"
+kill "$spub_enc" "$spub_enc6"
+wait "$spub_enc" "$spub_enc6"
 
 check "ingestd stops cleanly" stop ingestd
 check "flvd stops cleanly" stop flvd

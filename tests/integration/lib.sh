@@ -75,7 +75,7 @@ write_conf() {
 		echo "rtmp_listen = ${RTMP_LISTEN:-127.0.0.1:$RTMP_PORT}"
 		echo "flv_listen = ${FLV_LISTEN:-127.0.0.1:$FLV_PORT}"
 		echo "api_listen = 127.0.0.1:$API_PORT"
-		echo "srt_listen = 127.0.0.1:$SRT_PORT"
+		echo "srt_listen = ${SRT_LISTEN:-127.0.0.1:$SRT_PORT}"
 		cat
 	} > "$conf"
 }
