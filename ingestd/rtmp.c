@@ -381,8 +381,8 @@ rtmp_handshake_reply(struct rtmp *r)
 		rtmp_digest(
 		    s1, spos, rtmp_server_key, RTMP_SERVER_KEY_TEXT, s1 + spos);
 		arc4random_buf(s2, RTMP_HANDSHAKE_SIZE);
-		hmac_sha256(rtmp_server_key, sizeof(rtmp_server_key),
-		    c1 + cpos, RTMP_DIGEST_LEN, key);
+		hmac_sha256(rtmp_server_key, sizeof(rtmp_server_key), c1 + cpos,
+		    RTMP_DIGEST_LEN, key);
 		hmac_sha256(key, sizeof(key), s2,
 		    RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN,
 		    s2 + RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN);

@@ -580,7 +580,8 @@ srt_conn_start(evutil_socket_t fd, short what, void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (srt_startup() == -1) {
-		log_warnx("srt_startup: %s; SRT is off", srt_getlasterror_str());
+		log_warnx(
+		    "srt_startup: %s; SRT is off", srt_getlasterror_str());
 		srt_conn_unwatch(1);
 		goto out;
 	}
@@ -592,8 +593,8 @@ srt_conn_start(evutil_socket_t fd, short what, void *arg)
 	    SRT_LOGF_DISABLE_EOL);
 	srt_setloghandler(NULL, srt_conn_log);
 	if ((srt.eid = srt_epoll_create()) == -1) {
-		log_warnx("srt_epoll_create: %s; SRT is off",
-		    srt_getlasterror_str());
+		log_warnx(
+		    "srt_epoll_create: %s; SRT is off", srt_getlasterror_str());
 		srt_conn_unwatch(1);
 		goto out;
 	}
@@ -645,8 +646,8 @@ srt_conn_listen(void)
 	}
 	/* one shot each: the first datagram anywhere starts libsrt */
 	for (first = 0; first < srt.nudp; first++) {
-		srt.udp_ev[first] = event_new(ingestd->d.base,
-		    srt.udp[first], EV_READ, srt_conn_start, NULL);
+		srt.udp_ev[first] = event_new(ingestd->d.base, srt.udp[first],
+		    EV_READ, srt_conn_start, NULL);
 		if (srt.udp_ev[first] == NULL ||
 		    event_add(srt.udp_ev[first], NULL) == -1)
 			fatalx("srt: event_new");

@@ -24,36 +24,37 @@
 #endif
 
 /* X(return type, name, parameters, arguments) for each function we use */
-#define SRT_FUNCS(X, V)                                                   \
-	X(int, srt_startup, (void), ())                                   \
-	X(int, srt_cleanup, (void), ())                                   \
-	X(SRTSOCKET, srt_create_socket, (void), ())                       \
-	X(int, srt_setsockflag,                                           \
+#define SRT_FUNCS(X, V) \
+	X(int, srt_startup, (void), ()) \
+	X(int, srt_cleanup, (void), ()) \
+	X(SRTSOCKET, srt_create_socket, (void), ()) \
+	X(int, srt_setsockflag, \
 	    (SRTSOCKET u, SRT_SOCKOPT o, const void *v, int l), (u, o, v, l)) \
 	X(int, srt_getsockflag, (SRTSOCKET u, SRT_SOCKOPT o, void *v, int *l), \
-	    (u, o, v, l))                                                 \
-	X(int, srt_bind_acquire, (SRTSOCKET u, UDPSOCKET fd), (u, fd))    \
-	X(int, srt_listen_callback,                                       \
-	    (SRTSOCKET u, srt_listen_callback_fn * fn, void *opaq),       \
-	    (u, fn, opaq))                                                \
-	X(int, srt_listen, (SRTSOCKET u, int backlog), (u, backlog))      \
-	X(SRTSOCKET, srt_accept,                                          \
+	    (u, o, v, l)) \
+	X(int, srt_bind_acquire, (SRTSOCKET u, UDPSOCKET fd), (u, fd)) \
+	X(int, srt_listen_callback, \
+	    (SRTSOCKET u, srt_listen_callback_fn * fn, void *opaq), \
+	    (u, fn, opaq)) \
+	X(int, srt_listen, (SRTSOCKET u, int backlog), (u, backlog)) \
+	X(SRTSOCKET, srt_accept, \
 	    (SRTSOCKET u, struct sockaddr * sa, int *salen), (u, sa, salen)) \
-	X(int, srt_close, (SRTSOCKET u), (u))                             \
+	X(int, srt_close, (SRTSOCKET u), (u)) \
 	X(int, srt_recvmsg, (SRTSOCKET u, char *buf, int len), (u, buf, len)) \
-	X(const char *, srt_getlasterror_str, (void), ())                 \
-	X(int, srt_getlasterror, (int *e), (e))                           \
-	X(int, srt_epoll_create, (void), ())                              \
+	X(const char *, srt_getlasterror_str, (void), ()) \
+	X(int, srt_getlasterror, (int *e), (e)) \
+	X(int, srt_epoll_create, (void), ()) \
 	X(int32_t, srt_epoll_set, (int eid, int32_t flags), (eid, flags)) \
 	X(int, srt_epoll_add_usock, (int eid, SRTSOCKET u, const int *ev), \
-	    (eid, u, ev))                                                 \
-	X(int, srt_epoll_uwait,                                           \
-	    (int eid, SRT_EPOLL_EVENT *ev, int n, int64_t ms), (eid, ev, n, ms)) \
-	X(int, srt_epoll_release, (int eid), (eid))                       \
-	X(int, srt_setrejectreason, (SRTSOCKET u, int v), (u, v))         \
-	X(SRT_SOCKSTATUS, srt_getsockstate, (SRTSOCKET u), (u))           \
-	V(srt_setloglevel, (int level), (level))                          \
-	V(srt_setlogflags, (int flags), (flags))                          \
+	    (eid, u, ev)) \
+	X(int, srt_epoll_uwait, \
+	    (int eid, SRT_EPOLL_EVENT *ev, int n, int64_t ms), \
+	    (eid, ev, n, ms)) \
+	X(int, srt_epoll_release, (int eid), (eid)) \
+	X(int, srt_setrejectreason, (SRTSOCKET u, int v), (u, v)) \
+	X(SRT_SOCKSTATUS, srt_getsockstate, (SRTSOCKET u), (u)) \
+	V(srt_setloglevel, (int level), (level)) \
+	V(srt_setlogflags, (int flags), (flags)) \
 	V(srt_setloghandler, (void *opaq, SRT_LOG_HANDLER_FN *fn), (opaq, fn))
 
 #define SRT_PTR(ret, name, params, args) static ret(*p_##name) params;
@@ -61,9 +62,15 @@
 SRT_FUNCS(SRT_PTR, SRT_VPTR)
 
 #define SRT_WRAP(ret, name, params, args) \
-	ret name params { return p_##name args; }
+	ret name params \
+	{ \
+		return p_##name args; \
+	}
 #define SRT_VWRAP(name, params, args) \
-	void name params { p_##name args; }
+	void name params \
+	{ \
+		p_##name args; \
+	}
 SRT_FUNCS(SRT_WRAP, SRT_VWRAP)
 
 static void *srt_lib;
@@ -84,9 +91,9 @@ srt_lib_load(char *err, size_t errlen)
 		return -1;
 	}
 	/* POSIX: a function pointer can hold what dlsym() returns */
-#define SRT_SYM(ret, name, params, args)                              \
-	if (missing == NULL &&                                        \
-	    (*(void **)&p_##name = dlsym(h, #name)) == NULL)          \
+#define SRT_SYM(ret, name, params, args) \
+	if (missing == NULL && \
+	    (*(void **)&p_##name = dlsym(h, #name)) == NULL) \
 		missing = #name;
 #define SRT_VSYM(name, params, args) SRT_SYM(void, name, params, args)
 	SRT_FUNCS(SRT_SYM, SRT_VSYM)

@@ -30,17 +30,20 @@ test_sha256(void **state)
 
 	sha256("abc", 3, d);
 	hex(d, sizeof(d), h);
-	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223"
-	                       "b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(h,
+	    "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
 	sha256("", 0, d);
 	hex(d, sizeof(d), h);
-	assert_string_equal(h, "e3b0c44298fc1c149afbf4c8996fb924"
-	                       "27ae41e4649b934ca495991b7852b855");
-	sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
-	    d);
+	assert_string_equal(h,
+	    "e3b0c44298fc1c149afbf4c8996fb924"
+	    "27ae41e4649b934ca495991b7852b855");
+	sha256(
+	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, d);
 	hex(d, sizeof(d), h);
-	assert_string_equal(h, "248d6a61d20638b8e5c026930c3e6039"
-	                       "a33ce45964ff2167f6ecedd419db06c1");
+	assert_string_equal(h,
+	    "248d6a61d20638b8e5c026930c3e6039"
+	    "a33ce45964ff2167f6ecedd419db06c1");
 }
 
 static void
@@ -71,12 +74,14 @@ test_rfc4231(void **state)
 	    "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
 	memset(k, 0xaa, 131); /* case 6: a key longer than a block */
 	check(k, 131, "Test Using Larger Than Block-Size Key - Hash Key First",
-	    54, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+	    54,
+	    "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 	check(k, 131, /* case 7 */
 	    "This is a test using a larger than block-size key and a larger "
 	    "than block-size data. The key needs to be hashed before being "
 	    "used by the HMAC algorithm.",
-	    152, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+	    152,
+	    "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
 	/* a 64-byte key is used as it is */
 	check(k, 64, "", 0,
 	    "db2cf93f633fcdfd9bb7f3b99763a63725cb8e38b4fa60a87d0e94b71d8b5970");
