@@ -4,7 +4,6 @@
  * refused before any signature is looked at.  Every part is strict
  * base64url, every JSON part an object, every claim of the right type.
  */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
