@@ -616,7 +616,7 @@ srt_conn_listen(void)
 {
 	struct listen_addr la[INGEST_LISTEN_MAX];
 	char err[256];
-	int n, i, first;
+	int n, i;
 
 	n = listen_parse(conf_str(ingestd->d.conf, "srt_listen"), la,
 	    nitems(la), err, sizeof(err));
@@ -645,11 +645,11 @@ srt_conn_listen(void)
 		        : "");
 	}
 	/* one shot each: the first datagram anywhere starts libsrt */
-	for (first = 0; first < srt.nudp; first++) {
-		srt.udp_ev[first] = event_new(ingestd->d.base, srt.udp[first],
-		    EV_READ, srt_conn_start, NULL);
-		if (srt.udp_ev[first] == NULL ||
-		    event_add(srt.udp_ev[first], NULL) == -1)
+	for (i = 0; i < srt.nudp; i++) {
+		srt.udp_ev[i] = event_new(
+		    ingestd->d.base, srt.udp[i], EV_READ, srt_conn_start, NULL);
+		if (srt.udp_ev[i] == NULL ||
+		    event_add(srt.udp_ev[i], NULL) == -1)
 			fatalx("srt: event_new");
 	}
 	return 0;
