@@ -289,57 +289,6 @@ db_scalar(struct db *db, sqlite3_stmt *st, int64_t *out, struct db_err *err)
 	return 0;
 }
 
-/*
- * Text a person typed: valid UTF-8, no control characters (tab and
- * newlines allowed when multiline).  *nchars receives code points.
- */
-static int
-db_text_ok(const char *s, int multiline, size_t *nchars)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0;
-	uint32_t cp;
-	int i, more;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			if (*p == 0x7f ||
-			    (*p < 0x20 &&
-			        !(multiline &&
-			            (*p == '\n' || *p == '\r' || *p == '\t'))))
-				return -1;
-			p++;
-			n++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			more = 1;
-			cp = *p & 0x1f;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			more = 2;
-			cp = *p & 0x0f;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			more = 3;
-			cp = *p & 0x07;
-		} else
-			return -1;
-		/* a NUL fails the continuation test, so no overrun */
-		for (i = 1; i <= more; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return -1;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((more == 2 && cp < 0x800) || (more == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    cp < 0xa0) /* C1 controls */
-			return -1;
-		p += more + 1;
-		n++;
-	}
-	*nchars = n;
-	return 0;
-}
-
 static int
 db_is_space(int c)
 {
@@ -375,33 +324,23 @@ db_trim(const char *s, char *out, size_t len)
 static int
 db_check_name(const char *in, char out[DB_NAME_SZ], struct db_err *err)
 {
-	size_t n;
+	char why[128];
 
 	if (in == NULL || db_trim(in, out, DB_NAME_SZ) == -1)
 		return db_fail(err, DB_EINVAL, "name",
 		    "must be %d to %d characters", DB_NAME_MIN, DB_NAME_MAX);
-	if (db_text_ok(out, 0, &n) == -1)
-		return db_fail(err, DB_EINVAL, "name",
-		    "must be printable text (UTF-8, no control characters)");
-	if (n < DB_NAME_MIN || n > DB_NAME_MAX)
-		return db_fail(err, DB_EINVAL, "name",
-		    "must be %d to %d characters", DB_NAME_MIN, DB_NAME_MAX);
+	if (stream_name_check(out, why, sizeof(why)) == -1)
+		return db_fail(err, DB_EINVAL, "name", "%s", why);
 	return 0;
 }
 
 static int
 db_check_key(const char *key, struct db_err *err)
 {
-	size_t n;
+	char why[128];
 
-	for (n = 0; key != NULL && key[n] != '\0'; n++)
-		if (!db_is_alnum((unsigned char)key[n]) && key[n] != '_' &&
-		    key[n] != '-')
-			break;
-	if (key == NULL || key[n] != '\0' || n < DB_KEY_MIN || n > DB_KEY_MAX)
-		return db_fail(err, DB_EINVAL, "stream_key",
-		    "must be %d to %d letters, digits, '_' or '-'", DB_KEY_MIN,
-		    DB_KEY_MAX);
+	if (stream_key_check(key, why, sizeof(why)) == -1)
+		return db_fail(err, DB_EINVAL, "stream_key", "%s", why);
 	return 0;
 }
 
@@ -428,7 +367,7 @@ db_check_desc(const char *in, char out[DB_DESC_SZ], struct db_err *err)
 	if (db_trim(in, out, DB_DESC_SZ) == -1)
 		return db_fail(err, DB_EINVAL, "description",
 		    "must be at most %d characters", DB_DESC_MAX);
-	if (db_text_ok(out, 1, &n) == -1)
+	if (text_check(out, 1, &n) == -1)
 		return db_fail(err, DB_EINVAL, "description",
 		    "must be printable text (UTF-8, no control characters)");
 	if (n > DB_DESC_MAX)

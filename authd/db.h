@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <yajl/yajl_gen.h>
 
+#include "nyon.h"
+
 /* db_err.code: HTTP-like so the REST API can use it as the status. */
 #define DB_EINVAL 400 /* bad value; field names it */
 #define DB_EAUTH 401 /* wrong username or password */
@@ -26,12 +28,13 @@ struct db_err {
 };
 
 /* Limits; the *_SZ sizes hold the longest valid value and a NUL. */
-#define DB_NAME_MIN 3 /* stream name, in characters */
-#define DB_NAME_MAX 100
-#define DB_NAME_SZ (DB_NAME_MAX * 4 + 1) /* UTF-8 */
-#define DB_KEY_MIN 3
-#define DB_KEY_MAX 100
-#define DB_KEY_SZ (DB_KEY_MAX + 1)
+/* stream names and keys: lib/names.c's rules */
+#define DB_NAME_MIN STREAM_NAME_MIN /* characters */
+#define DB_NAME_MAX STREAM_NAME_MAX
+#define DB_NAME_SZ STREAM_NAME_SZ /* UTF-8 */
+#define DB_KEY_MIN STREAM_KEY_MIN
+#define DB_KEY_MAX STREAM_KEY_MAX
+#define DB_KEY_SZ STREAM_KEY_SZ
 #define DB_DESC_MAX 500 /* characters */
 #define DB_DESC_SZ (DB_DESC_MAX * 4 + 1)
 #define DB_BITRATE_MIN 100 /* kbit/s */

@@ -289,7 +289,7 @@ static void
 ops_urls_for(
     yajl_gen g, const char *label, const char *host, const struct db_stream *s)
 {
-	char port[4][DB_CONF_VAL_SZ], buf[1024], *name;
+	char port[4][DB_CONF_VAL_SZ], buf[2048], *name;
 	const char *keys[4] = {
 	    "rtmp_port", "srt_port", "http_port", "api_port"};
 	struct db_config c;

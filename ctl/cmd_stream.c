@@ -34,9 +34,28 @@ yesno(yajl_val obj, const char *key)
 }
 
 /*
+ * A name or key the operator typed, checked by the rules authd applies
+ * (lib/names.c), so the mistake is named before anything is sent.  -1
+ * after printing it.
+ */
+static int
+stream_check(const char *field, const char *value)
+{
+	char why[128];
+	int r;
+
+	r = strcmp(field, "name") == 0
+	    ? stream_name_check(value, why, sizeof(why))
+	    : stream_key_check(value, why, sizeof(why));
+	if (r == -1)
+		fprintf(stderr, "nyonctl: %s: %s\n", field, why);
+	return r;
+}
+
+/*
  * Adds the stream options of add and edit to req: --key, --description,
  * --protocol, --max-bitrate, --name (edit), --disabled (add).  -1 on a
- * usage error.
+ * usage error, -2 on a bad value (printed).
  */
 static int
 stream_options(yajl_gen req, int argc, char **argv, int edit)
@@ -56,15 +75,19 @@ stream_options(yajl_gen req, int argc, char **argv, int edit)
 			fprintf(stderr, "nyonctl: %s needs a value\n", o);
 			return -1;
 		}
-		if (strcmp(o, "--key") == 0)
-			json_str(req, "stream_key", argv[++i]);
-		else if (strcmp(o, "--description") == 0)
+		if (strcmp(o, "--key") == 0) {
+			if (stream_check("stream_key", argv[++i]) == -1)
+				return -2;
+			json_str(req, "stream_key", argv[i]);
+		} else if (strcmp(o, "--description") == 0)
 			json_str(req, "description", argv[++i]);
 		else if (strcmp(o, "--protocol") == 0)
 			json_str(req, "protocol", argv[++i]);
-		else if (strcmp(o, "--name") == 0 && edit)
-			json_str(req, "name", argv[++i]);
-		else if (strcmp(o, "--max-bitrate") == 0) {
+		else if (strcmp(o, "--name") == 0 && edit) {
+			if (stream_check("name", argv[++i]) == -1)
+				return -2;
+			json_str(req, "name", argv[i]);
+		} else if (strcmp(o, "--max-bitrate") == 0) {
 			n = strtonum(argv[++i], 0, 1000000, &errstr);
 			if (errstr != NULL) {
 				fprintf(stderr, "nyonctl: --max-bitrate: %s\n",
@@ -129,13 +152,14 @@ stream_named(
 	yajl_gen req = ctl_msg_begin(op);
 	yajl_val data, sessions;
 	size_t i;
+	int r;
 
 	json_str(req, "stream", argv[0]);
 	if (options &&
-	    stream_options(req, argc - 1, argv + 1,
-	        strcmp(op, "stream_edit") == 0) == -1) {
+	    (r = stream_options(req, argc - 1, argv + 1,
+	         strcmp(op, "stream_edit") == 0)) < 0) {
 		yajl_gen_free(req);
-		return CTL_EXIT_USAGE;
+		return r == -1 ? CTL_EXIT_USAGE : CTL_EXIT_FAIL;
 	}
 	if (ctl_op(ctx, req, &reply, &data) == -1)
 		return CTL_EXIT_FAIL;
@@ -163,11 +187,16 @@ cmd_stream_add(struct ctl_ctx *ctx, int argc, char **argv)
 	struct ctl_msg reply;
 	yajl_gen req = ctl_msg_begin("stream_add");
 	yajl_val data;
+	int r;
 
-	json_str(req, "name", argv[0]);
-	if (stream_options(req, argc - 1, argv + 1, 0) == -1) {
+	if (stream_check("name", argv[0]) == -1) {
 		yajl_gen_free(req);
-		return CTL_EXIT_USAGE;
+		return CTL_EXIT_FAIL;
+	}
+	json_str(req, "name", argv[0]);
+	if ((r = stream_options(req, argc - 1, argv + 1, 0)) < 0) {
+		yajl_gen_free(req);
+		return r == -1 ? CTL_EXIT_USAGE : CTL_EXIT_FAIL;
 	}
 	if (ctl_op(ctx, req, &reply, &data) == -1)
 		return CTL_EXIT_FAIL;

@@ -16,7 +16,6 @@ struct evbuffer;
 struct event;
 struct evconnlistener;
 
-#define FLVD_NAME_MAX 100
 #define FLVD_LISTEN_MAX 8
 #define HTTP_HEAD_MAX 8192 /* request line and headers, bytes */
 
@@ -24,7 +23,7 @@ struct evconnlistener;
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_OPTIONS, HTTP_OTHER };
 struct http_request {
 	enum http_method method;
-	char path[512]; /* decoded, without the query */
+	char path[1024]; /* decoded, without the query */
 	char query[512]; /* raw, without '?' */
 	int minor; /* HTTP/1.x */
 };
@@ -51,7 +50,7 @@ TAILQ_HEAD(viewerlist, viewer);
 
 struct fstream {
 	TAILQ_ENTRY(fstream) entry;
-	char name[FLVD_NAME_MAX + 1];
+	char name[STREAM_NAME_SZ];
 	uint64_t id; /* ingestd's id of the current ring */
 	struct ring *ring;
 	int efd; /* eventfd rung by ingestd per tag */

@@ -33,7 +33,8 @@ int
 http_parse(const char *buf, size_t len, struct http_request *req, size_t *used,
     const char **why)
 {
-	char line[1024], *method, *target, *version, *save = NULL, *dec;
+	/* a 100-character name of 4-byte characters is 1200 bytes encoded */
+	char line[4096], *method, *target, *version, *save = NULL, *dec;
 	struct evhttp_uri *uri;
 	const char *path, *query;
 	size_t end, n, declen;

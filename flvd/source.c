@@ -338,9 +338,10 @@ source_stream_msg(struct ctl_msg *m)
 	const char *name = json_get_str(m->root, "name");
 	struct fstream *s;
 	struct ring *ring;
+	char why[128];
 	long long id;
 
-	if (name == NULL || strlen(name) > FLVD_NAME_MAX ||
+	if (stream_name_check(name, why, sizeof(why)) == -1 ||
 	    json_get_int(m->root, "id", &id) == -1 || m->nfds != 2) {
 		log_warnx("ingestd: malformed stream announcement");
 		return;
@@ -365,7 +366,7 @@ source_stream_msg(struct ctl_msg *m)
 		s->cursor = 0;
 	} else {
 		s = xcalloc(1, sizeof(*s));
-		strlcpy(s->name, name, sizeof(s->name));
+		memcpy(s->name, name, strlen(name) + 1);
 		TAILQ_INIT(&s->viewers);
 		TAILQ_INSERT_TAIL(&flvd->streams, s, entry);
 	}

@@ -328,7 +328,7 @@ viewer_stream_name(const char *path, char *name, size_t len)
 static void
 viewer_route(struct viewer *v, const struct http_request *req)
 {
-	char name[FLVD_NAME_MAX + 1], start[16];
+	char name[STREAM_NAME_SZ], start[16];
 	struct fstream *s;
 
 	if (req->method == HTTP_OPTIONS) {

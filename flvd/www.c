@@ -90,14 +90,14 @@ int
 www_route(struct viewer *v, const struct http_request *req)
 {
 	const char *p = req->path;
-	size_t n;
 
 	if (req->method != HTTP_GET && req->method != HTTP_HEAD)
 		return 0;
 	if (strncmp(p, "/watch/", 7) == 0) {
 		/* any stream name: the page reads it from its URL */
-		n = strlen(p + 7);
-		if (n == 0 || n > FLVD_NAME_MAX) {
+		char why[128];
+
+		if (stream_name_check(p + 7, why, sizeof(why)) == -1) {
 			viewer_respond(v, 404, "not found\n");
 			return 1;
 		}

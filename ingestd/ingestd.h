@@ -17,7 +17,6 @@ struct bufferevent;
 struct event;
 struct publisher;
 
-#define STREAM_NAME_MAX 100
 #define INGEST_LISTEN_MAX 8
 
 struct subscriber;
@@ -26,7 +25,7 @@ struct subscriber;
 struct stream {
 	TAILQ_ENTRY(stream) entry;
 	uint64_t id; /* unique while ingestd runs */
-	char name[STREAM_NAME_MAX + 1];
+	char name[STREAM_NAME_SZ];
 	char proto[8]; /* "rtmp" or "srt" */
 	struct ring *ring;
 	struct publisher *publisher;
@@ -47,7 +46,7 @@ struct publisher {
 	char addr[64]; /* peer, "ip:port" */
 	char ip[48];
 	char client[24]; /* "rtmp-12": the session's client id */
-	char key[128]; /* as given, to authorise again */
+	char key[STREAM_KEY_SZ]; /* as given, to authorise again */
 	int64_t session; /* authd's session, 0 if none */
 	int auth_pending;
 	void (*auth_done)(struct publisher *, const char *, uint64_t,
@@ -88,7 +87,6 @@ void stream_status(yajl_gen);
 void stream_stats_tick(void);
 int stream_subscribe(struct ctl_peer *, struct ctl_msg *);
 void stream_unsubscribe(struct ctl_peer *);
-int stream_name_valid(const char *);
 
 /* publisher.c: what RTMP and SRT publishers share */
 struct publisher *publisher_new(const char *proto, const struct sockaddr *);

@@ -70,14 +70,21 @@ void
 publisher_authorise(
     struct publisher *p, const char *key, publisher_auth_cb done)
 {
+	char why[128], msg[160];
+
 	p->auth_done = done;
 	if (strcmp(conf_str(ingestd->d.conf, "auth"), "none") == 0) {
 		/* Labs and tests: anyone may publish; the key is the name. */
-		if (!stream_name_valid(key))
-			publisher_decided(p, NULL, 0,
-			    "stream name must be 1-100 of A-Z a-z 0-9 _ - .");
-		else
+		if (stream_name_check(key, why, sizeof(why)) == -1) {
+			snprintf(msg, sizeof(msg), "stream name %s", why);
+			publisher_decided(p, NULL, 0, msg);
+		} else
 			publisher_decided(p, key, 0, NULL);
+		return;
+	}
+	/* no key authd issues looks otherwise: not worth asking */
+	if (stream_key_check(key, why, sizeof(why)) == -1) {
+		publisher_decided(p, NULL, 0, "unknown key");
 		return;
 	}
 	authc_publish(p, key, publisher_decided);

@@ -15,11 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nyon.h"
+
 #define RTMP_MAX_MESSAGE_DEFAULT (16 * 1024 * 1024)
 #define RTMP_MAX_CHUNK_SIZE_DEFAULT (16 * 1024 * 1024)
 #define RTMP_MAX_CHUNK_STREAMS 64 /* active chunk streams per connection */
 #define RTMP_MAX_COMMAND (64 * 1024) /* largest AMF command message */
-#define RTMP_NAME_MAX 255 /* longest stream name (publish key) */
+#define RTMP_NAME_MAX (STREAM_NAME_SZ - 1) /* longest publish key (or name) */
 #define RTMP_WINDOW_ACK_SIZE 2500000 /* what we ask the peer to ack at */
 #define RTMP_OUT_CHUNK_SIZE 4096 /* our chunk size after connect */
 

@@ -178,6 +178,7 @@ srt_conn_listen_cb(void *opaq, SRTSOCKET ns, int hsversion,
     const struct sockaddr *peer, const char *streamid)
 {
 	char key[SRT_KEY_MAX + 1], addr[64], shown[SRT_STREAMID_MAX + 1];
+	char namewhy[128], msg[160];
 	enum srt_streamid_err e;
 	const char *why;
 	int code;
@@ -185,9 +186,11 @@ srt_conn_listen_cb(void *opaq, SRTSOCKET ns, int hsversion,
 	if (streamid == NULL)
 		streamid = "";
 	e = srt_streamid_parse(streamid, srt.app, key, &why);
-	if (e == SRT_STREAMID_OK && srt.auth_none && !stream_name_valid(key)) {
+	if (e == SRT_STREAMID_OK && srt.auth_none &&
+	    stream_name_check(key, namewhy, sizeof(namewhy)) == -1) {
 		e = SRT_STREAMID_BAD;
-		why = "stream name must be 1-100 of A-Z a-z 0-9 _ - .";
+		snprintf(msg, sizeof(msg), "stream name %s", namewhy);
+		why = msg;
 	}
 	if (e == SRT_STREAMID_OK)
 		return 0;

@@ -20,23 +20,6 @@ struct subscriber {
 
 #define NSLOTS nitems(((struct ingestd *)0)->subscribers)
 
-/* Public names travel in URLs: keep them to what needs no escaping. */
-int
-stream_name_valid(const char *name)
-{
-	size_t len = strlen(name), i;
-
-	if (len == 0 || len > STREAM_NAME_MAX)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-		        (name[i] >= 'A' && name[i] <= 'Z') ||
-		        (name[i] >= '0' && name[i] <= '9') || name[i] == '_' ||
-		        name[i] == '-' || name[i] == '.'))
-			return 0;
-	return name[0] != '.';
-}
-
 struct stream *
 stream_find(const char *name)
 {
@@ -91,8 +74,14 @@ stream_open(const char *name, const char *proto, struct publisher *p,
     uint64_t bitrate_kbps, char *err, size_t errlen)
 {
 	struct stream *s;
+	char why[128];
 	size_t size, i;
 
+	/* whatever authd or the publisher said, a name is never cut */
+	if (stream_name_check(name, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "stream name %s", why);
+		return NULL;
+	}
 	if (stream_find(name) != NULL) {
 		snprintf(err, errlen, "stream %s is already live", name);
 		return NULL;
@@ -112,7 +101,7 @@ stream_open(const char *name, const char *proto, struct publisher *p,
 		return NULL;
 	}
 	s->id = ++ingestd->next_id;
-	strlcpy(s->name, name, sizeof(s->name));
+	memcpy(s->name, name, strlen(name) + 1);
 	strlcpy(s->proto, proto, sizeof(s->proto));
 	s->publisher = p;
 	s->started = time(NULL);

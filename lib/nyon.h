@@ -207,6 +207,22 @@ void hmac_sha256v(const void *key, size_t keylen, const struct iovec *iov,
     int iovcnt, uint8_t out[SHA256_LEN]);
 int hmac_equal(const void *, const void *, size_t); /* constant time */
 
+/*
+ * names.c: the one definition of stream names and keys.  A name is 3 to 100
+ * characters of printable UTF-8 (so up to 400 bytes), a key 3 to 100 of
+ * A-Z a-z 0-9 _ -.  Every program checks with these and never truncates.
+ */
+#define STREAM_NAME_MIN 3 /* characters */
+#define STREAM_NAME_MAX 100 /* characters */
+#define STREAM_NAME_SZ (STREAM_NAME_MAX * 4 + 1) /* bytes, with the NUL */
+#define STREAM_KEY_MIN 3
+#define STREAM_KEY_MAX 100
+#define STREAM_KEY_SZ (STREAM_KEY_MAX + 1)
+int text_check(const char *, int multiline, size_t *nchars);
+/* 0, or -1 with why ("must be 3 to 100 characters"), not naming the field */
+int stream_name_check(const char *, char *why, size_t whylen);
+int stream_key_check(const char *, char *why, size_t whylen);
+
 /* mime.c */
 const char *mime_type(const char *path);
 

@@ -93,12 +93,12 @@ esac
 
 # Every stream id form publishes, under the name it carries.
 n=0
-for sid in '#!::m=publish,r=live/f1,u=bob' '#!::u=bob,r=f2,m=publish' \
-    'publish:live/f3' 'publish:f4' 'live/f5' 'f6'; do
+for sid in '#!::m=publish,r=live/sid1,u=bob' '#!::u=bob,r=sid2,m=publish' \
+    'publish:live/sid3' 'publish:sid4' 'live/sid5' 'sid6'; do
 	n=$((n + 1))
-	srt_publish "f$n" "$sid" 20
-	check "stream id '$sid' publishes f$n" wait_live "f$n"
-	eval "kill \$spub_f$n"
+	srt_publish "sid$n" "$sid" 20
+	check "stream id '$sid' publishes sid$n" wait_live "sid$n"
+	eval "kill \$spub_sid$n"
 done
 
 # A play request is refused at the handshake, with a reason.
@@ -155,7 +155,7 @@ done
 check "ingestd logged the invalid name" \
     grep -q "stream id 'live/bad\$name': key must be" "$tmp/ingestd.log"
 check "and the hidden one" \
-    grep -q "stream id 'publish:live/.hidden': stream name must be" "$tmp/ingestd.log"
+    grep -q "stream id 'publish:live/.hidden': stream name must not" "$tmp/ingestd.log"
 
 # Garbage UDP at the SRT port does no harm.
 perl -MIO::Socket::INET -e '

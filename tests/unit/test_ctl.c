@@ -61,7 +61,7 @@ test_send_recv_fds(void **state)
 		}
 		assert_int_equal(ctl_send(sv[0], deep, 2 * half, NULL, 0), 0);
 		assert_int_equal(ctl_recv(sv[1], &m, err, sizeof(err)), -2);
-		assert_non_null(strstr(err, "nested deeper"));
+		assert_non_null(strstr(err, "nested too deep"));
 	}
 
 	/* oversized messages are refused on the sending side */

@@ -661,7 +661,7 @@ test_literal_names(void **state)
 	    "'; DROP TABLE streams;--",
 	    "Robert'); DROP TABLE streams;--",
 	    "%s %n %d \\ backslash",
-	    "<script>alert(1)</script>",
+	    "<img src=x onerror=alert(1)>",
 	};
 	struct fix *f = *state;
 	struct db_stream_set set = {.set = DB_SET_NAME | DB_SET_DESC};
