@@ -642,7 +642,7 @@ api_purge(void)
 static void
 api_tick(evutil_socket_t fd, short what, void *arg)
 {
-	api_health_tick();
+	health_tick();
 	if (++api_ticks % API_PURGE_TICKS == 0)
 		api_purge();
 }
@@ -677,7 +677,7 @@ api_start(void)
 
 	api_secret_load();
 	api_purge();
-	api_health_tick();
+	health_tick();
 	api_timer = event_new(authd->d.base, -1, EV_PERSIST, api_tick, NULL);
 	event_add(api_timer, &tick);
 }

@@ -73,8 +73,7 @@ main(int argc, char *argv[])
 	authd = &state;
 	authd->d.name = "authd";
 	authd->d.status = authd_status;
-	authd->d.handle = control_handle;
-	authd->d.peer_closed = control_peer_closed;
+	control_init(&authd->d);
 	daemon_args(&authd->d, argc, argv);
 	daemon_start(&authd->d);
 	api_listen();

@@ -49,7 +49,8 @@ int ops_stats(yajl_gen, struct db_err *);
 int ops_server_ip(yajl_gen, struct db_err *);
 
 /* control.c: the control socket: nyonctl's requests and ingestd's */
-int control_handle(struct ctl_peer *, struct ctl_msg *, void *);
+/* Fills d's handlers: the ops authd serves. */
+void control_init(struct daemon *);
 void control_peer_closed(struct ctl_peer *, void *);
 /* Tells ingestd to stop a live publisher: by stream name or session id. */
 void control_revoke(const char *stream, int64_t session, const char *why);
@@ -112,13 +113,20 @@ void api_ratelimit_fail(const char *ip);
 
 /* api_routes.c: the endpoints */
 void api_route(struct api_req *, int method);
-/* Samples /proc/stat so the health endpoint can give a CPU figure. */
-void api_health_tick(void);
 /* Forgets the sessions SRS's hooks opened (authd ends them at start). */
 void api_hooks_clear(void);
 /* A GET query as the JSON object ops.c takes; "" keys become errors. */
 yajl_val api_query_args(struct evkeyvalq *, const char *const *bools,
     const char *const *ints, const char *const *strs, struct db_err *);
+
+/*
+ * health.c: GET /api/config/health.  ingestd's and flvd's status are
+ * asked for without blocking authd's loop; the reply goes out when both
+ * have answered or API_HEALTH_MS has passed.
+ */
+void health_config(struct api_req *);
+/* Samples /proc/stat so the health endpoint can give a CPU figure. */
+void health_tick(void);
 
 /* net.c */
 /* The first LAN (non-loopback, up) IPv4 address, or "" */

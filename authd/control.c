@@ -64,7 +64,7 @@ control_revoke(const char *stream, int64_t session, const char *why)
 	for (i = 0; i < INGESTD_MAX; i++) {
 		if (control_ingestd[i] == NULL)
 			continue;
-		g = ctl_msg_begin("revoke");
+		g = ctl_msg_begin(CTL_OP_REVOKE);
 		if (stream != NULL)
 			json_str(g, "stream", stream);
 		if (session != 0)
@@ -79,11 +79,9 @@ control_revoke(const char *stream, int64_t session, const char *why)
 
 /* Replies with the result of an operation: {"ok":true,"data":...}. */
 static void
-control_reply(
-    struct ctl_peer *p, yajl_val req, int r, yajl_gen data, struct db_err *err)
+control_reply(struct ctl_peer *p, int r, yajl_gen data, struct db_err *err)
 {
 	yajl_gen g;
-	long long id;
 
 	if (r == -1) {
 		g = ctl_error_begin(err->msg);
@@ -95,105 +93,140 @@ control_reply(
 		json_key(g, "data");
 		json_raw(g, data);
 	}
-	if (json_get_int(req, "req", &id) == 0)
-		json_int(g, "req", id);
 	ctl_reply_end(p, g);
 }
 
-static int
-control_session_id(yajl_val args, int64_t *id, struct db_err *err)
-{
-	long long n;
+/*
+ * nyonctl's operations, one function each, over ops.c.  ctl_ops has
+ * checked the peer's role and the fields before any of these runs.
+ */
+typedef int (*control_msg_fn)(yajl_val, yajl_gen, struct db_err *);
+typedef int (*control_id_fn)(int64_t, yajl_gen, struct db_err *);
 
-	if (json_get_int(args, "id", &n) == -1) {
-		err->code = DB_EINVAL;
-		strlcpy(err->field, "id", sizeof(err->field));
-		strlcpy(err->msg, "id: a session number is required",
-		    sizeof(err->msg));
-		return -1;
-	}
-	*id = n;
-	return 0;
+static int
+control_stream_enable(int64_t id, yajl_gen g, struct db_err *err)
+{
+	return ops_stream_set_active(id, 1, g, err);
 }
 
-/* nyonctl's operations; returns 0 if op was one of them. */
 static int
-control_ops(struct ctl_peer *p, struct ctl_msg *m)
+control_stream_disable(int64_t id, yajl_gen g, struct db_err *err)
+{
+	return ops_stream_set_active(id, 0, g, err);
+}
+
+static int
+control_stream_edit(yajl_val a, yajl_gen g, struct db_err *err)
+{
+	int64_t id;
+
+	if (ops_stream_id(a, &id, err) == -1)
+		return -1;
+	return ops_stream_update(id, a, g, err);
+}
+
+static int
+control_session_show(yajl_val a, yajl_gen g, struct db_err *err)
+{
+	long long id = 0;
+
+	json_get_int(a, "id", &id);
+	return ops_session_get(id, g, err);
+}
+
+static int
+control_session_kick(yajl_val a, yajl_gen g, struct db_err *err)
+{
+	long long id = 0;
+
+	json_get_int(a, "id", &id);
+	return ops_session_kick(id, g, err);
+}
+
+static int
+control_config_get(yajl_val a, yajl_gen g, struct db_err *err)
+{
+	return ops_config_get(json_get_str(a, "key"), g, err);
+}
+
+static int
+control_config_set(yajl_val a, yajl_gen g, struct db_err *err)
+{
+	return ops_config_set(json_get(a, "settings"), g, err);
+}
+
+static int
+control_user_passwd(yajl_val a, yajl_gen g, struct db_err *err)
+{
+	return ops_user_passwd(
+	    json_get_str(a, "username"), json_get_str(a, "password"), g, err);
+}
+
+static int
+control_stats(yajl_val a, yajl_gen g, struct db_err *err)
+{
+	return ops_stats(g, err);
+}
+
+/* Each op takes the whole message, or (by_id) the stream it names. */
+static const struct {
+	control_msg_fn fn;
+	control_id_fn by_id;
+} control_table[CTL_OP_COUNT] = {
+    [CTL_OP_STREAM_LIST] = {ops_stream_list, NULL},
+    [CTL_OP_STREAM_ADD] = {ops_stream_create, NULL},
+    [CTL_OP_STREAM_EDIT] = {control_stream_edit, NULL},
+    [CTL_OP_STREAM_SHOW] = {NULL, ops_stream_get},
+    [CTL_OP_STREAM_RM] = {NULL, ops_stream_delete},
+    [CTL_OP_STREAM_ENABLE] = {NULL, control_stream_enable},
+    [CTL_OP_STREAM_DISABLE] = {NULL, control_stream_disable},
+    [CTL_OP_STREAM_REGEN_KEY] = {NULL, ops_stream_regen_key},
+    [CTL_OP_STREAM_URLS] = {NULL, ops_stream_urls},
+    [CTL_OP_SESSION_LIST] = {ops_session_list, NULL},
+    [CTL_OP_SESSION_SHOW] = {control_session_show, NULL},
+    [CTL_OP_SESSION_KICK] = {control_session_kick, NULL},
+    [CTL_OP_CONFIG_GET] = {control_config_get, NULL},
+    [CTL_OP_CONFIG_SET] = {control_config_set, NULL},
+    [CTL_OP_USER_PASSWD] = {control_user_passwd, NULL},
+    [CTL_OP_STATS] = {control_stats, NULL},
+};
+
+static void
+control_op(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 {
 	struct db_err err = {0};
-	yajl_val a = m->root;
+	enum ctl_op op;
 	yajl_gen g;
 	int64_t id;
-	int r = -1;
+	int r;
 
+	if (ctl_op_find(m->op, &op) == -1)
+		return; /* ctl_server.c lets only known ops through */
 	g = json_gen();
-	if (strcmp(m->op, "stream_list") == 0)
-		r = ops_stream_list(a, g, &err);
-	else if (strcmp(m->op, "stream_add") == 0)
-		r = ops_stream_create(a, g, &err);
-	else if (strncmp(m->op, "stream_", 7) == 0) {
-		const char *sub = m->op + 7;
-
-		if (strcmp(sub, "show") != 0 && strcmp(sub, "edit") != 0 &&
-		    strcmp(sub, "rm") != 0 && strcmp(sub, "enable") != 0 &&
-		    strcmp(sub, "disable") != 0 &&
-		    strcmp(sub, "regen_key") != 0 && strcmp(sub, "urls") != 0) {
-			yajl_gen_free(g);
-			return -1;
-		}
-		if (ops_stream_id(a, &id, &err) == 0) {
-			if (strcmp(sub, "show") == 0)
-				r = ops_stream_get(id, g, &err);
-			else if (strcmp(sub, "edit") == 0)
-				r = ops_stream_update(id, a, g, &err);
-			else if (strcmp(sub, "rm") == 0)
-				r = ops_stream_delete(id, g, &err);
-			else if (strcmp(sub, "enable") == 0)
-				r = ops_stream_set_active(id, 1, g, &err);
-			else if (strcmp(sub, "disable") == 0)
-				r = ops_stream_set_active(id, 0, g, &err);
-			else if (strcmp(sub, "regen_key") == 0)
-				r = ops_stream_regen_key(id, g, &err);
-			else
-				r = ops_stream_urls(id, g, &err);
-		}
-	} else if (strcmp(m->op, "session_list") == 0)
-		r = ops_session_list(a, g, &err);
-	else if (strcmp(m->op, "session_show") == 0 ||
-	    strcmp(m->op, "session_kick") == 0) {
-		if (control_session_id(a, &id, &err) == 0)
-			r = strcmp(m->op, "session_show") == 0
-			    ? ops_session_get(id, g, &err)
-			    : ops_session_kick(id, g, &err);
-	} else if (strcmp(m->op, "config_get") == 0)
-		r = ops_config_get(json_get_str(a, "key"), g, &err);
-	else if (strcmp(m->op, "config_set") == 0)
-		r = ops_config_set(json_get(a, "settings"), g, &err);
-	else if (strcmp(m->op, "user_passwd") == 0)
-		r = ops_user_passwd(json_get_str(a, "username"),
-		    json_get_str(a, "password"), g, &err);
-	else if (strcmp(m->op, "stats") == 0)
-		r = ops_stats(g, &err);
-	else {
-		yajl_gen_free(g);
-		return -1;
-	}
-	control_reply(p, a, r, g, &err);
+	if (control_table[op].fn != NULL)
+		r = control_table[op].fn(m->root, g, &err);
+	else if ((r = ops_stream_id(m->root, &id, &err)) == 0)
+		r = control_table[op].by_id(id, g, &err);
+	control_reply(p, r, g, &err);
 	yajl_gen_free(g);
-	return 0;
 }
 
 /* ingestd asks whether a key may publish. */
 static void
-control_publish(struct ctl_peer *p, struct ingestd_conn *ic, yajl_val a)
+control_publish(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 {
+	struct ingestd_conn *ic = ctl_peer_data(p);
 	struct db_publish pub;
 	struct db_err err = {0};
+	yajl_val a = m->root;
 	const char *key = json_get_str(a, "key");
 	const char *proto = json_get_str(a, "proto");
 	yajl_gen g;
-	long long req;
 
+	if (ic == NULL) {
+		ctl_peer_error(p, "say hello first");
+		return;
+	}
 	if (db_publish_check(authd->db, key, proto, json_get_str(a, "ip"),
 	        json_get_str(a, "client"), &pub, &err) == -1) {
 		authd->publishes_refused++;
@@ -214,19 +247,23 @@ control_publish(struct ctl_peer *p, struct ingestd_conn *ic, yajl_val a)
 		json_int(g, "session", pub.session_id);
 		json_int(g, "max_bitrate", pub.max_bitrate);
 	}
-	if (json_get_int(a, "req", &req) == 0)
-		json_int(g, "req", req);
 	ctl_reply_end(p, g);
 }
 
 static void
-control_unpublish(struct ingestd_conn *ic, yajl_val a)
+control_unpublish(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 {
+	struct ingestd_conn *ic = ctl_peer_data(p);
 	long long id;
 
-	if (json_get_int(a, "session", &id) == -1)
+	if (ic == NULL || json_get_int(m->root, "session", &id) == -1)
 		return;
-	control_session_del(ic, id);
+	/* only the connection that opened a session may end it */
+	if (control_session_del(ic, id) == -1) {
+		log_warnx("unpublish of session %lld, not opened by pid %ld",
+		    id, (long)ctl_peer_pid(p));
+		return;
+	}
 	if (db_session_end(authd->db, id, NULL) == 0)
 		log_info("session %lld ended", id);
 }
@@ -252,34 +289,34 @@ control_hello(struct ctl_peer *p)
 	return ic;
 }
 
-int
-control_handle(struct ctl_peer *p, struct ctl_msg *m, void *arg)
+static void
+control_hello_op(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 {
-	struct ingestd_conn *ic;
 	yajl_gen g;
 
-	if (strcmp(m->op, "hello") == 0) {
-		if (control_hello(p) == NULL) {
-			ctl_peer_error(p, "too many ingestd connections");
-			return 0;
-		}
-		g = ctl_reply_begin();
-		json_str(g, "daemon", "authd");
-		ctl_reply_end(p, g);
-		return 0;
+	if (control_hello(p) == NULL) {
+		ctl_peer_error(p, "too many ingestd connections");
+		return;
 	}
-	if (strcmp(m->op, "publish") == 0 || strcmp(m->op, "unpublish") == 0) {
-		if ((ic = ctl_peer_data(p)) == NULL) {
-			ctl_peer_error(p, "say hello first");
-			return 0;
-		}
-		if (strcmp(m->op, "publish") == 0)
-			control_publish(p, ic, m->root);
-		else
-			control_unpublish(ic, m->root);
-		return 0;
-	}
-	return control_ops(p, m);
+	g = ctl_reply_begin();
+	json_str(g, "daemon", "authd");
+	ctl_reply_end(p, g);
+}
+
+void
+control_init(struct daemon *d)
+{
+	size_t i;
+
+	d->served = CTL_SERVED_AUTHD;
+	for (i = 0; i < CTL_OP_COUNT; i++)
+		if (control_table[i].fn != NULL ||
+		    control_table[i].by_id != NULL)
+			d->handlers[i] = control_op;
+	d->handlers[CTL_OP_HELLO] = control_hello_op;
+	d->handlers[CTL_OP_PUBLISH] = control_publish;
+	d->handlers[CTL_OP_UNPUBLISH] = control_unpublish;
+	d->peer_closed = control_peer_closed;
 }
 
 /* ingestd went away: its sessions are over. */

@@ -53,7 +53,7 @@ int
 cmd_session_list(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct ctl_msg reply;
-	yajl_gen req = ctl_msg_begin("session_list");
+	yajl_gen req = ctl_msg_begin(CTL_OP_SESSION_LIST);
 	yajl_val list;
 	const char *errstr;
 	size_t i;
@@ -92,7 +92,7 @@ cmd_session_list(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-session_one(struct ctl_ctx *ctx, const char *op, const char *arg)
+session_one(struct ctl_ctx *ctx, enum ctl_op op, const char *arg)
 {
 	struct ctl_msg reply;
 	yajl_gen req;
@@ -116,13 +116,13 @@ session_one(struct ctl_ctx *ctx, const char *op, const char *arg)
 int
 cmd_session_show(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	return session_one(ctx, "session_show", argv[0]);
+	return session_one(ctx, CTL_OP_SESSION_SHOW, argv[0]);
 }
 
 int
 cmd_session_kick(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	return session_one(ctx, "session_kick", argv[0]);
+	return session_one(ctx, CTL_OP_SESSION_KICK, argv[0]);
 }
 
 static void
@@ -155,7 +155,7 @@ config_show(struct ctl_ctx *ctx, yajl_gen req)
 int
 cmd_config_get(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	yajl_gen req = ctl_msg_begin("config_get");
+	yajl_gen req = ctl_msg_begin(CTL_OP_CONFIG_GET);
 
 	if (argc == 1)
 		json_str(req, "key", argv[0]);
@@ -165,7 +165,7 @@ cmd_config_get(struct ctl_ctx *ctx, int argc, char **argv)
 int
 cmd_config_set(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	yajl_gen req = ctl_msg_begin("config_set");
+	yajl_gen req = ctl_msg_begin(CTL_OP_CONFIG_SET);
 
 	json_key(req, "settings");
 	yajl_gen_map_open(req);
@@ -214,7 +214,7 @@ cmd_user_passwd(struct ctl_ctx *ctx, int argc, char **argv)
 
 	if (passwd_read(pw, sizeof(pw)) == -1)
 		return CTL_EXIT_FAIL;
-	req = ctl_msg_begin("user_passwd");
+	req = ctl_msg_begin(CTL_OP_USER_PASSWD);
 	json_str(req, "username", argc == 1 ? argv[0] : "admin");
 	json_str(req, "password", pw);
 	explicit_bzero(pw, sizeof(pw));

@@ -114,9 +114,9 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 	yajl_gen g;
 
 	for (i = 0; i < nitems(ctl_daemons); i++) {
-		up[i] =
-		    ctl_request(ctx, ctl_daemons[i], ctl_msg_begin("status"),
-		        &reply[i], err[i], sizeof(err[i])) == 0;
+		up[i] = ctl_request(ctx, ctl_daemons[i],
+		            ctl_msg_begin(CTL_OP_STATUS), &reply[i], err[i],
+		            sizeof(err[i])) == 0;
 		if (!up[i])
 			down++;
 	}
@@ -175,7 +175,7 @@ cmd_ping(struct ctl_ctx *ctx, int argc, char **argv)
 		    argv[0]);
 		return CTL_EXIT_USAGE;
 	}
-	if (ctl_request(ctx, argv[0], ctl_msg_begin("ping"), &reply, err,
+	if (ctl_request(ctx, argv[0], ctl_msg_begin(CTL_OP_PING), &reply, err,
 	        sizeof(err)) == -1) {
 		if (ctx->json)
 			printf("{\"daemon\":\"%s\",\"ok\":false}\n", argv[0]);

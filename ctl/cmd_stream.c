@@ -121,7 +121,7 @@ int
 cmd_stream_list(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct ctl_msg reply;
-	yajl_gen req = ctl_msg_begin("stream_list");
+	yajl_gen req = ctl_msg_begin(CTL_OP_STREAM_LIST);
 	yajl_val list;
 	size_t i;
 
@@ -146,7 +146,7 @@ cmd_stream_list(struct ctl_ctx *ctx, int argc, char **argv)
 /* Commands of the form "stream VERB NAME [options]". */
 static int
 stream_named(
-    struct ctl_ctx *ctx, const char *op, int argc, char **argv, int options)
+    struct ctl_ctx *ctx, enum ctl_op op, int argc, char **argv, int options)
 {
 	struct ctl_msg reply;
 	yajl_gen req = ctl_msg_begin(op);
@@ -156,8 +156,8 @@ stream_named(
 
 	json_str(req, "stream", argv[0]);
 	if (options &&
-	    (r = stream_options(req, argc - 1, argv + 1,
-	         strcmp(op, "stream_edit") == 0)) < 0) {
+	    (r = stream_options(
+	         req, argc - 1, argv + 1, op == CTL_OP_STREAM_EDIT)) < 0) {
 		yajl_gen_free(req);
 		return r == -1 ? CTL_EXIT_USAGE : CTL_EXIT_FAIL;
 	}
@@ -185,7 +185,7 @@ int
 cmd_stream_add(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct ctl_msg reply;
-	yajl_gen req = ctl_msg_begin("stream_add");
+	yajl_gen req = ctl_msg_begin(CTL_OP_STREAM_ADD);
 	yajl_val data;
 	int r;
 
@@ -209,7 +209,7 @@ cmd_stream_add(struct ctl_ctx *ctx, int argc, char **argv)
 int
 cmd_stream_show(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	return stream_named(ctx, "stream_show", argc, argv, 0);
+	return stream_named(ctx, CTL_OP_STREAM_SHOW, argc, argv, 0);
 }
 
 int
@@ -219,31 +219,31 @@ cmd_stream_edit(struct ctl_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "nyonctl: stream edit: nothing to change\n");
 		return CTL_EXIT_USAGE;
 	}
-	return stream_named(ctx, "stream_edit", argc, argv, 1);
+	return stream_named(ctx, CTL_OP_STREAM_EDIT, argc, argv, 1);
 }
 
 int
 cmd_stream_rm(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	return stream_named(ctx, "stream_rm", argc, argv, 0);
+	return stream_named(ctx, CTL_OP_STREAM_RM, argc, argv, 0);
 }
 
 int
 cmd_stream_enable(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	return stream_named(ctx, "stream_enable", argc, argv, 0);
+	return stream_named(ctx, CTL_OP_STREAM_ENABLE, argc, argv, 0);
 }
 
 int
 cmd_stream_disable(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	return stream_named(ctx, "stream_disable", argc, argv, 0);
+	return stream_named(ctx, CTL_OP_STREAM_DISABLE, argc, argv, 0);
 }
 
 int
 cmd_stream_regen_key(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	return stream_named(ctx, "stream_regen_key", argc, argv, 0);
+	return stream_named(ctx, CTL_OP_STREAM_REGEN_KEY, argc, argv, 0);
 }
 
 static void
@@ -264,7 +264,7 @@ int
 cmd_stream_urls(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct ctl_msg reply;
-	yajl_gen req = ctl_msg_begin("stream_urls");
+	yajl_gen req = ctl_msg_begin(CTL_OP_STREAM_URLS);
 	yajl_val data;
 
 	json_str(req, "stream", argv[0]);

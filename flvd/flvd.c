@@ -42,6 +42,7 @@ main(int argc, char *argv[])
 	flvd->d.name = "flvd";
 	flvd->d.status = flvd_status;
 	flvd->d.reload = flvd_reload;
+	flvd->d.served = CTL_SERVED_FLVD;
 	daemon_args(&flvd->d, argc, argv);
 	flvd_reload(NULL);
 	daemon_start(&flvd->d);

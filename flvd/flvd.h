@@ -11,6 +11,7 @@
 
 #include "nyon.h"
 #include "ring.h"
+#include "ringsub.h"
 
 struct evbuffer;
 struct event;
@@ -51,11 +52,9 @@ TAILQ_HEAD(viewerlist, viewer);
 struct fstream {
 	TAILQ_ENTRY(fstream) entry;
 	char name[STREAM_NAME_SZ];
-	uint64_t id; /* ingestd's id of the current ring */
-	struct ring *ring;
-	int efd; /* eventfd rung by ingestd per tag */
-	struct event *ev;
-	uint64_t cursor;
+	struct ringsub_stream *rs; /* while live */
+	struct ring *ring; /* rs's ring, while live */
+	struct ringsub_cursor cursor;
 	int live; /* a publisher is writing */
 	int has_video;
 	struct viewerlist viewers;
@@ -70,7 +69,7 @@ struct fstream {
 	uint8_t *old_config[2]; /* video, audio seqhdr bodies before */
 	size_t old_config_len[2];
 	struct event *grace;
-	uint64_t bytes_out, tags_read, laps;
+	uint64_t bytes_out, tags_read;
 };
 TAILQ_HEAD(fstreamlist, fstream);
 
@@ -99,10 +98,7 @@ struct flvd {
 	int nviewers, nconnections;
 	struct evconnlistener *listeners[FLVD_LISTEN_MAX];
 	int nlisteners;
-	/* the subscription to ingestd */
-	int ingestd_fd;
-	struct event *ingestd_ev, *reconnect;
-	int subscribed;
+	struct ringsub *sub; /* the live streams, from ingestd */
 	size_t backlog; /* viewer_backlog */
 	struct viewer **batch; /* viewers one fan-out writes to */
 	size_t batchcap;

@@ -1,7 +1,6 @@
 /*
- * The streams flvd serves, as ingestd hands them over: a subscription on
- * ingestd.sock that announces each live stream's ring (memfd) and eventfd.
- * On each wakeup the new span of a ring is copied once into a chunk, which
+ * The streams flvd serves, as lib's ring subscriber hands them over.  On
+ * each wakeup the new span of a ring is copied once into a chunk, which
  * every viewer then shares by reference.  A stream whose publisher left is
  * kept for republish_grace seconds so its viewers can carry on.
  */
@@ -15,13 +14,11 @@
 
 #include "flvd.h"
 #include "flv.h"
+#include "ringsub.h"
 
 #define READ_MAX (4 * 1024 * 1024) /* most bytes copied per chunk */
 #define REFS_MAX 256
 #define GOP_MAX 4096 /* chunks kept for fast start */
-
-static void source_connect(void);
-static void source_read_ring(evutil_socket_t, short, void *);
 
 /* Atomic: a fan-out's writes release references from several threads. */
 void
@@ -100,14 +97,8 @@ source_free(struct fstream *s)
 	free(s->gop);
 	free(s->old_config[0]);
 	free(s->old_config[1]);
-	if (s->ev != NULL)
-		event_free(s->ev);
 	if (s->grace != NULL)
 		event_free(s->grace);
-	if (s->efd != -1)
-		close(s->efd);
-	if (s->ring != NULL)
-		ring_free(s->ring);
 	free(s);
 }
 
@@ -214,48 +205,35 @@ source_drain(struct fstream *s)
 	struct chunk *c;
 	size_t avail, cap, outlen, nrefs;
 	uint64_t tail;
-	int r;
+	int r, resynced;
 
 	for (;;) {
 		tail = ring_tail(s->ring);
-		if (tail <= s->cursor)
+		if (tail <= s->cursor.pos)
 			return;
-		avail = tail - s->cursor;
+		avail = tail - s->cursor.pos;
 		cap = avail < READ_MAX ? avail : READ_MAX;
 		c = xmalloc(sizeof(*c) + cap);
 		c->refs = 1;
-		r = ring_read(s->ring, &s->cursor, c->data, cap, &outlen, refs,
-		    nitems(refs), &nrefs);
-		if (r == RING_LAPPED || (r == -1 && errno == EBADMSG)) {
-			free(c);
-			s->laps++;
-			log_warnx("stream %s: %s; skipping to a keyframe",
-			    s->name,
-			    r == RING_LAPPED ? "fell a lap behind"
-			                     : "corrupt record");
-			s->cursor =
-			    ring_cursor_start(s->ring, RING_START_KEYFRAME);
-			source_gop_clear(s);
-			viewer_resync_all(s);
-			if (r == -1)
-				return;
-			continue;
-		}
+		r = ringsub_read(s->rs, &s->cursor, c->data, cap, &outlen, refs,
+		    nitems(refs), &nrefs, &resynced);
 		if (r == -1 && errno == ENOBUFS) {
 			/* one tag larger than READ_MAX */
 			free(c);
 			cap = ring_max_tag(s->ring);
 			c = xmalloc(sizeof(*c) + cap);
 			c->refs = 1;
-			r = ring_read(s->ring, &s->cursor, c->data, cap,
-			    &outlen, refs, nitems(refs), &nrefs);
+			r = ringsub_read(s->rs, &s->cursor, c->data, cap,
+			    &outlen, refs, nitems(refs), &nrefs, &resynced);
 		}
-		if (r != 0) {
-			free(c);
-			log_warn("stream %s: ring read", s->name);
-			return;
+		if (resynced) {
+			/* the data jumped: everyone waits for its keyframe */
+			source_gop_clear(s);
+			viewer_resync_all(s);
 		}
-		if (nrefs == 0) {
+		if (r != 0 || nrefs == 0) {
+			if (r != 0)
+				log_warn("stream %s: ring read", s->name);
 			free(c);
 			return;
 		}
@@ -267,14 +245,9 @@ source_drain(struct fstream *s)
 }
 
 static void
-source_read_ring(evutil_socket_t fd, short what, void *arg)
+source_data(struct ringsub_stream *rs, void *state, void *arg)
 {
-	struct fstream *s = arg;
-	uint64_t n;
-
-	if (read(fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
-		log_warn("stream %s: eventfd", s->name);
-	source_drain(s);
+	source_drain(state);
 }
 
 static void
@@ -289,17 +262,20 @@ source_grace_over(evutil_socket_t fd, short what, void *arg)
 	source_free(s);
 }
 
-/* The publisher is gone: keep the viewers for the grace period. */
+/*
+ * The publisher is gone (or ingestd is): read the last records, then keep
+ * the viewers for the grace period, remembering the codec configuration a
+ * republish must match.  The ring goes when this returns.
+ */
 static void
-source_ended(struct fstream *s)
+source_ended(struct ringsub_stream *rs, void *state, void *arg)
 {
+	struct fstream *s = state;
 	struct timeval tv = {0, 0};
 	const enum ring_slot slots[2] = {RING_SLOT_VIDEO, RING_SLOT_AUDIO};
 	uint8_t buf[RING_SEQHDR_MAX];
 	size_t len, i;
 
-	if (!s->live)
-		return;
 	source_drain(s);
 	s->live = 0;
 	log_info("stream %s: publisher left", s->name);
@@ -309,7 +285,6 @@ source_ended(struct fstream *s)
 		source_free(s);
 		return;
 	}
-	/* remember the codec configuration a republish must match */
 	for (i = 0; i < 2; i++) {
 		free(s->old_config[i]);
 		s->old_config[i] = NULL;
@@ -323,157 +298,61 @@ source_ended(struct fstream *s)
 			s->old_config_len[i] = len;
 		}
 	}
-	event_free(s->ev);
-	s->ev = NULL;
-	close(s->efd);
-	s->efd = -1;
+	s->rs = NULL;
+	s->ring = NULL;
 	tv.tv_sec = conf_int(flvd->d.conf, "republish_grace");
 	s->grace = evtimer_new(flvd->d.base, source_grace_over, s);
 	evtimer_add(s->grace, &tv);
 }
 
-static void
-source_stream_msg(struct ctl_msg *m)
+/* A stream went live: new, or republished within the grace period. */
+static void *
+source_live(struct ringsub_stream *rs, void *arg)
 {
-	const char *name = json_get_str(m->root, "name");
+	const char *name = ringsub_name(rs);
 	struct fstream *s;
-	struct ring *ring;
-	char why[128];
-	long long id;
 
-	if (stream_name_check(name, why, sizeof(why)) == -1 ||
-	    json_get_int(m->root, "id", &id) == -1 || m->nfds != 2) {
-		log_warnx("ingestd: malformed stream announcement");
-		return;
-	}
-	if ((ring = ring_open(m->fds[0])) == NULL) {
-		log_warn("stream %s: ring from ingestd refused", name);
-		return;
-	}
 	if ((s = source_find(name)) != NULL && s->live) {
-		log_warnx("stream %s: announced twice; replacing", name);
+		/* the old publish never ended: a new one replaces it */
 		viewer_end_all(s);
 		source_free(s);
 		s = NULL;
 	}
 	if (s != NULL) {
-		/* republished within the grace period */
 		evtimer_del(s->grace);
 		event_free(s->grace);
 		s->grace = NULL;
-		ring_free(s->ring);
 		s->probation = 1;
-		s->cursor = 0;
 	} else {
 		s = xcalloc(1, sizeof(*s));
 		memcpy(s->name, name, strlen(name) + 1);
 		TAILQ_INIT(&s->viewers);
 		TAILQ_INSERT_TAIL(&flvd->streams, s, entry);
 	}
-	s->ring = ring;
-	s->id = (uint64_t)id;
+	s->rs = rs;
+	s->ring = ringsub_ring(rs);
 	s->live = 1;
-	s->efd = m->fds[1];
-	m->fds[1] = -1; /* ours now */
-	if (!s->probation)
-		s->cursor = ring_cursor_start(ring, RING_START_KEYFRAME);
-	s->ev = event_new(
-	    flvd->d.base, s->efd, EV_READ | EV_PERSIST, source_read_ring, s);
-	event_add(s->ev, NULL);
+	/* a republish is read whole: its first keyframe is compared */
+	ringsub_cursor_start(rs, &s->cursor,
+	    s->probation ? RING_START_LIVE : RING_START_KEYFRAME);
+	if (s->probation)
+		s->cursor.pos = 0;
 	log_info("stream %s: live (ring %zu KiB)", s->name,
-	    ring_capacity(ring) / 1024);
-	source_drain(s);
-}
-
-static void
-source_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct fstream *s, *next;
-	struct ctl_msg m;
-	char err[256];
-	long long id;
-	int r, ok;
-
-	if ((r = ctl_recv(fd, &m, err, sizeof(err))) == -2) {
-		log_warnx("ingestd: %s", err);
-		return;
-	}
-	if (r <= 0) {
-		log_warnx("ingestd: connection lost; live streams end");
-		event_free(flvd->ingestd_ev);
-		flvd->ingestd_ev = NULL;
-		close(flvd->ingestd_fd);
-		flvd->ingestd_fd = -1;
-		flvd->subscribed = 0;
-		TAILQ_FOREACH_SAFE(s, &flvd->streams, entry, next)
-			source_ended(s);
-		source_connect();
-		return;
-	}
-	if (m.op == NULL && json_get_bool(m.root, "ok", &ok) == 0) {
-		if (!ok)
-			log_warnx("ingestd refused the subscription: %s",
-			    json_get_str(m.root, "error")
-			        ? json_get_str(m.root, "error")
-			        : "?");
-		else if (!flvd->subscribed)
-			log_info("subscribed to ingestd");
-		flvd->subscribed = ok;
-	} else if (m.op != NULL && strcmp(m.op, "stream") == 0)
-		source_stream_msg(&m);
-	else if (m.op != NULL && strcmp(m.op, "stream_end") == 0) {
-		const char *name = json_get_str(m.root, "name");
-
-		if (name != NULL && json_get_int(m.root, "id", &id) == 0 &&
-		    (s = source_find(name)) != NULL && s->id == (uint64_t)id)
-			source_ended(s);
-	} else
-		log_debug("ingestd: ignored message");
-	ctl_msg_free(&m);
-}
-
-static void
-source_retry(evutil_socket_t fd, short what, void *arg)
-{
-	source_connect();
-}
-
-static void
-source_connect(void)
-{
-	struct timeval second = {1, 0};
-	char path[512];
-	yajl_gen g;
-
-	snprintf(path, sizeof(path), "%s/ingestd.sock",
-	    conf_str(flvd->d.conf, "rundir"));
-	if ((flvd->ingestd_fd = ctl_connect(path)) == -1) {
-		log_debug("ingestd: %s: %s; retrying", path, strerror(errno));
-		evtimer_add(flvd->reconnect, &second);
-		return;
-	}
-	fd_nonblock(flvd->ingestd_fd);
-	g = ctl_msg_begin("subscribe");
-	yajl_gen_map_close(g);
-	if (ctl_send_gen(flvd->ingestd_fd, g, NULL, 0) == -1) {
-		log_warn("ingestd: subscribe");
-		close(flvd->ingestd_fd);
-		flvd->ingestd_fd = -1;
-		evtimer_add(flvd->reconnect, &second);
-	} else {
-		flvd->ingestd_ev = event_new(flvd->d.base, flvd->ingestd_fd,
-		    EV_READ | EV_PERSIST, source_read, NULL);
-		event_add(flvd->ingestd_ev, NULL);
-	}
-	yajl_gen_free(g);
+	    ring_capacity(s->ring) / 1024);
+	return s;
 }
 
 void
 source_start(void)
 {
-	flvd->ingestd_fd = -1;
-	flvd->reconnect = evtimer_new(flvd->d.base, source_retry, NULL);
-	source_connect();
+	static const struct ringsub_cb cb = {
+	    .live = source_live,
+	    .data = source_data,
+	    .ended = source_ended,
+	};
+
+	flvd->sub =
+	    ringsub_new(flvd->d.base, flvd->d.conf, &flvd->d.policy, &cb, NULL);
 }
 
 void
@@ -481,13 +360,10 @@ source_stop(void)
 {
 	struct fstream *s;
 
+	ringsub_free(flvd->sub);
+	flvd->sub = NULL;
 	while ((s = TAILQ_FIRST(&flvd->streams)) != NULL)
 		source_free(s);
-	if (flvd->ingestd_ev != NULL)
-		event_free(flvd->ingestd_ev);
-	if (flvd->ingestd_fd != -1)
-		close(flvd->ingestd_fd);
-	event_free(flvd->reconnect);
 }
 
 void
@@ -495,7 +371,7 @@ source_status(yajl_gen g)
 {
 	struct fstream *s;
 
-	json_bool(g, "subscribed", flvd->subscribed);
+	json_bool(g, "subscribed", ringsub_subscribed(flvd->sub));
 	json_key(g, "streams");
 	yajl_gen_array_open(g);
 	TAILQ_FOREACH(s, &flvd->streams, entry) {
@@ -505,7 +381,7 @@ source_status(yajl_gen g)
 		json_int(g, "viewers", s->nviewers);
 		json_int(g, "bytes_out", (long long)s->bytes_out);
 		json_int(g, "tags", (long long)s->tags_read);
-		json_int(g, "laps", (long long)s->laps);
+		json_int(g, "laps", (long long)s->cursor.laps);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);

@@ -28,14 +28,6 @@ ingestd_status(yajl_gen g, void *arg)
 	stream_status(g);
 }
 
-static int
-ingestd_handle(struct ctl_peer *p, struct ctl_msg *m, void *arg)
-{
-	if (strcmp(m->op, "subscribe") == 0)
-		return stream_subscribe(p, m);
-	return -1;
-}
-
 static void
 ingestd_peer_closed(struct ctl_peer *p, void *arg)
 {
@@ -60,7 +52,8 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&ingestd->publishers);
 	ingestd->d.name = "ingestd";
 	ingestd->d.status = ingestd_status;
-	ingestd->d.handle = ingestd_handle;
+	ingestd->d.served = CTL_SERVED_INGESTD;
+	ingestd->d.handlers[CTL_OP_SUBSCRIBE] = stream_subscribe;
 	ingestd->d.peer_closed = ingestd_peer_closed;
 	daemon_args(&ingestd->d, argc, argv);
 	daemon_start(&ingestd->d);

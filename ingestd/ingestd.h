@@ -85,7 +85,7 @@ int stream_tag(struct stream *, uint8_t type, uint32_t timestamp,
 void stream_close(struct stream *);
 void stream_status(yajl_gen);
 void stream_stats_tick(void);
-int stream_subscribe(struct ctl_peer *, struct ctl_msg *);
+void stream_subscribe(struct ctl_peer *, struct ctl_msg *, void *);
 void stream_unsubscribe(struct ctl_peer *);
 
 /* publisher.c: what RTMP and SRT publishers share */

@@ -31,36 +31,38 @@ stream_find(const char *name)
 	return NULL;
 }
 
-/* Sends one stream's announcement (ring and eventfd) to one subscriber. */
+/*
+ * Sends one stream's announcement (ring and eventfd) to one subscriber.
+ * The message is queued if the socket is full, never dropped; a send that
+ * fails closes the subscriber (stream_unsubscribe cleans up), so callers
+ * look the subscriber up again afterwards.
+ */
 static void
 stream_announce(struct stream *s, struct subscriber *sub)
 {
 	yajl_gen g;
-	int fds[2];
+	int fds[2], efd;
 
-	if ((s->eventfds[sub->slot] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) ==
-	    -1) {
+	if ((efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
 		log_warn("stream %s: eventfd", s->name);
 		return;
 	}
+	s->eventfds[sub->slot] = efd;
 	fds[0] = ring_fd(s->ring);
-	fds[1] = s->eventfds[sub->slot];
-	g = ctl_msg_begin("stream");
+	fds[1] = efd;
+	g = ctl_msg_begin(CTL_OP_STREAM);
 	json_str(g, "name", s->name);
 	json_int(g, "id", (long long)s->id);
 	json_str(g, "proto", s->proto);
 	yajl_gen_map_close(g);
-	if (ctl_peer_send(sub->peer, g, fds, 2) == -1) {
-		close(s->eventfds[sub->slot]);
-		s->eventfds[sub->slot] = -1;
-	}
+	ctl_peer_send(sub->peer, g, fds, 2);
 	yajl_gen_free(g);
 }
 
 static void
 stream_announce_end(struct stream *s, struct subscriber *sub)
 {
-	yajl_gen g = ctl_msg_begin("stream_end");
+	yajl_gen g = ctl_msg_begin(CTL_OP_STREAM_END);
 
 	json_str(g, "name", s->name);
 	json_int(g, "id", (long long)s->id);
@@ -202,9 +204,10 @@ stream_close(struct stream *s)
 		if (write(s->eventfds[i], &one, sizeof(one)) == -1)
 			log_debug(
 			    "stream %s: eventfd: %s", s->name, strerror(errno));
+		close(s->eventfds[i]);
+		s->eventfds[i] = -1;
 		if (ingestd->subscribers[i] != NULL)
 			stream_announce_end(s, ingestd->subscribers[i]);
-		close(s->eventfds[i]);
 	}
 	log_info("stream %s: ended after %llds, %llu tags, %llu bytes", s->name,
 	    (long long)(time(NULL) - s->started),
@@ -262,8 +265,8 @@ stream_status(yajl_gen g)
 	yajl_gen_array_close(g);
 }
 
-int
-stream_subscribe(struct ctl_peer *peer, struct ctl_msg *m)
+void
+stream_subscribe(struct ctl_peer *peer, struct ctl_msg *m, void *arg)
 {
 	struct subscriber *sub;
 	struct stream *s;
@@ -272,27 +275,30 @@ stream_subscribe(struct ctl_peer *peer, struct ctl_msg *m)
 
 	if (ctl_peer_data(peer) != NULL) {
 		ctl_peer_error(peer, "already subscribed");
-		return 0;
+		return;
 	}
 	for (i = 0; i < NSLOTS; i++)
 		if (ingestd->subscribers[i] == NULL)
 			break;
 	if (i == NSLOTS) {
 		ctl_peer_error(peer, "too many subscribers");
-		return 0;
+		return;
 	}
 	sub = xcalloc(1, sizeof(*sub));
 	sub->peer = peer;
 	sub->slot = (int)i;
 	ingestd->subscribers[i] = sub;
 	ctl_peer_set_data(peer, sub);
+	log_info("subscriber pid %ld (slot %zu)", (long)ctl_peer_pid(peer), i);
 	g = ctl_reply_begin();
 	json_int(g, "streams", ingestd->nstreams);
 	ctl_reply_end(peer, g);
-	TAILQ_FOREACH(s, &ingestd->streams, entry)
+	/* a failed send unsubscribes: stop at once when it has */
+	TAILQ_FOREACH(s, &ingestd->streams, entry) {
+		if (ingestd->subscribers[i] != sub)
+			break;
 		stream_announce(s, sub);
-	log_info("subscriber pid %ld (slot %zu)", (long)ctl_peer_pid(peer), i);
-	return 0;
+	}
 }
 
 void

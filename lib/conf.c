@@ -24,7 +24,14 @@ const struct conf_key conf_keys[] = {
     {"database", CONF_STR, "nyon.db", 0, 0, NULL,
         "SQLite database, relative to statedir unless absolute"},
     {"user", CONF_STR, "", 0, 0, NULL,
-        "user to run as after binding; empty keeps the current user"},
+        "user the media daemons run as after binding; empty keeps the "
+        "current user"},
+    {"authd_user", CONF_STR, "", 0, 0, NULL,
+        "user authd runs as, the only one that can read the database and "
+        "secrets; empty: the same as user"},
+    {"admin_group", CONF_STR, "", 0, 0, NULL,
+        "group whose members may use nyonctl's operator commands; empty: "
+        "root and the daemons' users only"},
     {"log_level", CONF_CHOICE, "info", 0, 0, "info|debug", "how much to log"},
     {"auth", CONF_CHOICE, "authd", 0, 0, "authd|none",
         "who may publish: keys checked by authd, or anyone (labs and tests)"},

@@ -1,13 +1,17 @@
 /*
  * Control sockets: SOCK_SEQPACKET Unix sockets carrying one JSON object per
  * packet, with optional descriptors beside it (SCM_RIGHTS).  One packet is
- * one message, so a message is never half read.
+ * one message, so a message is never half read.  This file has the wire
+ * (send, receive, the blocking call nyonctl makes) and the outgoing queue
+ * both ends of a daemon's connections use (ctl_chan); ctl_server.c and
+ * ctl_client.c build on it.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,33 +21,9 @@
 #include <event2/event.h>
 
 #include "nyon.h"
+#include "ctl_chan.h"
 
-struct ctl_peer {
-	TAILQ_ENTRY(ctl_peer) entry;
-	struct ctl_server *server;
-	struct event *ev;
-	int fd;
-	uid_t uid;
-	gid_t gid;
-	pid_t pid;
-	void *data;
-	int dispatching; /* inside the handler: defer the close */
-	int dead;
-};
-
-struct ctl_server {
-	struct event_base *base;
-	struct event *ev;
-	struct event *resume; /* re-enables accept after EMFILE */
-	int fd;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	ctl_handler handler;
-	ctl_closed closed;
-	void *arg;
-	TAILQ_HEAD(, ctl_peer) peers;
-};
-
-static int
+int
 ctl_sockaddr(const char *path, struct sockaddr_un *sun)
 {
 	memset(sun, 0, sizeof(*sun));
@@ -239,11 +219,11 @@ ctl_error_begin(const char *msg)
 }
 
 yajl_gen
-ctl_msg_begin(const char *op)
+ctl_msg_begin(enum ctl_op op)
 {
 	yajl_gen g = ctl_gen();
 
-	json_str(g, "op", op);
+	json_str(g, "op", ctl_op_name(op));
 	return g;
 }
 
@@ -281,247 +261,139 @@ ctl_call(const char *path, yajl_gen req, struct ctl_msg *reply, int timeout_ms,
 	return r == 1 ? 0 : -1;
 }
 
-/* Server side. */
+/*
+ * The outgoing queue.  A message goes out at once when nothing is queued
+ * and the socket takes it; otherwise it waits, its descriptors duplicated,
+ * until the socket is writable.  Order is kept.
+ */
+struct ctl_out {
+	TAILQ_ENTRY(ctl_out) entry;
+	size_t len;
+	int nfds;
+	int fds[CTL_FDS_MAX];
+	char data[];
+};
+
+static void ctl_chan_writable(evutil_socket_t, short, void *);
+
+void
+ctl_chan_init(struct ctl_chan *ch, struct event_base *base, int fd,
+    void (*failed)(struct ctl_chan *, void *), void *arg)
+{
+	memset(ch, 0, sizeof(*ch));
+	TAILQ_INIT(&ch->outq);
+	ch->fd = fd;
+	ch->failed = failed;
+	ch->arg = arg;
+	if ((ch->wev = event_new(base, fd, EV_WRITE, ctl_chan_writable, ch)) ==
+	    NULL)
+		fatalx("ctl_chan_init: event_new");
+}
 
 static void
-ctl_peer_free(struct ctl_peer *p)
+ctl_out_free(struct ctl_out *o)
 {
-	struct ctl_server *s = p->server;
+	int i;
 
-	TAILQ_REMOVE(&s->peers, p, entry);
-	event_free(p->ev);
-	close(p->fd);
-	free(p);
+	for (i = 0; i < o->nfds; i++)
+		close(o->fds[i]);
+	free(o);
 }
 
 void
-ctl_peer_close(struct ctl_peer *p)
+ctl_chan_clear(struct ctl_chan *ch)
 {
-	if (p->dead)
-		return;
-	p->dead = 1;
-	if (p->server->closed != NULL)
-		p->server->closed(p, p->server->arg);
-	if (!p->dispatching)
-		ctl_peer_free(p);
+	struct ctl_out *o;
+
+	while ((o = TAILQ_FIRST(&ch->outq)) != NULL) {
+		TAILQ_REMOVE(&ch->outq, o, entry);
+		ctl_out_free(o);
+	}
+	ch->queued = 0;
+	if (ch->wev != NULL)
+		event_free(ch->wev);
+	ch->wev = NULL;
+}
+
+/* Writes what the socket takes: 0, or -1 on a socket error. */
+static int
+ctl_chan_flush(struct ctl_chan *ch)
+{
+	struct ctl_out *o;
+
+	while ((o = TAILQ_FIRST(&ch->outq)) != NULL) {
+		if (ctl_send(ch->fd, o->data, o->len, o->fds, o->nfds) == -1) {
+			if (errno == EAGAIN || errno == ENOBUFS)
+				break;
+			return -1;
+		}
+		TAILQ_REMOVE(&ch->outq, o, entry);
+		ch->queued -= o->len;
+		ctl_out_free(o);
+	}
+	if (!TAILQ_EMPTY(&ch->outq) && !event_pending(ch->wev, EV_WRITE, NULL))
+		event_add(ch->wev, NULL);
+	return 0;
 }
 
 static void
-ctl_peer_read(evutil_socket_t fd, short what, void *arg)
+ctl_chan_writable(evutil_socket_t fd, short what, void *arg)
 {
-	struct ctl_peer *p = arg;
-	struct ctl_msg m;
-	char err[256];
-	long long v;
-	int r;
+	struct ctl_chan *ch = arg;
 
-	r = ctl_recv(fd, &m, err, sizeof(err));
-	if (r == 0 || r == -1) {
-		ctl_peer_close(p);
-		return;
-	}
-	if (r == -2) {
-		log_warnx("control peer pid %ld: %s", (long)p->pid, err);
-		ctl_peer_error(p, "%s", err);
-		return;
-	}
-	if (json_get_int(m.root, "v", &v) == -1 || v != NYON_PROTO_VERSION) {
-		ctl_peer_error(p, "protocol version not supported (want %d)",
-		    NYON_PROTO_VERSION);
-	} else if (m.op == NULL) {
-		ctl_peer_error(p, "message has no op");
-	} else {
-		p->dispatching = 1;
-		p->server->handler(p, &m, p->server->arg);
-		p->dispatching = 0;
-	}
-	ctl_msg_free(&m);
-	if (p->dead)
-		ctl_peer_free(p);
-}
-
-static void
-ctl_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct ctl_server *s = arg;
-
-	event_add(s->ev, NULL);
-}
-
-static void
-ctl_accept(evutil_socket_t lfd, short what, void *arg)
-{
-	struct ctl_server *s = arg;
-	struct ctl_peer *p;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	struct timeval tv = {1, 0};
-	int fd;
-
-	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
-	    -1) {
-		if (errno == EMFILE || errno == ENFILE) {
-			/* Out of descriptors: pause rather than spin. */
-			log_warn("control accept");
-			event_del(s->ev);
-			evtimer_add(s->resume, &tv);
-		} else if (errno != EAGAIN && errno != EINTR &&
-		    errno != ECONNABORTED)
-			log_warn("control accept");
-		return;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
-		log_warn("control: SO_PEERCRED");
-		close(fd);
-		return;
-	}
-	if (cred.uid != 0 && cred.uid != geteuid() && cred.gid != getegid()) {
-		log_warnx("control: refused peer uid %ld pid %ld",
-		    (long)cred.uid, (long)cred.pid);
-		close(fd);
-		return;
-	}
-	p = xcalloc(1, sizeof(*p));
-	p->server = s;
-	p->fd = fd;
-	p->uid = cred.uid;
-	p->gid = cred.gid;
-	p->pid = cred.pid;
-	p->ev = event_new(s->base, fd, EV_READ | EV_PERSIST, ctl_peer_read, p);
-	event_add(p->ev, NULL);
-	TAILQ_INSERT_TAIL(&s->peers, p, entry);
-}
-
-struct ctl_server *
-ctl_server_new(struct event_base *base, const char *path, ctl_handler handler,
-    ctl_closed closed, void *arg, char *err, size_t errlen)
-{
-	struct ctl_server *s;
-	struct sockaddr_un sun;
-	mode_t old;
-	int fd;
-
-	if (ctl_sockaddr(path, &sun) == -1) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return NULL;
-	}
-	/* A socket we can connect to belongs to a live daemon: leave it. */
-	if ((fd = ctl_connect(path)) != -1) {
-		close(fd);
-		snprintf(err, errlen, "%s: in use by a running daemon", path);
-		return NULL;
-	}
-	if (errno == ECONNREFUSED && unlink(path) == -1) {
-		snprintf(err, errlen, "%s: removing stale socket: %s", path,
-		    strerror(errno));
-		return NULL;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	         0)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return NULL;
-	}
-	old = umask(0117);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		snprintf(err, errlen, "%s: bind: %s", path, strerror(errno));
-		umask(old);
-		close(fd);
-		return NULL;
-	}
-	umask(old);
-	if (listen(fd, 16) == -1) {
-		snprintf(err, errlen, "%s: listen: %s", path, strerror(errno));
-		unlink(path);
-		close(fd);
-		return NULL;
-	}
-	s = xcalloc(1, sizeof(*s));
-	s->base = base;
-	s->fd = fd;
-	strlcpy(s->path, path, sizeof(s->path));
-	s->handler = handler;
-	s->closed = closed;
-	s->arg = arg;
-	TAILQ_INIT(&s->peers);
-	s->ev = event_new(base, fd, EV_READ | EV_PERSIST, ctl_accept, s);
-	s->resume = evtimer_new(base, ctl_resume, s);
-	event_add(s->ev, NULL);
-	return s;
-}
-
-void
-ctl_server_free(struct ctl_server *s)
-{
-	struct ctl_peer *p;
-
-	if (s == NULL)
-		return;
-	while ((p = TAILQ_FIRST(&s->peers)) != NULL) {
-		p->dead = 1;
-		ctl_peer_free(p);
-	}
-	event_free(s->ev);
-	event_free(s->resume);
-	close(s->fd);
-	unlink(s->path);
-	free(s);
+	if (ctl_chan_flush(ch) == -1 && ch->failed != NULL)
+		ch->failed(ch, ch->arg);
 }
 
 int
-ctl_peer_send(struct ctl_peer *p, yajl_gen g, const int *fds, int nfds)
+ctl_chan_send(
+    struct ctl_chan *ch, const char *buf, size_t len, const int *fds, int nfds)
 {
-	if (p->dead)
-		return -1;
-	if (ctl_send_gen(p->fd, g, fds, nfds) == -1) {
-		log_warn("control peer pid %ld: send", (long)p->pid);
+	struct ctl_out *o;
+	int i;
+
+	if (len > CTL_MSG_MAX || nfds < 0 || nfds > CTL_FDS_MAX) {
+		errno = EMSGSIZE;
 		return -1;
 	}
+	if (TAILQ_EMPTY(&ch->outq)) {
+		if (ctl_send(ch->fd, buf, len, fds, nfds) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != ENOBUFS)
+			return -1;
+	}
+	/* the peer has stopped reading: it gets no more of our memory */
+	if (ch->queued + len > CTL_QUEUE_MAX) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	o = xmalloc(sizeof(*o) + len);
+	o->len = len;
+	memcpy(o->data, buf, len);
+	for (o->nfds = 0; o->nfds < nfds; o->nfds++)
+		if ((o->fds[o->nfds] =
+		            fcntl(fds[o->nfds], F_DUPFD_CLOEXEC, 0)) == -1) {
+			for (i = 0; i < o->nfds; i++)
+				close(o->fds[i]);
+			free(o);
+			return -1;
+		}
+	TAILQ_INSERT_TAIL(&ch->outq, o, entry);
+	ch->queued += len;
+	if (!event_pending(ch->wev, EV_WRITE, NULL))
+		event_add(ch->wev, NULL);
 	return 0;
 }
 
 int
-ctl_reply_end(struct ctl_peer *p, yajl_gen g)
+ctl_chan_send_gen(struct ctl_chan *ch, yajl_gen g, const int *fds, int nfds)
 {
-	int r;
+	const unsigned char *buf;
+	size_t len;
 
-	yajl_gen_map_close(g);
-	r = ctl_peer_send(p, g, NULL, 0);
-	yajl_gen_free(g);
-	return r;
-}
-
-void
-ctl_peer_error(struct ctl_peer *p, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ctl_reply_end(p, ctl_error_begin(msg));
-}
-
-uid_t
-ctl_peer_uid(const struct ctl_peer *p)
-{
-	return p->uid;
-}
-
-pid_t
-ctl_peer_pid(const struct ctl_peer *p)
-{
-	return p->pid;
-}
-
-void
-ctl_peer_set_data(struct ctl_peer *p, void *data)
-{
-	p->data = data;
-}
-
-void *
-ctl_peer_data(const struct ctl_peer *p)
-{
-	return p->data;
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+		errno = EINVAL;
+		return -1;
+	}
+	return ctl_chan_send(ch, (const char *)buf, len, fds, nfds);
 }

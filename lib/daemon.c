@@ -29,6 +29,8 @@ static const char *const daemon_restart_keys[] = {
     "statedir",
     "database",
     "user",
+    "authd_user",
+    "admin_group",
     "auth",
     "rtmp_listen",
     "flv_listen",
@@ -62,10 +64,23 @@ daemon_verbosity(const struct daemon *d, const struct conf *c)
  * accident waiting to happen, so root must name a user to become, or say
  * NYON_ALLOW_ROOT=1 to mean it (tests, a throwaway lab box).
  */
+/*
+ * The account this daemon runs as: authd_user for authd when set (so
+ * that it alone can read the database and secrets), else user.
+ */
+static const char *
+daemon_user(const struct daemon *d)
+{
+	if (strcmp(d->name, "authd") == 0 &&
+	    *conf_str(d->conf, "authd_user") != '\0')
+		return conf_str(d->conf, "authd_user");
+	return conf_str(d->conf, "user");
+}
+
 static int
 daemon_resolve_user(struct daemon *d, int check, char *err, size_t errlen)
 {
-	const char *user = conf_str(d->conf, "user");
+	const char *user = daemon_user(d);
 	const char *allow = getenv("NYON_ALLOW_ROOT");
 	struct passwd *pw;
 
@@ -154,7 +169,8 @@ daemon_args(struct daemon *d, int argc, char **argv)
 		exit(1);
 	}
 	/* On the terminal, before detaching, so the operator sees why. */
-	if (daemon_resolve_user(d, check, err, sizeof(err)) == -1) {
+	if (daemon_resolve_user(d, check, err, sizeof(err)) == -1 ||
+	    ctl_policy_conf(d->conf, &d->policy, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", d->name, err);
 		exit(1);
 	}
@@ -282,21 +298,30 @@ daemon_status(struct ctl_peer *p, struct daemon *d)
 }
 
 static void
+daemon_ping(struct ctl_peer *p, struct ctl_msg *m, void *arg)
+{
+	struct daemon *d = arg;
+	yajl_gen g = ctl_reply_begin();
+
+	json_str(g, "daemon", d->name);
+	ctl_reply_end(p, g);
+}
+
+static void
+daemon_status_op(struct ctl_peer *p, struct ctl_msg *m, void *arg)
+{
+	daemon_status(p, arg);
+}
+
+/* The daemon's handlers get d->arg; ping and status get d. */
+static void
 daemon_dispatch(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 {
 	struct daemon *d = arg;
-	yajl_gen g;
+	enum ctl_op op;
 
-	log_debug("control: %s from uid %ld pid %ld", m->op,
-	    (long)ctl_peer_uid(p), (long)ctl_peer_pid(p));
-	if (strcmp(m->op, "ping") == 0) {
-		g = ctl_reply_begin();
-		json_str(g, "daemon", d->name);
-		ctl_reply_end(p, g);
-	} else if (strcmp(m->op, "status") == 0)
-		daemon_status(p, d);
-	else if (d->handle == NULL || d->handle(p, m, d->arg) == -1)
-		ctl_peer_error(p, "unknown op '%s'", m->op);
+	if (ctl_op_find(m->op, &op) == 0 && d->handlers[op] != NULL)
+		d->handlers[op](p, m, d->arg);
 }
 
 static void
@@ -329,6 +354,7 @@ daemon_start(struct daemon *d)
 {
 	const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	const char *rundir = conf_str(d->conf, "rundir");
+	ctl_handler handlers[CTL_OP_COUNT];
 	char err[512];
 	struct stat sb;
 	pid_t other;
@@ -360,9 +386,23 @@ daemon_start(struct daemon *d)
 	signal(SIGPIPE, SIG_IGN);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
-	if ((d->ctl = ctl_server_new(d->base, d->sockpath, daemon_dispatch,
-	         daemon_peer_closed, d, err, sizeof(err))) == NULL)
+	for (i = 0; i < CTL_OP_COUNT; i++)
+		handlers[i] = d->handlers[i] != NULL ? daemon_dispatch : NULL;
+	handlers[CTL_OP_PING] = daemon_ping;
+	handlers[CTL_OP_STATUS] = daemon_status_op;
+	if ((d->ctl = ctl_server_new(d->base, d->sockpath, d->served,
+	         &d->policy, handlers, daemon_peer_closed, d, err,
+	         sizeof(err))) == NULL)
 		fatalx("%s", err);
+	/*
+	 * The socket's group is the media user's: that is how the daemons
+	 * (and operators in that group) reach each other; roles come from
+	 * the peer's credentials (ctl_server.c).
+	 */
+	if (d->policy.media_set &&
+	    chown(d->sockpath, (uid_t)-1, d->policy.media_gid) == -1)
+		log_warn("chgrp %s to the group of %s", d->sockpath,
+		    conf_str(d->conf, "user"));
 	pidfile_write(daemon_pidfh);
 	for (i = 0; i < nitems(sigs); i++) {
 		daemon_sigev[i] =
@@ -382,7 +422,7 @@ daemon_start(struct daemon *d)
 void
 daemon_drop_privileges(struct daemon *d)
 {
-	const char *user = conf_str(d->conf, "user");
+	const char *user = daemon_user(d);
 	const char *rundir = conf_str(d->conf, "rundir");
 
 	if (!d->drop)
@@ -393,7 +433,8 @@ daemon_drop_privileges(struct daemon *d)
 	 * be removed at exit.  A run directory made by someone else is left
 	 * alone; the rc scripts and systemd make it the user's.
 	 */
-	if (chown(d->sockpath, d->uid, d->gid) == -1)
+	/* the group stays the media user's (daemon_start) */
+	if (chown(d->sockpath, d->uid, (gid_t)-1) == -1)
 		fatal("chown %s", d->sockpath);
 	if (chown(d->pidpath, d->uid, d->gid) == -1)
 		fatal("chown %s", d->pidpath);

@@ -93,20 +93,96 @@ struct evconnlistener *listen_evconn(struct event_base *, int fd,
     void (*cb)(struct evconnlistener *, int, struct sockaddr *, int, void *),
     void *arg);
 
+/*
+ * ctl_ops.c: every control operation, one table.  A peer's roles come from
+ * its credentials (ctl_server.c); each op says which roles may send it and
+ * which daemons serve it; pushes (revoke, stream, stream_end) are sent only
+ * by the server of a connection the receiver opened.
+ */
+#define CTL_ROLE_OPERATOR 0x01 /* nyonctl, authd asking for status */
+#define CTL_ROLE_INGEST 0x02 /* ingestd asking authd */
+#define CTL_ROLE_READER 0x04 /* ring readers asking ingestd */
+#define CTL_ROLE_SERVER 0x80 /* pushed by the daemon we connected to */
+
+#define CTL_SERVED_AUTHD 0x01
+#define CTL_SERVED_INGESTD 0x02
+#define CTL_SERVED_FLVD 0x04
+
+enum ctl_op {
+	CTL_OP_PING,
+	CTL_OP_STATUS,
+	CTL_OP_HELLO,
+	CTL_OP_PUBLISH,
+	CTL_OP_UNPUBLISH,
+	CTL_OP_REVOKE,
+	CTL_OP_SUBSCRIBE,
+	CTL_OP_STREAM,
+	CTL_OP_STREAM_END,
+	CTL_OP_STREAM_LIST,
+	CTL_OP_STREAM_ADD,
+	CTL_OP_STREAM_SHOW,
+	CTL_OP_STREAM_EDIT,
+	CTL_OP_STREAM_RM,
+	CTL_OP_STREAM_ENABLE,
+	CTL_OP_STREAM_DISABLE,
+	CTL_OP_STREAM_REGEN_KEY,
+	CTL_OP_STREAM_URLS,
+	CTL_OP_SESSION_LIST,
+	CTL_OP_SESSION_SHOW,
+	CTL_OP_SESSION_KICK,
+	CTL_OP_CONFIG_GET,
+	CTL_OP_CONFIG_SET,
+	CTL_OP_USER_PASSWD,
+	CTL_OP_STATS,
+	CTL_OP_COUNT
+};
+
+enum ctl_type {
+	CTL_T_ANY,
+	CTL_T_STR,
+	CTL_T_INT,
+	CTL_T_BOOL,
+	CTL_T_OBJ,
+	CTL_T_NAME, /* a string that passes stream_name_check */
+	CTL_T_KEY, /* a string that passes stream_key_check */
+};
+#define CTL_F_REQUIRED 0x01
+#define CTL_FIELDS_MAX 6
+
+struct ctl_field {
+	const char *name;
+	enum ctl_type type;
+	int flags;
+};
+
+struct ctl_opdef {
+	const char *name; /* on the wire: "op" */
+	unsigned roles; /* CTL_ROLE_* that may send it */
+	unsigned served; /* CTL_SERVED_* daemons that answer it */
+	int nfds; /* descriptors that travel beside it */
+	struct ctl_field fields[CTL_FIELDS_MAX];
+};
+extern const struct ctl_opdef ctl_ops[CTL_OP_COUNT];
+
+const char *ctl_op_name(enum ctl_op);
+int ctl_op_find(const char *name, enum ctl_op *);
+const char *ctl_role_name(unsigned roles);
+
 /* ctl.c: SOCK_SEQPACKET control sockets carrying one JSON object per packet */
 struct ctl_peer;
 struct ctl_server;
+struct ctl_client;
 struct ctl_msg {
 	yajl_val root; /* parsed object; freed by ctl_msg_free */
 	const char *op; /* root's "op", or NULL */
 	int fds[CTL_FDS_MAX]; /* received descriptors, -1 when unused */
 	int nfds;
 };
-
-typedef void (*ctl_handler)(struct ctl_peer *, struct ctl_msg *, void *arg);
-typedef void (*ctl_closed)(struct ctl_peer *, void *arg);
+/* Checks m's fields and descriptors against op's entry: 0, or -1 and err. */
+int ctl_op_check(enum ctl_op, const struct ctl_msg *, char *err, size_t);
 
 int ctl_connect(const char *path);
+/* One packet, now: 0, or -1 and errno (EAGAIN when the socket is full). */
 int ctl_send(int fd, const char *json, size_t len, const int *fds, int nfds);
 int ctl_send_gen(int fd, yajl_gen g, const int *fds, int nfds);
 /*
@@ -115,31 +191,106 @@ int ctl_send_gen(int fd, yajl_gen g, const int *fds, int nfds);
  */
 int ctl_recv(int fd, struct ctl_msg *msg, char *err, size_t errlen);
 void ctl_msg_free(struct ctl_msg *);
-/* Blocking request/response for clients such as nyonctl; timeout in ms. */
+/* Blocking request/response for nyonctl; timeout in ms.  Frees nothing. */
 int ctl_call(const char *path, yajl_gen req, struct ctl_msg *reply,
     int timeout_ms, char *err, size_t errlen);
-
-/* A listening control socket on a libevent base.  Fails if a live daemon holds it. */
-struct ctl_server *ctl_server_new(struct event_base *, const char *path,
-    ctl_handler, ctl_closed, void *arg, char *err, size_t errlen);
-void ctl_server_free(struct ctl_server *);
-int ctl_peer_send(struct ctl_peer *, yajl_gen g, const int *fds, int nfds);
-void ctl_peer_close(struct ctl_peer *);
-uid_t ctl_peer_uid(const struct ctl_peer *);
-pid_t ctl_peer_pid(const struct ctl_peer *);
-void ctl_peer_set_data(struct ctl_peer *, void *);
-void *ctl_peer_data(const struct ctl_peer *);
-/* Replies {"v":1,"ok":false,"error":...} */
-void ctl_peer_error(struct ctl_peer *, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 /* Starts {"v":1,"ok":true, ... for the caller to add fields and close. */
 yajl_gen ctl_reply_begin(void);
 /* Starts {"v":1,"ok":false,"error":msg, ... */
 yajl_gen ctl_error_begin(const char *msg);
-/* Starts {"v":1,"op":op, ... */
-yajl_gen ctl_msg_begin(const char *op);
-/* Closes the map and sends; frees g. */
+/* Starts {"v":1,"op":name, ... */
+yajl_gen ctl_msg_begin(enum ctl_op);
+
+/*
+ * ctl_server.c: a listening control socket on a libevent base.  Who may
+ * connect, and with which roles, comes from the peer's credentials:
+ * root and the daemon's own user may do anything; the media user (`user`)
+ * is ingest and reader; authd's user and members of admin_group are
+ * operators; anyone else is refused at accept.  Every message is checked
+ * against ctl_ops (version, op, roles, fields) before its handler runs.
+ * Replies and pushes are queued and written when the socket is writable:
+ * nothing is dropped because a socket was momentarily full; a peer that
+ * stops reading for CTL_QUEUE_MAX bytes is disconnected.
+ */
+#define CTL_QUEUE_MAX (4 * 1024 * 1024)
+struct ctl_policy {
+	int media_set, authd_set, admin_set;
+	uid_t media_uid; /* `user`: ingest and reader */
+	gid_t media_gid; /* its group: the control sockets' group */
+	uid_t authd_uid; /* `authd_user`: operator on the media daemons */
+	gid_t admin_gid; /* `admin_group`: operators */
+};
+typedef void (*ctl_handler)(struct ctl_peer *, struct ctl_msg *, void *arg);
+typedef void (*ctl_closed)(struct ctl_peer *, void *arg);
+/* The roles the credentials of (uid, gid, groups) earn under policy. */
+unsigned ctl_policy_roles(const struct ctl_policy *, uid_t uid, gid_t gid,
+    const gid_t *groups, int ngroups);
+/* Fills policy from `user`, `authd_user` and `admin_group`. */
+int ctl_policy_conf(const struct conf *, struct ctl_policy *, char *err,
+    size_t errlen);
+
+/*
+ * handlers[op] answers op here (NULL: not served by this daemon); served
+ * is this daemon's CTL_SERVED_* bit.  Fails if a live daemon holds path.
+ */
+struct ctl_server *ctl_server_new(struct event_base *, const char *path,
+    unsigned served, const struct ctl_policy *,
+    const ctl_handler handlers[CTL_OP_COUNT], ctl_closed, void *arg,
+    char *err, size_t errlen);
+void ctl_server_free(struct ctl_server *);
+/* Queues one message for the peer; g is not freed.  -1 if the peer is gone. */
+int ctl_peer_send(struct ctl_peer *, yajl_gen g, const int *fds, int nfds);
+void ctl_peer_close(struct ctl_peer *);
+uid_t ctl_peer_uid(const struct ctl_peer *);
+pid_t ctl_peer_pid(const struct ctl_peer *);
+unsigned ctl_peer_roles(const struct ctl_peer *);
+void ctl_peer_set_data(struct ctl_peer *, void *);
+void *ctl_peer_data(const struct ctl_peer *);
+/* Replies {"v":1,"ok":false,"error":...} (with the request's "req") */
+void ctl_peer_error(struct ctl_peer *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/*
+ * Closes the map, adds the "req" of the request being handled, queues and
+ * frees g.
+ */
 int ctl_reply_end(struct ctl_peer *, yajl_gen g);
+
+/*
+ * ctl_client.c: one connection a daemon keeps to another (ingestd to
+ * authd, a ring reader to ingestd), or opens for one question.  It
+ * connects without blocking, checks that the server is one of ours by its
+ * credentials, reconnects with backoff after a loss, and calls up() on
+ * each connection so the caller can say hello and resync.  Requests carry
+ * a "req" number and their reply comes back to the callback given; pushes
+ * (messages with an op) go to push() once checked against ctl_ops.
+ * Outgoing messages are queued like the server's.
+ */
+struct ctl_client_cb {
+	void (*up)(struct ctl_client *, void *arg);
+	void (*push)(struct ctl_client *, enum ctl_op, struct ctl_msg *,
+	    void *arg);
+	/* The connection is gone (pending replies were failed first). */
+	void (*down)(struct ctl_client *, void *arg);
+};
+#define CTL_CLIENT_ONCE 0x01 /* no reconnect: one connection, then done */
+/* reply is NULL when the connection was lost or timeout_ms passed. */
+typedef void (*ctl_reply_cb)(struct ctl_msg *reply, void *arg);
+
+struct ctl_client *ctl_client_new(struct event_base *, const char *path,
+    const char *name, const struct ctl_policy *, int flags,
+    const struct ctl_client_cb *, void *arg);
+/* Safe inside the client's own callbacks. */
+void ctl_client_free(struct ctl_client *);
+int ctl_client_up(const struct ctl_client *);
+/*
+ * Sends g (from ctl_msg_begin, map open): adds "req", closes the map,
+ * frees g.  cb (may be NULL) gets the reply.  -1 if not connected (g is
+ * freed and cb is not called).
+ */
+int ctl_client_request(struct ctl_client *, yajl_gen g, const int *fds,
+    int nfds, int timeout_ms, ctl_reply_cb cb, void *cbarg);
+/* Replies still due to cbarg are dropped: it is going away. */
+void ctl_client_forget(struct ctl_client *, void *cbarg);
 
 /* json.c: small helpers over yajl */
 #define JSON_DEPTH_MAX 32 /* deeper input is refused: yajl frees recursively */
@@ -176,9 +327,11 @@ struct daemon {
 	int made_rundir; /* daemon_start created rundir: hand it to uid */
 	/* Adds the daemon's own fields to a status reply. */
 	void (*status)(yajl_gen, void *arg);
-	/* Any other op; unknown ops are refused by daemon.c. */
-	int (*handle)(struct ctl_peer *, struct ctl_msg *, void *arg);
+	/* The ops this daemon serves besides ping and status (ctl_ops). */
+	unsigned served; /* CTL_SERVED_* */
+	ctl_handler handlers[CTL_OP_COUNT];
 	void (*peer_closed)(struct ctl_peer *, void *arg);
+	struct ctl_policy policy; /* who may connect, from the config */
 	/* After SIGHUP installed a new d->conf: refresh cached values. */
 	void (*reload)(void *arg);
 	void *arg;

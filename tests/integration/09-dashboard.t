@@ -56,9 +56,12 @@ for p in /vendor/../watch/index.html /vendor/%2e%2e/watch/index.html \
 	code=$(curl -s -o /dev/null --path-as-is -w '%{http_code}' "$flv$p")
 	check "$p is 404 ($code)" [ "$code" = 404 ]
 done
-# stream names are any text, "../x" too: /watch/ never serves another file
-h=$(head_of /watch/../Makefile)
-check "/watch/../Makefile is the watch page, not the file" cmp -s "$tmp/body" "$www/watch/index.html"
+# a name holds no '/': /watch/../x is no stream and never another file
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' --path-as-is "$flv/watch/../Makefile")
+check "/watch/../Makefile is a 404 ($code)" [ "$code" = 404 ]
+check "and not the file" sh -c "! cmp -s '$tmp/body' '$top/Makefile'"
+h=$(head_of /watch/caf%C3%A9%20cam)
+check "/watch/NAME with any characters is the watch page" cmp -s "$tmp/body" "$www/watch/index.html"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$flv/watch/cam1")
 check "POST /watch/NAME is 405 ($code)" [ "$code" = 405 ]
 

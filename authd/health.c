@@ -1,0 +1,361 @@
+/*
+ * GET /api/config/health: the box (CPU, memory, load, uptime), the daemons
+ * and the live streams with their viewers.  ingestd and flvd are asked for
+ * their status over one-shot control clients, so authd's loop never waits
+ * on them: the reply goes out when both have answered (or failed), at most
+ * API_HEALTH_MS later.  If the HTTP client leaves meanwhile, the answers
+ * are dropped.
+ */
+#include <sys/sysinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/http.h>
+
+#include "authd.h"
+
+enum { HEALTH_INGESTD, HEALTH_FLVD, HEALTH_N };
+static const char *const health_daemons[HEALTH_N] = {"ingestd", "flvd"};
+
+struct health {
+	struct evhttp_request *req; /* NULL once the client is gone */
+	struct evhttp_connection *evcon;
+	struct ctl_client *client[HEALTH_N];
+	yajl_val status[HEALTH_N]; /* a daemon's status, NULL if down */
+	int waiting; /* daemons not heard from yet */
+};
+
+static double health_cpu_pct = -1;
+static unsigned long long health_cpu_total, health_cpu_idle;
+
+void
+health_tick(void)
+{
+	unsigned long long v[8] = {0}, total = 0, idle;
+	FILE *f;
+	int i, n;
+
+	if ((f = fopen("/proc/stat", "r")) == NULL)
+		return;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n < 4)
+		return;
+	for (i = 0; i < 8; i++)
+		total += v[i];
+	idle = v[3] + v[4];
+	if (health_cpu_total != 0 && total > health_cpu_total)
+		health_cpu_pct = 100.0 *
+		    (double)((total - health_cpu_total) -
+		        (idle - health_cpu_idle)) /
+		    (double)(total - health_cpu_total);
+	health_cpu_total = total;
+	health_cpu_idle = idle;
+}
+
+/* "MemTotal:  948304 kB" -> bytes */
+static long long
+health_meminfo(const char *key)
+{
+	char line[256];
+	long long kb = -1;
+	size_t n = strlen(key);
+	FILE *f;
+
+	if ((f = fopen("/proc/meminfo", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, n) == 0 && line[n] == ':') {
+			kb = strtoll(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+static yajl_val
+health_find_stream(yajl_val list, const char *name)
+{
+	const char *n;
+	size_t i;
+
+	if (list == NULL || !YAJL_IS_ARRAY(list))
+		return NULL;
+	for (i = 0; i < list->u.array.len; i++)
+		if ((n = json_get_str(list->u.array.values[i], "name")) !=
+		        NULL &&
+		    strcmp(n, name) == 0)
+			return list->u.array.values[i];
+	return NULL;
+}
+
+static void
+health_copy_num(yajl_gen g, const char *key, yajl_val from, const char *fkey)
+{
+	yajl_val v = json_get(from, fkey);
+
+	if (v != NULL && YAJL_IS_INTEGER(v))
+		json_int(g, key, YAJL_GET_INTEGER(v));
+	else if (v != NULL && YAJL_IS_DOUBLE(v))
+		json_double(g, key, YAJL_GET_DOUBLE(v));
+	else
+		json_null(g, key);
+}
+
+static void
+health_system(yajl_gen g)
+{
+	struct sysinfo si;
+	long long total, avail, temp = -1;
+	double load[3];
+	size_t i;
+	FILE *f;
+
+	json_key(g, "cpu");
+	yajl_gen_map_open(g);
+	if (health_cpu_pct >= 0)
+		json_double(
+		    g, "percent", (long long)(health_cpu_pct * 10) / 10.0);
+	else
+		json_null(g, "percent");
+	json_int(g, "cores", sysconf(_SC_NPROCESSORS_ONLN));
+	if ((f = fopen("/sys/class/thermal/thermal_zone0/temp", "r")) != NULL) {
+		if (fscanf(f, "%lld", &temp) != 1)
+			temp = -1;
+		fclose(f);
+	}
+	if (temp >= 0)
+		json_double(g, "temperature_c", temp / 1000.0);
+	else
+		json_null(g, "temperature_c");
+	yajl_gen_map_close(g);
+
+	total = health_meminfo("MemTotal");
+	avail = health_meminfo("MemAvailable");
+	json_key(g, "memory");
+	yajl_gen_map_open(g);
+	json_int(g, "total", total);
+	json_int(g, "available", avail);
+	json_int(g, "used", total >= 0 && avail >= 0 ? total - avail : -1);
+	if (total > 0 && avail >= 0)
+		json_double(g, "percent",
+		    (long long)((total - avail) * 1000 / total) / 10.0);
+	else
+		json_null(g, "percent");
+	yajl_gen_map_close(g);
+
+	json_key(g, "load");
+	yajl_gen_array_open(g);
+	if (getloadavg(load, 3) == 3)
+		for (i = 0; i < 3; i++)
+			yajl_gen_double(g, (long long)(load[i] * 100) / 100.0);
+	yajl_gen_array_close(g);
+
+	json_key(g, "uptime");
+	yajl_gen_map_open(g);
+	json_int(g, "system", sysinfo(&si) == 0 ? si.uptime : -1);
+	json_int(g, "authd", time(NULL) - authd->d.started);
+	yajl_gen_map_close(g);
+}
+
+/* Live figures: ingestd's streams, each with flvd's viewers. */
+static void
+health_streams(yajl_gen g, yajl_val ing, yajl_val flv)
+{
+	yajl_val list = json_get(ing, "streams"), s, fs;
+	long long live = 0, viewers = 0;
+	const char *name;
+	size_t i;
+
+	json_key(g, "streams");
+	yajl_gen_array_open(g);
+	for (i = 0;
+	     list != NULL && YAJL_IS_ARRAY(list) && i < list->u.array.len;
+	     i++) {
+		s = list->u.array.values[i];
+		if ((name = json_get_str(s, "name")) == NULL)
+			continue;
+		live++;
+		fs = health_find_stream(json_get(flv, "streams"), name);
+		yajl_gen_map_open(g);
+		json_str(g, "name", name);
+		json_str(g, "protocol",
+		    json_get_str(s, "proto") ? json_get_str(s, "proto") : "");
+		health_copy_num(g, "kbps", s, "kbps");
+		health_copy_num(g, "fps", s, "fps");
+		health_copy_num(g, "uptime", s, "uptime");
+		health_copy_num(g, "bytes_in", s, "bytes_in");
+		health_copy_num(g, "viewers", fs, "viewers");
+		/* ingestd does not report the picture size yet */
+		json_null(g, "width");
+		json_null(g, "height");
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	if (ing != NULL)
+		json_int(g, "active_streams", live);
+	else
+		json_null(g, "active_streams");
+	if (flv != NULL && json_get_int(flv, "viewers", &viewers) == 0)
+		json_int(g, "viewers", viewers);
+	else
+		json_null(g, "viewers");
+}
+
+static void
+health_free(struct health *h)
+{
+	int i;
+
+	for (i = 0; i < HEALTH_N; i++) {
+		ctl_client_free(h->client[i]);
+		if (h->status[i] != NULL)
+			yajl_tree_free(h->status[i]);
+	}
+	free(h);
+}
+
+static void
+health_reply(struct health *h)
+{
+	struct api_req r = {.req = h->req};
+	yajl_gen g;
+	int i;
+
+	/* before the reply: libevent may free the connection after it */
+	if (h->evcon != NULL)
+		evhttp_connection_set_closecb(h->evcon, NULL, NULL);
+	if (h->req != NULL) {
+		g = json_gen();
+		yajl_gen_map_open(g);
+		json_str(g, "status", "ok");
+		health_system(g);
+		json_key(g, "daemons");
+		yajl_gen_map_open(g);
+		json_str(g, "authd", "up");
+		for (i = 0; i < HEALTH_N; i++)
+			json_str(g, health_daemons[i],
+			    h->status[i] != NULL ? "up" : "down");
+		yajl_gen_map_close(g);
+		health_streams(
+		    g, h->status[HEALTH_INGESTD], h->status[HEALTH_FLVD]);
+		yajl_gen_map_close(g);
+		api_reply_ok(&r, 200, g, NULL);
+		yajl_gen_free(g);
+	}
+	health_free(h);
+}
+
+static struct health *
+health_of(struct ctl_client *c, void *arg, int *which)
+{
+	struct health *h = arg;
+
+	for (*which = 0; *which < HEALTH_N; (*which)++)
+		if (h->client[*which] == c)
+			return h;
+	return NULL;
+}
+
+/* One daemon has answered, failed or gone: the last one replies. */
+static void
+health_heard(struct health *h, int which)
+{
+	if (h->client[which] == NULL)
+		return; /* already counted */
+	ctl_client_free(h->client[which]);
+	h->client[which] = NULL;
+	if (--h->waiting == 0)
+		health_reply(h);
+}
+
+struct health_ask {
+	struct health *h;
+	int which;
+};
+
+static void
+health_status(struct ctl_msg *m, void *arg)
+{
+	struct health_ask ask = *(struct health_ask *)arg;
+
+	free(arg);
+	if (m != NULL && YAJL_IS_TRUE(json_get(m->root, "ok"))) {
+		/* keep the parsed reply; the client frees only what it has */
+		ask.h->status[ask.which] = m->root;
+		m->root = NULL;
+	} else if (m != NULL)
+		log_debug("api: health: %s refused status",
+		    health_daemons[ask.which]);
+	health_heard(ask.h, ask.which);
+}
+
+static void
+health_up(struct ctl_client *c, void *arg)
+{
+	struct health_ask *ask;
+	struct health *h;
+	int which;
+
+	if ((h = health_of(c, arg, &which)) == NULL)
+		return;
+	ask = xmalloc(sizeof(*ask));
+	ask->h = h;
+	ask->which = which;
+	if (ctl_client_request(c, ctl_msg_begin(CTL_OP_STATUS), NULL, 0,
+	        API_HEALTH_MS, health_status, ask) == -1) {
+		free(ask);
+		health_heard(h, which);
+	}
+}
+
+static void
+health_down(struct ctl_client *c, void *arg)
+{
+	struct health *h;
+	int which;
+
+	/* a refused connection, or a loss before the answer */
+	if ((h = health_of(c, arg, &which)) != NULL)
+		health_heard(h, which);
+}
+
+/* The HTTP client went away first: answer nobody. */
+static void
+health_client_gone(struct evhttp_connection *evcon, void *arg)
+{
+	struct health *h = arg;
+
+	h->req = NULL;
+	h->evcon = NULL;
+}
+
+void
+health_config(struct api_req *r)
+{
+	static const struct ctl_client_cb cb = {
+	    .up = health_up,
+	    .down = health_down,
+	};
+	char path[512], sock[64];
+	struct health *h;
+	int i;
+
+	h = xcalloc(1, sizeof(*h));
+	h->req = r->req;
+	h->evcon = evhttp_request_get_connection(r->req);
+	if (h->evcon != NULL)
+		evhttp_connection_set_closecb(h->evcon, health_client_gone, h);
+	h->waiting = HEALTH_N;
+	for (i = 0; i < HEALTH_N; i++) {
+		snprintf(sock, sizeof(sock), "%s.sock", health_daemons[i]);
+		conf_file(authd->d.conf, "rundir", sock, path, sizeof(path));
+		h->client[i] =
+		    ctl_client_new(authd->d.base, path, health_daemons[i],
+		        &authd->d.policy, CTL_CLIENT_ONCE, &cb, h);
+	}
+}
