@@ -137,9 +137,10 @@ FUZZ_TIME ?= 8
 fuzz: $(FUZZ_BINS)
 	@tests/run-fuzz $(FUZZ_TIME) $(FUZZ_BINS)
 
+# Each test file has a time limit: NYON_TEST_TIMEOUT seconds (300).
 integration: all www
 	+$(MAKE) SANITIZE=1 all
-	NYON_BUILD=$(CURDIR)/build/asan prove -v tests/integration/
+	NYON_BUILD=$(CURDIR)/build/asan tests/run-integration
 
 test: deps
 	+$(MAKE) all

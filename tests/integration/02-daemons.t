@@ -29,7 +29,7 @@ check "nyonctl ping ingestd" [ "$rc" -eq 0 ]
 out=$(nyonctl ping nosuchd 2>&1); rc=$?
 check "ping of an unknown daemon is a usage error" [ "$rc" -eq 2 ]
 
-out=$("$bin/ingestd/ingestd" -d -f "$conf" 2>&1); rc=$?
+out=$(timeout 10 "$bin/ingestd/ingestd" -d -f "$conf" 2>&1); rc=$?
 check "a second ingestd is refused" [ "$rc" -eq 1 ]
 case $out in
 *"in use by a running ingestd"*|*"already running"*) ok "the refusal says why" ;;
@@ -50,7 +50,8 @@ esac
 check "flvd restarts on the same run directory" start flvd
 for d in authd ingestd flvd; do
 	check "$d stops on SIGTERM" stop $d
-	check "$d removed its socket and pidfile" [ ! -e "$tmp/run/$d.sock" ] && [ ! -e "$tmp/run/$d.pid" ]
+	check_all "$d removed its socket and pidfile" \
+	    '[ ! -e "$tmp/run/$d.sock" ]' '[ ! -e "$tmp/run/$d.pid" ]'
 done
 
 # A stale socket left by a crash does not stop a new start.
