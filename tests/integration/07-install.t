@@ -1,6 +1,7 @@
 #!/bin/sh
-# make install and uninstall into a DESTDIR; the shipped nyon.conf and the
-# manual pages cover every config key and nyonctl command; the pages are
+# make install and uninstall into a DESTDIR; the installed programs are
+# hardened (PIE, full RELRO, canaries, fortified); the shipped nyon.conf and
+# the manual pages cover every config key and nyonctl command; the pages are
 # mandoc-lint clean, the scripts shellcheck clean, the systemd units pass
 # systemd-analyze verify, and the SysV scripts start, reload and stop a
 # daemon.
@@ -44,6 +45,20 @@ check "init scripts run the installed programs" \
     grep -q '^SBINDIR=${NYON_SBINDIR:-/usr/local/sbin}$' "$dest/etc/init.d/nyon-flvd"
 check "the installed programs accept the installed nyon.conf" \
     "$dest/usr/local/sbin/ingestd" -n -f "$dest/etc/nyon/nyon.conf"
+
+# The Makefile's hardening reached every installed program: a PIE (ASLR),
+# full RELRO (BIND_NOW: the GOT is read-only once started), stack canaries
+# (__stack_chk_fail) and _FORTIFY_SOURCE (glibc's __*_chk calls).
+for p in sbin/authd sbin/ingestd sbin/flvd bin/nyonctl; do
+	f=$dest/usr/local/$p
+	check_all "$p is hardened: PIE, full RELRO, stack protector, fortified" \
+	    'readelf -h "$f" | grep -q "Type: *DYN"' \
+	    'readelf -d "$f" | grep -q "(FLAGS_1) *Flags:.* PIE"' \
+	    'readelf -d "$f" | grep -q "(FLAGS) *BIND_NOW"' \
+	    'readelf -lW "$f" | grep -q GNU_RELRO' \
+	    'readelf --dyn-syms -W "$f" | grep -q " __stack_chk_fail@"' \
+	    'readelf --dyn-syms -W "$f" | grep -q " __[a-z_]*_chk@"'
+done
 
 echo "max_viewers = 7" >> "$dest/etc/nyon/nyon.conf"
 cp "$dest/etc/nyon/nyon.conf" "$tmp/edited.conf"
