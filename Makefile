@@ -3,6 +3,7 @@
 #   make            build lib/libnyon.a, the three daemons and nyonctl
 #   make run        build, write a local config and run the daemons in the foreground
 #   make test       unit tests (plain and ASan/UBSan), fuzz smoke runs, integration tests
+#                   (installs nothing: it stops and names `make deps` if a tool is missing)
 #   make deps       check (and on Debian/Pi OS install) what the build and tests need
 #
 # WERROR=1 turns warnings into errors (CI).  SANITIZE=1 builds with ASan+UBSan
@@ -21,18 +22,40 @@ PKG_LIBS   := $(shell pkg-config --libs $(filter-out srt,$(PKGS)) 2>/dev/null)
 SRT_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir srt 2>/dev/null)/libsrt.so 2>/dev/null | \
 		awk '$$1 == "SONAME" { print $$2 }')
 # the unit tests check our HMAC-SHA256 users against OpenSSL's
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka libcrypto 2>/dev/null)
+TEST_PKGS  = cmocka libcrypto
+CMOCKA_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+# A missing module would make its flags above vanish, and the compiler fail
+# later on a missing header: stop here and name it, for any goal that
+# compiles.  The unit tests need TEST_PKGS too.
+NOBUILD_GOALS = deps clean www format uninstall run
+UNIT_GOALS    = unit unit-asan test
+ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+NEED_PKGS = $(PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
+PKG_MISSING := $(shell for m in $(NEED_PKGS); do \
+		pkg-config --exists $$m 2>/dev/null || echo $$m; done)
+ifneq ($(PKG_MISSING),)
+$(error pkg-config cannot find: $(PKG_MISSING)$(if $(shell command -v pkg-config),, (pkg-config itself is missing)); `make deps` installs what Nyon needs)
+endif
+endif
 
 WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wmissing-prototypes \
 	    -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter -Wvla
 CFLAGS   ?= -O2 -g
+# Hardening: stack canaries, position-independent executables (ASLR), and
+# full RELRO (GOT read-only after start-up).  _FORTIFY_SOURCE needs the
+# optimiser, and is left out under the sanitizers, whose own checks of the
+# same calls are finer.
+HARDEN_CFLAGS  = -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
+FORTIFY = $(if $(filter -O1 -O2 -O3 -Os -Og -Ofast,$(CFLAGS)),-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
 CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' \
 	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib -Iingestd -Iflvd -Iauthd -Ictl \
 	    $(PKG_CFLAGS)
-ALLCFLAGS = -std=c11 $(WARN) $(CFLAGS) -MMD -MP
+ALLCFLAGS = -std=c11 $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
 # each program maps only the libraries it uses (flvd: no libsrt, no C++)
-LDFLAGS  += -Wl,--as-needed
+LDFLAGS  += -Wl,--as-needed $(HARDEN_LDFLAGS)
 
 ifeq ($(WERROR),1)
 ALLCFLAGS += -Werror
@@ -44,6 +67,7 @@ ALLCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 LDFLAGS  += -fsanitize=address,undefined
 else
 O         =
+ALLCFLAGS += $(FORTIFY)
 endif
 
 LIB_SRCS     := $(wildcard lib/*.c)
@@ -137,11 +161,14 @@ FUZZ_TIME ?= 8
 fuzz: $(FUZZ_BINS)
 	@tests/run-fuzz $(FUZZ_TIME) $(FUZZ_BINS)
 
+# Each test file has a time limit: NYON_TEST_TIMEOUT seconds (300).
 integration: all www
 	+$(MAKE) SANITIZE=1 all
-	NYON_BUILD=$(CURDIR)/build/asan prove -v tests/integration/
+	NYON_BUILD=$(CURDIR)/build/asan tests/run-integration
 
-test: deps
+# Checks, but never installs, what the tests need: `make deps` does that.
+test:
+	@tests/deps -n
 	+$(MAKE) all
 	+$(MAKE) unit
 	+$(MAKE) unit-asan
@@ -151,7 +178,10 @@ test: deps
 deps:
 	@tests/deps
 
-run: deps all www
+# Installs what is missing first (README.md), then builds in a new make,
+# which sees the pkg-config modules deps may just have installed.
+run: deps
+	+$(MAKE) all www
 	@tests/run-local
 
 format:

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <libutil.h>
 
 #include <event2/event.h>
 
@@ -42,7 +41,7 @@ static const char *const daemon_restart_keys[] = {
     "api_listen",
 };
 
-static struct pidfh *daemon_pidfh;
+static struct pidfile *daemon_pidfh;
 static struct event *daemon_sigev[3];
 
 static void __attribute__((noreturn)) daemon_usage(const char *name)
@@ -375,11 +374,13 @@ daemon_start(struct daemon *d)
 		close(fd);
 		fatalx("%s: in use by a running %s", d->sockpath, d->name);
 	}
-	if ((daemon_pidfh = pidfile_open(d->pidpath, 0644, &other)) == NULL) {
+	if ((daemon_pidfh = pidfile_acquire(d->pidpath,
+	         d->drop ? d->uid : (uid_t)-1, &other, err, sizeof(err))) ==
+	    NULL) {
 		if (errno == EEXIST)
 			fatalx("%s already running, pid %ld", d->name,
 			    (long)other);
-		fatal("pidfile %s", d->pidpath);
+		fatalx("%s", err);
 	}
 	if (!d->foreground && daemon(0, 0) == -1)
 		fatal("daemon");
@@ -403,7 +404,8 @@ daemon_start(struct daemon *d)
 	    chown(d->sockpath, (uid_t)-1, d->policy.media_gid) == -1)
 		log_warn("chgrp %s to the group of %s", d->sockpath,
 		    conf_str(d->conf, "user"));
-	pidfile_write(daemon_pidfh);
+	if (pidfile_store(daemon_pidfh) == -1)
+		fatal("pidfile %s", d->pidpath);
 	for (i = 0; i < nitems(sigs); i++) {
 		daemon_sigev[i] =
 		    evsignal_new(d->base, sigs[i], daemon_signal, d);
@@ -436,7 +438,7 @@ daemon_drop_privileges(struct daemon *d)
 	/* the group stays the media user's (daemon_start) */
 	if (chown(d->sockpath, d->uid, (gid_t)-1) == -1)
 		fatal("chown %s", d->sockpath);
-	if (chown(d->pidpath, d->uid, d->gid) == -1)
+	if (pidfile_chown(daemon_pidfh, d->uid, d->gid) == -1)
 		fatal("chown %s", d->pidpath);
 	if (d->made_rundir && chown(rundir, d->uid, d->gid) == -1)
 		fatal("chown %s", rundir);
@@ -469,7 +471,7 @@ daemon_stop(struct daemon *d)
 			event_free(daemon_sigev[i]);
 			daemon_sigev[i] = NULL;
 		}
-	pidfile_remove(daemon_pidfh);
+	pidfile_release(daemon_pidfh);
 	daemon_pidfh = NULL;
 	event_base_free(d->base);
 	d->base = NULL;

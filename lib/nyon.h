@@ -379,6 +379,23 @@ int stream_key_check(const char *, char *why, size_t whylen);
 /* mime.c */
 const char *mime_type(const char *path);
 
+/* pidfile.c: locked while the daemon runs; never follows a symlink */
+struct pidfile;
+/*
+ * Opens and locks path for this process.  Refuses a directory that others
+ * may write in (not sticky) or that belongs to neither root, us nor owner
+ * ((uid_t)-1 for none), a symbolic link, and anything but a plain file of
+ * ours.  NULL with err set on failure; errno is EEXIST when a running
+ * instance holds the lock, and *other is then its pid (0 if unknown).
+ */
+struct pidfile *pidfile_acquire(
+    const char *path, uid_t owner, pid_t *other, char *err, size_t errlen);
+/* Writes getpid() into it: call after detaching. */
+int pidfile_store(struct pidfile *);
+int pidfile_chown(struct pidfile *, uid_t, gid_t);
+/* Removes it if this process wrote it and it is still the same file; frees. */
+void pidfile_release(struct pidfile *);
+
 /* util.c */
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);

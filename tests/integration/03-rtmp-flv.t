@@ -14,7 +14,7 @@ check "flvd starts" start flvd
 publish cam1 640x360 90
 check "cam1 goes live" wait_live cam1
 
-probe=$(ffprobe -v error -show_entries stream=codec_name,width,height \
+probe=$(timeout 20 ffprobe -v error -show_entries stream=codec_name,width,height \
     -of csv=p=0 "$(flv_url cam1)" 2>&1)
 case $probe in
 *h264,640,360*) ok "ffprobe sees H.264 640x360" ;;
@@ -26,22 +26,22 @@ case $probe in
 esac
 
 # Decode 6 s of frames; any decode error is printed at -v error.
-ffmpeg -hide_banner -nostdin -v error -i "$(flv_url cam1)" -t 6 \
+timeout 30 ffmpeg -hide_banner -nostdin -v error -i "$(flv_url cam1)" -t 6 \
     -f null - > "$tmp/decode.log" 2>&1
 rc=$?
 check "ffmpeg decodes 6 s from HTTP-FLV (exit 0)" [ "$rc" -eq 0 ]
 check "with no decode errors" [ ! -s "$tmp/decode.log" ]
 [ -s "$tmp/decode.log" ] && diag "$(head -5 "$tmp/decode.log")"
-frames=$(ffmpeg -hide_banner -nostdin -i "$(flv_url cam1)" -t 5 -f null - 2>&1 |
+frames=$(timeout 30 ffmpeg -hide_banner -nostdin -i "$(flv_url cam1)" -t 5 -f null - 2>&1 |
     tr '\r' '\n' | sed -n 's/^frame= *\([0-9]*\).*/\1/p' | tail -1)
 check "at least 5 s of video frames decoded ($frames)" [ "${frames:-0}" -ge 120 ]
 
 # A second stream stays separate.
 publish cam2 320x240 90
 check "cam2 goes live" wait_live cam2
-p1=$(ffprobe -v error -select_streams v -show_entries stream=width,height \
+p1=$(timeout 20 ffprobe -v error -select_streams v -show_entries stream=width,height \
     -of csv=p=0 "$(flv_url cam1)")
-p2=$(ffprobe -v error -select_streams v -show_entries stream=width,height \
+p2=$(timeout 20 ffprobe -v error -select_streams v -show_entries stream=width,height \
     -of csv=p=0 "$(flv_url cam2)")
 check "cam1 is still 640x360 ($p1)" [ "$p1" = "640,360" ]
 check "cam2 is 320x240 ($p2)" [ "$p2" = "320,240" ]
@@ -74,9 +74,8 @@ ffmpeg -hide_banner -nostdin -loglevel error -re -f lavfi -i testsrc2=rate=25 \
     "rtmp://127.0.0.1:$RTMP_PORT/live/cam1" > "$tmp/second.log" 2>&1 &
 second=$!
 pids="$pids $second"
-check "the second publisher gives up within 8 s" wait_gone $second 80
-wait $second; rc=$?
-check "the second publisher's ffmpeg exits nonzero ($rc)" [ "$rc" -ne 0 ]
+reap $second 80; rc=$?
+check "the second publisher gives up within 8 s with an error ($rc)" gave_up "$rc"
 check "ingestd logged the refusal" grep -q "publish refused: stream cam1 is already live" "$tmp/ingestd.log"
 check "cam1 still plays after the refused publisher" wait_live cam1
 
@@ -90,8 +89,8 @@ stalled=$!
 pids="$pids $stalled"
 sleep 1
 beside=$(rate_of "$(flv_url cam1)")
-check "a viewer beside a stalled one gets as much ($beside vs $ref bytes in 4 s)" \
-    [ "$beside" -ge $((ref * 9 / 10)) ]
+check_all "a viewer beside a stalled one gets as much ($beside vs $ref bytes in 4 s)" \
+    '[ "$ref" -gt 100000 ]' '[ "$beside" -ge $((ref * 9 / 10)) ]'
 i=0
 while [ $i -lt 150 ] && ! grep -q "dropped from cam1" "$tmp/flvd.log"; do
 	sleep 0.1
@@ -101,15 +100,15 @@ check "the stalled viewer was dropped" grep -q "dropped from cam1" "$tmp/flvd.lo
 kill $stalled 2>/dev/null
 
 # Unknown streams: 404 at once.
-code=$(curl -s -o "$tmp/404.txt" -w '%{http_code} %{time_total}' \
+code=$(curl -s -m 5 -o "$tmp/404.txt" -w '%{http_code} %{time_total}' \
     "$(flv_url nosuch)")
 check "unknown stream is 404 ($code)" [ "${code%% *}" = 404 ]
 check "answered within a second (${code#* } s)" awk -v t="${code#* }" 'BEGIN { exit !(t < 1) }'
-code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$FLV_PORT/elsewhere")
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$FLV_PORT/elsewhere")
 check "other paths are 404 ($code)" [ "$code" = 404 ]
 
 # HEAD and the CORS preflight.
-hdrs=$(curl -s -I "$(flv_url cam1)")
+hdrs=$(curl -s -m 5 -I "$(flv_url cam1)")
 case $hdrs in
 *"200 OK"*"video/x-flv"*) ok "HEAD: 200 video/x-flv" ;;
 *) not_ok "HEAD: 200 video/x-flv"; diag "$hdrs" ;;
@@ -120,13 +119,13 @@ for h in "Cache-Control: no-cache" "Access-Control-Allow-Origin: *"; do
 	*) not_ok "HEAD has $h" ;;
 	esac
 done
-hdrs=$(curl -s -i -X OPTIONS -H 'Origin: http://example' \
+hdrs=$(curl -s -m 5 -i -X OPTIONS -H 'Origin: http://example' \
     -H 'Access-Control-Request-Method: GET' "$(flv_url cam1)")
 case $hdrs in
 *"204 No Content"*"Access-Control-Allow-Origin: *"*) ok "OPTIONS preflight: 204 with CORS" ;;
 *) not_ok "OPTIONS preflight: 204 with CORS"; diag "$hdrs" ;;
 esac
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$(flv_url cam1)")
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST "$(flv_url cam1)")
 check "POST is 405 ($code)" [ "$code" = 405 ]
 
 # nyonctl shows the live streams with bitrate, fps and viewers.
@@ -161,12 +160,21 @@ check "the viewer kept its connection through the republish" kill -0 $viewer
 check "and received more after it ($before -> $after bytes)" [ "$after" -gt $((before + 100000)) ]
 check "flvd logged the carry-on" grep -q "stream cam2: republished" "$tmp/flvd.log"
 wait $viewer
-ffprobe -v error -select_streams v -show_entries packet=dts -of csv=p=0 \
+timeout 60 ffprobe -v error -select_streams v -show_entries packet=dts -of csv=p=0 \
     "$tmp/grace.flv" > "$tmp/dts.txt" 2>"$tmp/dts.err"
-check "video timestamps in the viewer's file never go back" awk -F, '
+rc=$?
+# never_back FILE: the timestamps in FILE's first column never go back
+never_back() {
+	awk -F, '
 	$1 != "" && $1 != "N/A" { if (seen && $1 + 0 < last) bad = 1; last = $1 + 0; seen = 1 }
-	END { exit bad }' "$tmp/dts.txt"
-ffmpeg -hide_banner -nostdin -v error -i "$tmp/grace.flv" -f null - > "$tmp/grace-decode.log" 2>&1
+	END { exit bad }' "$1"
+}
+# An empty or unreadable file has no timestamps that go back: ask for the
+# ~14 s of video the viewer was there for (25 fps; 100 is a low floor).
+n=$(grep -c '^[0-9]' "$tmp/dts.txt")
+check_all "video timestamps in the viewer's file never go back ($n packets)" \
+    '[ "$rc" -eq 0 ]' '[ "$n" -ge 100 ]' 'never_back "$tmp/dts.txt"'
+timeout 60 ffmpeg -hide_banner -nostdin -v error -i "$tmp/grace.flv" -f null - > "$tmp/grace-decode.log" 2>&1
 check "the viewer's recording decodes without errors" [ ! -s "$tmp/grace-decode.log" ]
 [ -s "$tmp/grace-decode.log" ] && diag "$(head -5 "$tmp/grace-decode.log")"
 
@@ -179,7 +187,7 @@ kill -INT "$pub_cam2"
 wait_gone "$pub_cam2" 50
 publish cam2 640x360 30
 check "a viewer of a republish at another size is ended within 6 s" wait_gone $viewer 60
-wait $viewer; rc=$?
+reap $viewer; rc=$?
 check "cleanly (curl exit $rc)" [ "$rc" -eq 0 ]
 check "flvd logged why" grep -q "republished with another codec configuration" "$tmp/flvd.log"
 check "cam2 plays again, now at 640x360" wait_live cam2
@@ -190,7 +198,7 @@ viewer=$!
 sleep 1
 kill -INT "$pub_cam1"
 check "the viewer's response ends after the grace period" wait_gone $viewer 150
-wait $viewer; rc=$?
+reap $viewer; rc=$?
 check "curl saw a clean end of the response (exit $rc)" [ "$rc" -eq 0 ]
 check "ingestd still answers" nyonctl ping ingestd
 check "ingestd stops cleanly" stop ingestd

@@ -15,16 +15,17 @@ check "flvd starts" start flvd
 key_of() {
 	nyonctl --json stream show "$1" | pyjson 'd["stream_key"]'
 }
-# refused KEY: an RTMP publish with KEY fails (ffmpeg exits nonzero)
+# refused KEY: an RTMP publish with KEY fails: ffmpeg exits with an error
+# of its own (one that hangs until the timeout was not refused)
 refused() {
 	timeout 15 ffmpeg -hide_banner -nostdin -loglevel error -re \
 	    -f lavfi -i testsrc2=size=160x120:rate=25 -c:v libx264 \
 	    -preset ultrafast -t 4 -f flv \
 	    "rtmp://127.0.0.1:$RTMP_PORT/live/$1" > "$tmp/refused.log" 2>&1
-	[ $? -ne 0 ]
+	gave_up $?
 }
 head_code() {
-	curl -s -o /dev/null -I -w '%{http_code}' "$(flv_url "$1")"
+	curl -s -m 3 -o /dev/null -I -w '%{http_code}' "$(flv_url "$1")"
 }
 
 # --- stream management, table and JSON
@@ -90,7 +91,7 @@ check "user passwd of an unknown user fails ($rc)" [ "$rc" -eq 1 ]
 publish_key cam1 "$KEY1" 90
 check "a valid key publishes; cam1 plays under its name" wait_live cam1
 check "the key is not a play URL (404)" [ "$(head_code "$KEY1")" = 404 ]
-probe=$(ffprobe -v error -select_streams v -show_entries stream=codec_name -of csv=p=0 "$(flv_url cam1)")
+probe=$(timeout 20 ffprobe -v error -select_streams v -show_entries stream=codec_name -of csv=p=0 "$(flv_url cam1)")
 check "ffprobe reads cam1 ($probe)" [ "$probe" = h264 ]
 check "the key never appears in flvd's log" sh -c "! grep -q '$KEY1' '$tmp/flvd.log'"
 check "a wrong key is refused" refused wrongkey123

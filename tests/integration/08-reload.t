@@ -106,7 +106,7 @@ stop ingestd
 
 # --- root and user -------------------------------------------------------------
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
-	out=$(env -u NYON_ALLOW_ROOT "$bin/ingestd/ingestd" -d -f "$conf" 2>&1); rc=$?
+	out=$(env -u NYON_ALLOW_ROOT timeout 10 "$bin/ingestd/ingestd" -d -f "$conf" 2>&1); rc=$?
 	check "root with no user is refused" [ "$rc" -eq 1 ]
 	case $out in
 	*"refusing to run as root"*"user = nyon"*) ok "the refusal says what to do" ;;
@@ -131,14 +131,15 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	    [ "$(stat -c %U "$tmp/run-nobody/ingestd.sock" "$tmp/run-nobody")" = "nobody
 nobody" ]
 	check "its RTMP port still listens (bound before the switch)" \
-	    perl -MIO::Socket::INET -e "IO::Socket::INET->new('127.0.0.1:$RTMP_PORT') or exit 1"
+	    perl -MIO::Socket::INET -e "IO::Socket::INET->new(PeerAddr => '127.0.0.1:$RTMP_PORT', Timeout => 5) or exit 1"
 	check "root's nyonctl still reaches it" nyonctl ping ingestd
 	check "it stops" stop ingestd
-	check "and removed its socket and pidfile as nobody" \
-	    [ ! -e "$tmp/run-nobody/ingestd.sock" ] && [ ! -e "$tmp/run-nobody/ingestd.pid" ]
+	check_all "and removed its socket and pidfile as nobody" \
+	    '[ ! -e "$tmp/run-nobody/ingestd.sock" ]' \
+	    '[ ! -e "$tmp/run-nobody/ingestd.pid" ]'
 
 	sed -i "s/^user = nobody/user = nosuchuser/" "$conf"
-	out=$("$bin/ingestd/ingestd" -n -f "$conf" 2>&1); rc=$?
+	out=$(timeout 10 "$bin/ingestd/ingestd" -n -f "$conf" 2>&1); rc=$?
 	check "-n refuses a user that does not exist" [ "$rc" -eq 1 ]
 	case $out in
 	*"user nosuchuser: no such user"*) ok "and names it" ;;

@@ -34,7 +34,7 @@ done
 # --- flvd's static files
 flv=http://127.0.0.1:$FLV_PORT
 head_of() {
-	curl -s -D - -o "$tmp/body" --path-as-is "$flv$1"
+	curl -s -m 10 -D - -o "$tmp/body" --path-as-is "$flv$1"
 }
 h=$(head_of /watch/cam1)
 case $h in
@@ -48,32 +48,33 @@ case $h in
 *) not_ok "/vendor/mpegts.js headers"; diag "$h" ;;
 esac
 check "whole, byte for byte" cmp -s "$tmp/body" "$www/vendor/mpegts.js"
-h=$(curl -s -I "$flv/vendor/qrcode.mjs")
+h=$(curl -s -m 5 -I "$flv/vendor/qrcode.mjs")
 case $h in *"200 OK"*"text/javascript"*) ok "/vendor/qrcode.mjs is JavaScript" ;; *) not_ok "/vendor/qrcode.mjs"; diag "$h" ;; esac
 for p in /vendor/../watch/index.html /vendor/%2e%2e/watch/index.html \
     /vendor/..%2fwatch%2findex.html /vendor/.stamp /vendor/nosuch.js /vendor/ \
     /watch/ /watch /favicon.ico; do
-	code=$(curl -s -o /dev/null --path-as-is -w '%{http_code}' "$flv$p")
+	code=$(curl -s -m 5 -o /dev/null --path-as-is -w '%{http_code}' "$flv$p")
 	check "$p is 404 ($code)" [ "$code" = 404 ]
 done
 # a name holds no '/': /watch/../x is no stream and never another file
-code=$(curl -s -o "$tmp/body" -w '%{http_code}' --path-as-is "$flv/watch/../Makefile")
+code=$(curl -s -m 5 -o "$tmp/body" -w '%{http_code}' --path-as-is "$flv/watch/../Makefile")
 check "/watch/../Makefile is a 404 ($code)" [ "$code" = 404 ]
 check "and not the file" sh -c "! cmp -s '$tmp/body' '$top/Makefile'"
 h=$(head_of /watch/caf%C3%A9%20cam)
 check "/watch/NAME with any characters is the watch page" cmp -s "$tmp/body" "$www/watch/index.html"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$flv/watch/cam1")
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST "$flv/watch/cam1")
 check "POST /watch/NAME is 405 ($code)" [ "$code" = 405 ]
 
 # --- the browser
-if ! "$top/tests/browser/setup.sh" >> "$tmp/setup.log" 2>&1; then
+if ! timeout 180 "$top/tests/browser/setup.sh" >> "$tmp/setup.log" 2>&1; then
 	not_ok "tests/browser/setup.sh installs playwright-core"
 	diag "$(tail -5 "$tmp/setup.log")"
 	done_testing
 	exit
 fi
 rm -rf "$shots"
-node "$top/tests/browser/dashboard.mjs" --api "http://127.0.0.1:$API_PORT" \
+# dashboard.mjs gives up by itself after 180 s; timeout is the backstop
+timeout 210 node "$top/tests/browser/dashboard.mjs" --api "http://127.0.0.1:$API_PORT" \
     --flv "$flv" --rtmp-port "$RTMP_PORT" --password "$DEFAULT_ADMIN_PASSWORD" \
     --screenshots "$shots" > "$tmp/browser.out" 2> "$tmp/browser.err"
 rc=$?

@@ -13,7 +13,7 @@ CONF
 check "ingestd starts" start ingestd
 check "flvd starts" start flvd
 raw() {
-	perl "$top/tests/integration/rtmp-raw.pl" "$RTMP_PORT" "$@"
+	timeout 30 perl "$top/tests/integration/rtmp-raw.pl" "$RTMP_PORT" "$@"
 }
 publish cam1 320x240 90
 check "cam1 goes live" wait_live cam1
@@ -56,7 +56,7 @@ wait $c1 $c2
 # A publisher that stops sending is dropped after publish_timeout.
 kill -STOP "$pub_cam1"
 i=0
-while [ $i -lt 60 ] && [ "$(curl -s -o /dev/null -I -w '%{http_code}' "$(flv_url cam1)")" = 200 ]; do
+while [ $i -lt 60 ] && [ "$(curl -s -m 2 -o /dev/null -I -w '%{http_code}' "$(flv_url cam1)")" = 200 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done

@@ -1,6 +1,8 @@
 # Shared by the integration tests: TAP output, a private run directory,
 # free loopback ports, starting and stopping daemons.  Each test sources it
-# and gets a trap that stops everything it started.
+# and gets a trap that stops everything it started.  tests/run-integration
+# gives each file a time limit; bound every client too (timeout, curl -m,
+# reap), so that a hang fails one check with its name, not the whole file.
 # shellcheck shell=sh
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,7 +21,9 @@ cleanup() {
 	for p in $pids; do
 		kill "$p" 2>/dev/null
 	done
+	# One that ignores TERM must not hold the test up: KILL after 5 s.
 	for p in $pids; do
+		wait_gone "$p" 50 || kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	if [ "$nfail" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then
@@ -29,7 +33,8 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+# Killed (a timeout, Ctrl-C): keep the run directory for a look.
+trap 'nfail=$((nfail + 1)); exit 1' INT TERM
 
 ok() {
 	ntest=$((ntest + 1))
@@ -40,11 +45,31 @@ not_ok() {
 	nfail=$((nfail + 1))
 	echo "not ok $ntest - $1"
 }
-# check DESCRIPTION COMMAND...: passes when the command succeeds
+# check DESCRIPTION COMMAND...: passes when the command succeeds.  One
+# command only: in `check DESC [ a ] && [ b ]` the && applies to check's
+# result and [ b ] is never asserted (tests/lint-tests refuses that line).
+# For several conditions use check_all, or check DESC sh -c '[ a ] && [ b ]'.
 check() {
 	desc=$1
 	shift
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+# check_all DESCRIPTION CONDITION...: passes when every CONDITION, a shell
+# command line evaluated here (so single-quote it: its variables expand
+# now), succeeds; says which one failed.
+#   check_all "restart gave a new process" '[ -n "$pid2" ]' \
+#       '[ "$pid2" != "$pid" ]' 'kill -0 "$pid2"'
+check_all() {
+	_desc=$1
+	shift
+	for _cond in "$@"; do
+		if ! eval "$_cond"; then
+			not_ok "$_desc"
+			diag "failed: $_cond"
+			return 1
+		fi
+	done
+	ok "$_desc"
 }
 done_testing() {
 	echo "1..$ntest"
@@ -140,7 +165,7 @@ publish() {
 wait_live() {
 	i=0
 	while [ $i -lt 100 ]; do
-		code=$(curl -s -o /dev/null -I -w '%{http_code}' \
+		code=$(curl -s -m 2 -o /dev/null -I -w '%{http_code}' \
 		    "http://127.0.0.1:$FLV_PORT/live/$1.flv")
 		[ "$code" = 200 ] && return 0
 		sleep 0.1
@@ -158,6 +183,27 @@ wait_gone() {
 		i=$((i + 1))
 	done
 	! kill -0 "$1" 2>/dev/null
+}
+
+# reap PID [TENTHS]: the exit status of a background child, waiting at most
+# TENTHS/10 s (default 10 s); one still running then is killed, and reap
+# returns 124 as timeout(1) does.
+reap() {
+	if wait_gone "$1" "${2:-100}"; then
+		wait "$1"
+		return
+	fi
+	diag "pid $1 still running after $((${2:-100} / 10)) s: killed"
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 124
+}
+
+# gave_up RC: RC is a client's own failure (a refusal it was told about):
+# nonzero, but not 124 (timeout(1) or reap killed it: a client that hung
+# was not refused) nor 128+N (killed by a signal).
+gave_up() {
+	[ "$1" -ne 0 ] && [ "$1" -ne 124 ] && [ "$1" -lt 128 ]
 }
 
 flv_url() {
