@@ -190,7 +190,7 @@ format:
 clean:
 	rm -rf build $(PROGS) lib/libnyon.a $(DAEMON_LIBS) \
 		$(UNIT_BINS) */*.o */*.d tests/*/*.o tests/*/*.d run www/vendor \
-		$(BENCH_BIN)
+		$(BENCH_BIN) $(FLOOR_BIN)
 
 -include $(wildcard $(O)*/*.d $(O)tests/*/*.d $(FUZZ_O)*/*.d $(FUZZ_O)tests/*/*.d)
 
@@ -301,8 +301,12 @@ uninstall:
 # Minutes long and machine dependent: never part of `make test`.
 # BENCH_ARGS passes options to run.sh (e.g. BENCH_ARGS=--quick).
 BENCH_BIN = tests/bench/nyon-bench
+FLOOR_BIN = tests/bench/nyon-floor
 $(BENCH_BIN): tests/bench/nyon-bench.c $(LIBNYON)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIBNYON) $(LDLIBS)
-bench: all $(BENCH_BIN)
+# the floor: unbatched fan-out with nothing else, for the ratio
+$(FLOOR_BIN): tests/bench/nyon-floor.c $(LIBINGESTD) $(LIBNYON)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIBINGESTD) $(LIBNYON) $(LDLIBS)
+bench: all $(BENCH_BIN) $(FLOOR_BIN)
 	tests/bench/run.sh $(BENCH_ARGS)
 # end of bench ----------------------------------------------------------------

@@ -89,6 +89,7 @@ struct viewer {
 	uint64_t bytes_out;
 	uint64_t started_ms;
 	int wrote, werr; /* the last write's bytes and errno (writers.c) */
+	struct chunk *direct; /* a fan-out's whole chunk, for writers_write */
 };
 
 struct flvd {
@@ -137,6 +138,7 @@ void viewer_end_all(struct fstream *);
 /* Lapped or discontinuous: every viewer waits for the next keyframe. */
 void viewer_resync_all(struct fstream *);
 void viewer_free(struct viewer *);
+void viewer_add_ref(struct viewer *, struct chunk *, uint32_t off, uint32_t len);
 /* A short plain-text response (body may be NULL), then the close. */
 void viewer_respond(struct viewer *, int status, const char *body);
 /* Flushes what is queued, then closes. */

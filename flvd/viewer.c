@@ -145,7 +145,7 @@ viewer_chunk_done(const void *data, size_t len, void *arg)
 	chunk_unref(arg);
 }
 
-static void
+void
 viewer_add_ref(struct viewer *v, struct chunk *c, uint32_t off, uint32_t len)
 {
 	chunk_ref(c);
@@ -271,8 +271,10 @@ viewer_fanout(struct fstream *s, struct chunk *c,
 			    v->addr, backlog, s->name);
 			v->waiting = 1;
 			continue;
-		} else
-			viewer_add_ref(v, c, 0, c->len);
+		} else {
+			/* the writer sends it straight, or queues the rest */
+			v->direct = c;
+		}
 		if (n == flvd->batchcap) {
 			flvd->batchcap =
 			    flvd->batchcap ? flvd->batchcap * 2 : 64;

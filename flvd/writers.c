@@ -10,6 +10,7 @@
  * the daemon's state keeps a single owner.  Chunk reference counts are
  * atomic because a write frees the references it sent.
  */
+#include <sys/socket.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,12 +40,52 @@ static struct {
     .done = PTHREAD_COND_INITIALIZER,
 };
 
+/*
+ * A fan-out's chunk for a viewer with nothing queued goes straight to the
+ * socket: no buffer bookkeeping, no allocation.  Only what the socket does
+ * not take is queued, by reference.
+ */
+static int
+writers_direct(struct viewer *v, struct chunk *c)
+{
+	uint32_t off = 0, len = c->len;
+	ssize_t n;
+
+	if (evbuffer_get_length(v->out) == 0) {
+		n = send(v->fd, c->data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == (ssize_t)len) {
+			v->wrote = (int)n;
+			return 1;
+		}
+		if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			v->werr = errno;
+			return 1;
+		}
+		if (n > 0) {
+			v->wrote = (int)n;
+			off = (uint32_t)n;
+			len -= (uint32_t)n;
+		}
+		viewer_add_ref(v, c, off, len);
+		return 1;
+	}
+	viewer_add_ref(v, c, off, len);
+	return 0;
+}
+
 /* Writes what the socket takes; thread-safe for distinct viewers. */
 void
 writers_write(struct viewer *v)
 {
+	struct chunk *c = v->direct;
+
 	v->wrote = 0;
 	v->werr = 0;
+	if (c != NULL) {
+		v->direct = NULL;
+		if (writers_direct(v, c))
+			return;
+	}
 	if (evbuffer_get_length(v->out) == 0)
 		return;
 	if ((v->wrote = evbuffer_write(v->out, v->fd)) == -1) {

@@ -30,6 +30,7 @@ struct stream {
 	struct ring *ring;
 	struct publisher *publisher;
 	int eventfds[8]; /* one per subscriber slot, -1 if none */
+	int unwoken; /* written to since the last stream_wake */
 	time_t started;
 	/* per-second rates for status */
 	struct ring_stats last;
@@ -82,6 +83,7 @@ struct stream *stream_open(const char *name, const char *proto,
     struct publisher *, uint64_t bitrate_kbps, char *err, size_t errlen);
 int stream_tag(struct stream *, uint8_t type, uint32_t timestamp,
     const uint8_t *body, size_t len);
+void stream_wake(void);
 void stream_close(struct stream *);
 void stream_status(yajl_gen);
 void stream_stats_tick(void);

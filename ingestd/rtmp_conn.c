@@ -166,6 +166,7 @@ rtmp_conn_read(struct bufferevent *bev, void *arg)
 		}
 	}
 	c->in_feed = 0;
+	stream_wake();
 	if (r == -1) {
 		log_warnx(
 		    "rtmp %s: %s; closing", c->pub->addr, rtmp_error(c->rtmp));

@@ -428,6 +428,7 @@ srt_conn_wake(evutil_socket_t fd, short what, void *arg)
 			srt_conn_drain(c);
 		/* else closed since: libsrt does not reuse ids soon */
 	}
+	stream_wake();
 }
 
 static int

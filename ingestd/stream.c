@@ -127,15 +127,13 @@ stream_is_metadata(const uint8_t *body, size_t len)
 	    memcmp(body + 3, "onMetaData", 10) == 0;
 }
 
-/* Writes one FLV tag into the ring and wakes the subscribers. */
+/* Writes one FLV tag into the ring; stream_wake tells the readers. */
 int
 stream_tag(struct stream *s, uint8_t type, uint32_t timestamp,
     const uint8_t *body, size_t len)
 {
 	uint8_t hdr[FLV_TAG_HEADER_LEN], prev[4];
 	struct iovec iov[3];
-	const uint64_t one = 1;
-	size_t i;
 	int flags;
 
 	if (len == 0)
@@ -179,12 +177,33 @@ stream_tag(struct stream *s, uint8_t type, uint32_t timestamp,
 		return -1;
 	}
 	ingestd->bytes_in += len;
-	for (i = 0; i < NSLOTS; i++)
-		if (s->eventfds[i] != -1 &&
-		    write(s->eventfds[i], &one, sizeof(one)) == -1 &&
-		    errno != EAGAIN)
-			log_warn("stream %s: eventfd", s->name);
+	s->unwoken = 1;
 	return 0;
+}
+
+/*
+ * Wakes the readers of every stream written to since the last call.  The
+ * protocols call it once per read from a publisher, not once per tag: the
+ * tags that arrived together then reach each viewer in one write, and no
+ * tag waits for anything but the rest of its own read.
+ */
+void
+stream_wake(void)
+{
+	const uint64_t one = 1;
+	struct stream *s;
+	size_t i;
+
+	TAILQ_FOREACH(s, &ingestd->streams, entry) {
+		if (!s->unwoken)
+			continue;
+		s->unwoken = 0;
+		for (i = 0; i < NSLOTS; i++)
+			if (s->eventfds[i] != -1 &&
+			    write(s->eventfds[i], &one, sizeof(one)) == -1 &&
+			    errno != EAGAIN)
+				log_warn("stream %s: eventfd", s->name);
+	}
 }
 
 void

@@ -10,8 +10,10 @@
 #	tests/bench/run.sh [--quick] [SCENARIO...]
 #
 # --quick runs every scenario for 5 s instead of 15.  SCENARIO names pick
-# some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-300 ttfk
-# 50m.
+# some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-200 floor-4m-200 4m-300
+# 1m-1000 floor-1m-1000 ttfk 50m.  The floor-* scenarios run nyon-floor
+# (tests/bench/nyon-floor.c) instead of Nyon; the table gives each Nyon
+# scenario's CPU as a multiple of its floor's.
 # KEEP_TMP=1 keeps the run directory (configs, daemon logs).
 set -eu
 
@@ -159,6 +161,38 @@ scenario() {
 	down
 }
 
+# floor NAME INPUT VIEWERS SECONDS: the same load against nyon-floor, the
+# least a server can do (one send per viewer per tag, nothing else), so
+# the table can say how many times the floor Nyon costs.
+floor() {
+	name=$1 input=$2 n=$3 s=$4
+	shift 4
+	wanted "$name" || return 0
+	echo "== $name: $n viewers of $(basename "$input"), $s s, nyon-floor" >&2
+	d=$tmp/$name
+	mkdir -p "$d"
+	rtmp_port=$(free_port)
+	flv_port=$(free_port)
+	"$top/tests/bench/nyon-floor" "$rtmp_port" "$flv_port" \
+	    2> "$d/floor.log" &
+	pid_floor=$!
+	pids="$pids $pid_floor"
+	sleep 0.3
+	if "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
+	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
+	    --input "$input" --viewers "$n" --duration "$s" \
+	    --pid "$pid_floor" --json "$@" \
+	    > "$d/result.json" 2> "$d/bench.err"; then
+		jq -c --arg name "$name" '{scenario: $name} + .' \
+		    "$d/result.json" >> "$results"
+	else
+		echo "run.sh: $name failed:" >&2
+		cat "$d/bench.err" "$d/floor.log" >&2
+	fi
+	kill "$pid_floor" 2>/dev/null || true
+	wait "$pid_floor" 2>/dev/null || true
+}
+
 rss_kib() {
 	awk '/^VmRSS/ { print $2 }' "/proc/$1/status"
 }
@@ -204,7 +238,11 @@ scenario 1m-50 "$out/in-1m.flv" 50 "$secs"
 scenario 1m-200 "$out/in-1m.flv" 200 "$secs"
 scenario 1m-500 "$out/in-1m.flv" 500 "$secs"
 scenario 4m-1 "$out/in-4m.flv" 1 "$secs"
+scenario 4m-200 "$out/in-4m.flv" 200 "$secs"
+floor floor-4m-200 "$out/in-4m.flv" 200 "$secs"
 scenario 4m-300 "$out/in-4m.flv" 300 "$secs"
+scenario 1m-1000 "$out/in-1m.flv" 1000 "$secs"
+floor floor-1m-1000 "$out/in-1m.flv" 1000 "$secs"
 # time to first keyframe without a thundering herd: one viewer at a time
 scenario ttfk "$out/in-1m.flv" 20 5 --stagger-ms 400
 scenario 50m "$out/in-50m.flv" 1 "$secs"
@@ -213,9 +251,12 @@ scenario 50m "$out/in-50m.flv" 1 "$secs"
 jq -rs '
 def f(x; d): if x == null or x < 0 then "-" else (x * pow(10; d) | round / pow(10; d) | tostring) end;
 def proc(n): (.processes // []) | map(select(.name == n)) | .[0];
+def cpu: [(.processes // [])[] | .cpu_pct] | add // -1;
+(map(select(.scenario | startswith("floor-")) | {key: .scenario, value: cpu}) | from_entries) as $floors |
+def floors: $floors;
 (["scenario", "viewers", "in Mb/s", "out Mb/s", "lat p50/p90/p99/max ms",
   "connect p50/max ms", "1st tag p50/max ms", "1st key p50/max ms", "missing sum/max",
-  "ingestd CPU%", "flvd CPU%", "flvd RSS KiB before/max", "bench CPU%"] | join(" | ")),
+  "ingestd CPU%", "flvd CPU%", "server CPU%", "x floor", "flvd RSS KiB before/max", "bench CPU%"] | join(" | ")),
 (.[] | select(.viewers != null) |
   [.scenario, "\(.viewers_ok)/\(.viewers)", f(.bitrate_in_mbps; 2), f(.delivered_mbps; 1),
    "\(f(.latency_ms.p50; 3))/\(f(.latency_ms.p90; 3))/\(f(.latency_ms.p99; 3))/\(f(.latency_ms.max; 2))",
@@ -224,6 +265,7 @@ def proc(n): (.processes // []) | map(select(.name == n)) | .[0];
    "\(f(.first_keyframe_ms.p50; 1))/\(f(.first_keyframe_ms.max; 1))",
    "\(.missing.sum)/\(.missing.max)",
    f(proc("ingestd").cpu_pct; 1), f(proc("flvd").cpu_pct; 1),
+   f(cpu; 1), (floors["floor-" + .scenario] as $fl | if $fl == null or $fl == 0 or (.scenario | startswith("floor-")) then "-" else f(cpu / $fl; 2) end),
    "\(proc("flvd").rss_base_kib)/\(proc("flvd").rss_max_kib)",
    f(.bench_cpu_pct; 1)] | join(" | "))
 ' "$results" | column -t -s '|' -o '|'

@@ -1,0 +1,332 @@
+/*
+ * nyon-floor: what the kernel costs for unbatched fan-out on this box, the
+ * floor every fan-out result in BENCHMARKS.md is compared with.  One
+ * process, one thread: an RTMP publisher comes in (ingestd's I/O-free
+ * engine, so the publisher side costs what ingestd's does), and each media
+ * message goes out as one FLV tag with ONE send() per viewer socket, built
+ * once.  No ring, no HTTP parsing, no buffers per viewer beyond a partial
+ * tag's remainder.  A viewer gets a fixed response head, the FLV header
+ * and the sequence headers, then every tag from the next one on.
+ *
+ *	nyon-floor RTMP_PORT HTTP_PORT
+ *
+ * Viewers whose socket is full skip whole tags (counted), so the stream
+ * they read stays well formed; latency is then the bench's to judge.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "nyon.h"
+#include "flv.h"
+#include "rtmp.h"
+
+#define FLOOR_VIEWERS_MAX 4096
+#define FLOOR_SNDBUF (128 * 1024) /* as flvd sets it */
+#define FLOOR_TAG_MAX (16 * 1024 * 1024)
+
+struct viewer {
+	int fd;
+	struct event *ev;
+	int streaming; /* the request was read and the head sent */
+	uint8_t *rest; /* a partial tag's remainder */
+	size_t restlen, restoff;
+};
+
+static struct {
+	struct event_base *base;
+	struct viewer *v[FLOOR_VIEWERS_MAX];
+	int nv;
+	uint8_t *tag; /* the tag being fanned out */
+	size_t tagcap;
+	uint8_t *seq[3]; /* metadata, video and audio config tags */
+	size_t seqlen[3];
+	struct rtmp *rtmp;
+	int pubfd;
+	struct event *pubev;
+	unsigned long long tags, sends, skips;
+} F;
+
+static const char floor_head[] = "HTTP/1.1 200 OK\r\n"
+                                 "Content-Type: video/x-flv\r\n"
+                                 "Connection: close\r\n\r\n";
+
+static void
+floor_viewer_free(struct viewer *v)
+{
+	int i;
+
+	for (i = 0; i < F.nv; i++)
+		if (F.v[i] == v) {
+			F.v[i] = F.v[--F.nv];
+			break;
+		}
+	event_free(v->ev);
+	close(v->fd);
+	free(v->rest);
+	free(v);
+}
+
+/* Whole tags only: the remainder of a partial send goes first. */
+static int
+floor_flush_rest(struct viewer *v)
+{
+	ssize_t n;
+
+	while (v->restoff < v->restlen) {
+		n = send(v->fd, v->rest + v->restoff, v->restlen - v->restoff,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		F.sends++;
+		if (n == -1)
+			return errno == EAGAIN ? 0 : -1;
+		v->restoff += (size_t)n;
+	}
+	free(v->rest);
+	v->rest = NULL;
+	v->restlen = v->restoff = 0;
+	return 1;
+}
+
+/* 0 sent or skipped, -1 the viewer is gone. */
+static int
+floor_send(struct viewer *v, const uint8_t *buf, size_t len)
+{
+	ssize_t n;
+	int r;
+
+	if (v->rest != NULL) {
+		if ((r = floor_flush_rest(v)) <= 0) {
+			F.skips++;
+			return r;
+		}
+	}
+	n = send(v->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	F.sends++;
+	if (n == -1) {
+		if (errno != EAGAIN)
+			return -1;
+		F.skips++;
+		return 0;
+	}
+	if ((size_t)n < len) {
+		v->restlen = len - (size_t)n;
+		v->rest = xmalloc(v->restlen);
+		memcpy(v->rest, buf + n, v->restlen);
+		v->restoff = 0;
+		event_add(v->ev, NULL);
+	}
+	return 0;
+}
+
+static void
+floor_viewer_io(evutil_socket_t fd, short what, void *arg)
+{
+	struct viewer *v = arg;
+	uint8_t hdr[FLV_HEADER_LEN];
+	char sink[4096];
+	ssize_t n;
+	int i;
+
+	if (what & EV_READ) {
+		n = recv(fd, sink, sizeof(sink), 0);
+		if (n == 0 || (n == -1 && errno != EAGAIN)) {
+			floor_viewer_free(v);
+			return;
+		}
+		if (!v->streaming) {
+			/* the request itself is not looked at */
+			v->streaming = 1;
+			flv_header(hdr, 1, 1);
+			if (send(fd, floor_head, sizeof(floor_head) - 1,
+			        MSG_NOSIGNAL) == -1 ||
+			    send(fd, hdr, sizeof(hdr), MSG_NOSIGNAL) == -1) {
+				floor_viewer_free(v);
+				return;
+			}
+			for (i = 0; i < 3; i++)
+				if (F.seq[i] != NULL)
+					send(fd, F.seq[i], F.seqlen[i],
+					    MSG_NOSIGNAL);
+		}
+	}
+	if ((what & EV_WRITE) && v->rest != NULL && floor_flush_rest(v) == -1)
+		floor_viewer_free(v);
+}
+
+static void
+floor_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	int one = 1, sndbuf = FLOOR_SNDBUF, fd;
+	struct viewer *v;
+
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1)
+		return;
+	if (F.nv == FLOOR_VIEWERS_MAX) {
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	v = xcalloc(1, sizeof(*v));
+	v->fd = fd;
+	/* read events persist; write events only while a remainder waits */
+	v->ev = event_new(F.base, fd, EV_READ | EV_PERSIST, floor_viewer_io, v);
+	event_add(v->ev, NULL);
+	F.v[F.nv++] = v;
+}
+
+static void
+floor_rtmp_send(void *arg, const void *buf, size_t len)
+{
+	if (send(F.pubfd, buf, len, MSG_NOSIGNAL) == -1)
+		log_warn("publisher send");
+}
+
+static void
+floor_rtmp_publish(void *arg, const char *name)
+{
+	rtmp_publish_result(F.rtmp, 1, NULL);
+}
+
+static void
+floor_rtmp_media(
+    void *arg, uint8_t type, uint32_t ts, const uint8_t *body, size_t len)
+{
+	size_t taglen = FLV_TAG_HEADER_LEN + len + 4;
+	int flags, slot = -1, i;
+
+	if (taglen > FLOOR_TAG_MAX)
+		return;
+	if (taglen > F.tagcap) {
+		F.tagcap = taglen;
+		F.tag = realloc(F.tag, F.tagcap);
+	}
+	flv_tag_header(F.tag, type, (uint32_t)len, ts);
+	memcpy(F.tag + FLV_TAG_HEADER_LEN, body, len);
+	be32_write(F.tag + FLV_TAG_HEADER_LEN + len,
+	    (uint32_t)(len + FLV_TAG_HEADER_LEN));
+	flags = flv_classify(type, body, len);
+	if (type == FLV_TAG_SCRIPT)
+		slot = 0;
+	else if (flags & FLV_F_SEQHDR)
+		slot = type == FLV_TAG_VIDEO ? 1 : 2;
+	if (slot >= 0) {
+		free(F.seq[slot]);
+		F.seq[slot] = xmalloc(taglen);
+		memcpy(F.seq[slot], F.tag, taglen);
+		F.seqlen[slot] = taglen;
+	}
+	F.tags++;
+	for (i = 0; i < F.nv;) {
+		if (!F.v[i]->streaming) {
+			i++;
+			continue;
+		}
+		if (floor_send(F.v[i], F.tag, taglen) == -1)
+			floor_viewer_free(F.v[i]); /* F.v[i] is another now */
+		else
+			i++;
+	}
+}
+
+static const struct rtmp_cb floor_rtmp_cb = {
+    .send = floor_rtmp_send,
+    .publish = floor_rtmp_publish,
+    .media = floor_rtmp_media,
+};
+
+static void
+floor_pub_read(evutil_socket_t fd, short what, void *arg)
+{
+	static uint8_t buf[256 * 1024];
+	ssize_t n;
+
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n == -1 && errno == EAGAIN)
+		return;
+	if (n <= 0 || rtmp_feed(F.rtmp, buf, (size_t)n) == -1) {
+		event_free(F.pubev);
+		close(fd);
+		rtmp_free(F.rtmp);
+		F.rtmp = NULL;
+		F.pubfd = -1;
+	}
+}
+
+static void
+floor_pub_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	int fd, one = 1;
+
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1)
+		return;
+	if (F.rtmp != NULL) {
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	F.pubfd = fd;
+	F.rtmp = rtmp_new(&floor_rtmp_cb, NULL, NULL);
+	F.pubev =
+	    event_new(F.base, fd, EV_READ | EV_PERSIST, floor_pub_read, NULL);
+	event_add(F.pubev, NULL);
+}
+
+static int
+floor_listen(const char *port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	int fd, one = 1;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)atoi(port));
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, SOMAXCONN) == -1)
+		fatal("listen on %s", port);
+	return fd;
+}
+
+static void
+floor_stop(evutil_socket_t sig, short what, void *arg)
+{
+	event_base_loopbreak(F.base);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct event *ev[4];
+	int i;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: nyon-floor RTMP_PORT HTTP_PORT\n");
+		return 2;
+	}
+	log_init("nyon-floor", 1, 0);
+	signal(SIGPIPE, SIG_IGN);
+	F.base = event_base_new();
+	F.pubfd = -1;
+	ev[0] = event_new(F.base, floor_listen(argv[1]), EV_READ | EV_PERSIST,
+	    floor_pub_accept, NULL);
+	ev[1] = event_new(F.base, floor_listen(argv[2]), EV_READ | EV_PERSIST,
+	    floor_accept, NULL);
+	ev[2] = evsignal_new(F.base, SIGTERM, floor_stop, NULL);
+	ev[3] = evsignal_new(F.base, SIGINT, floor_stop, NULL);
+	for (i = 0; i < 4; i++)
+		event_add(ev[i], NULL);
+	event_base_dispatch(F.base);
+	fprintf(stderr, "nyon-floor: %llu tags, %llu sends, %llu skipped\n",
+	    F.tags, F.sends, F.skips);
+	return 0;
+}
