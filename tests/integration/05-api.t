@@ -228,6 +228,31 @@ head -c 2000000 /dev/zero | tr '\0' 'x' > "$tmp/huge.json"
 req POST /api/streams "@$tmp/huge.json" "$tok"
 check "a 2 MB body: 413 ($code)" [ "$code" = 413 ]
 
+# An escaped NUL would end the C string the value becomes: "abc\u0000xyz"
+# stored as "abc", a key nobody chose.  Two values for one key: which one
+# counts must not be a guess.  Both are refused before anything is stored.
+req POST /api/streams '{"name":"nulcam","stream_key":"abc\u0000xyz"}' "$tok"
+is "a key with an escaped NUL: 400 with a JSON error" 400 \
+    'd["success"] is False and "NUL" in d["error"]'
+req POST /api/streams '{"name":"nul\u0000cam"}' "$tok"
+is "a name with an escaped NUL: 400" 400 '"NUL" in d["error"]'
+req POST /api/streams '{"name":"dupcam","name":"other-cam"}' "$tok"
+is "a body naming a key twice: 400" 400 '"twice" in d["error"]'
+req POST /api/streams '{"name":"dupkey","stream_key":"key-one","stream_key":"key-two"}' "$tok"
+is "a body giving stream_key twice: 400" 400 '"twice" in d["error"]'
+req GET /api/streams "" "$tok"
+is "... and none of them was stored" 200 \
+    'not any(s["name"] in ("nulcam", "nul", "dupcam", "other-cam", "dupkey") or s["stream_key"] in ("abc", "key-one", "key-two") for s in d["data"])'
+req GET /api/config "" "$tok"
+before=$(js '{c["key"]: c["value"] for c in d["data"]}["domain"]')
+req PUT /api/config '{"domain":"tv.example.org\u0000.evil.example"}' "$tok"
+is "PUT /api/config with an escaped NUL: 400" 400 '"NUL" in d["error"]'
+req PUT /api/config '{"domain":"one.example.org","domain":"two.example.org"}' "$tok"
+is "PUT /api/config naming a key twice: 400" 400 '"twice" in d["error"]'
+req GET /api/config "" "$tok"
+is "... and the setting is unchanged" 200 \
+    '{c["key"]: c["value"] for c in d["data"]}["domain"] == "'"$before"'"'
+
 # -- config, network, stats -----------------------------------------------------
 req GET /api/config "" "$tok"
 is "GET /api/config" 200 \
