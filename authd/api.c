@@ -49,6 +49,8 @@ api_reason(int status)
 		return "Conflict";
 	case 413:
 		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
 	case 429:
 		return "Too Many Requests";
 	default:
@@ -56,21 +58,48 @@ api_reason(int status)
 	}
 }
 
+/*
+ * The request's Origin if cors_origin names it, "*" if cors_origin lets
+ * any origin in, else NULL: a page from elsewhere may not read what we
+ * answer (a token, above all) unless the operator said so.
+ */
+static const char *
+api_cors_origin(struct evhttp_request *req)
+{
+	const char *list = conf_str(authd->d.conf, "cors_origin");
+	const char *origin, *p;
+	size_t n;
+
+	origin =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
+	for (p = list; *p != '\0'; p += n) {
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n == 1 && *p == '*')
+			return "*";
+		if (n > 0 && origin != NULL && strlen(origin) == n &&
+		    strncasecmp(p, origin, n) == 0)
+			return origin;
+	}
+	return NULL;
+}
+
 /* Headers every response carries, errors and files included. */
 static void
 api_headers(struct evhttp_request *req)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	const char *origin = conf_str(authd->d.conf, "cors_origin");
+	const char *list = conf_str(authd->d.conf, "cors_origin");
+	const char *origin = api_cors_origin(req);
 
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-	if (*origin != '\0') {
+	if (origin != NULL)
 		evhttp_add_header(h, "Access-Control-Allow-Origin", origin);
-		if (strcmp(origin, "*") != 0)
-			evhttp_add_header(h, "Vary", "Origin");
-	}
+	/* the answer depends on who asks: caches must keep them apart */
+	if (*list != '\0' && (origin == NULL || strcmp(origin, "*") != 0))
+		evhttp_add_header(h, "Vary", "Origin");
 }
 
 void
@@ -333,17 +362,36 @@ api_peer(struct evhttp_request *req, struct api_req *r)
 		r->loopback = memcmp(a6, &in6addr_loopback, 16) == 0;
 }
 
+/*
+ * 1 if a Content-Type is JSON's.  A browser sends text/plain, form and
+ * multipart bodies to any site without asking first; JSON it does not, so
+ * a write that must be JSON cannot be forged by another site's page.
+ */
+static int
+api_is_json(const char *ct)
+{
+	if (ct == NULL)
+		return 0;
+	ct += strspn(ct, " \t");
+	return strncasecmp(ct, "application/json", 16) == 0 &&
+	    (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ' ||
+	        ct[16] == '\t');
+}
+
 static void
 api_preflight(struct evhttp_request *req)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
 	api_headers(req);
-	evhttp_add_header(h, "Access-Control-Allow-Methods",
-	    "GET, POST, PUT, DELETE, OPTIONS");
-	evhttp_add_header(
-	    h, "Access-Control-Allow-Headers", "Authorization, Content-Type");
-	evhttp_add_header(h, "Access-Control-Max-Age", "600");
+	/* an origin cors_origin does not name learns nothing it may do */
+	if (api_cors_origin(req) != NULL) {
+		evhttp_add_header(h, "Access-Control-Allow-Methods",
+		    "GET, POST, PUT, DELETE, OPTIONS");
+		evhttp_add_header(h, "Access-Control-Allow-Headers",
+		    "Authorization, Content-Type");
+		evhttp_add_header(h, "Access-Control-Max-Age", "600");
+	}
 	evhttp_send_reply(req, 204, "No Content", NULL);
 }
 
@@ -355,7 +403,7 @@ api_request(struct evhttp_request *req, void *arg)
 	int method = evhttp_request_get_command(req);
 	struct evkeyvalq query;
 	struct api_req *r;
-	const char *path, *qs;
+	const char *path, *qs, *ct;
 	char err[200];
 	size_t len;
 	int status;
@@ -387,6 +435,17 @@ api_request(struct evhttp_request *req, void *arg)
 	len = evbuffer_get_length(in);
 	if (len > API_BODY_MAX) {
 		api_reply_error(r, 413, "request body too large", NULL, NULL);
+		goto out;
+	}
+	ct = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Content-Type");
+	if ((len > 0 ||
+	        (ct != NULL && method != EVHTTP_REQ_GET &&
+	            method != EVHTTP_REQ_HEAD)) &&
+	    !api_is_json(ct)) {
+		api_reply_error(r, 415,
+		    "request body must be JSON (Content-Type: application/json)",
+		    NULL, NULL);
 		goto out;
 	}
 	if ((status = api_json_body((const char *)evbuffer_pullup(in, -1), len,
