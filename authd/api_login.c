@@ -4,7 +4,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "authd.h"
 
@@ -109,8 +108,8 @@ api_login_me(struct api_req *r)
 }
 
 /*
- * A new password ends every other token of the user (tokens_after) and
- * this one; the reply carries a fresh token to go on with.
+ * A new password ends every token of the user (the token generation moves
+ * on); the reply carries a fresh token to go on with.
  */
 void
 api_login_change_password(struct api_req *r)
@@ -153,10 +152,7 @@ api_login_change_password(struct api_req *r)
 		api_reply_op(r, 200, -1, NULL, &err);
 		return;
 	}
-	if (db_user_set_tokens_after(
-	        authd->db, u.id, (int64_t)time(NULL), &err) == -1 ||
-	    db_token_revoke(authd->db, r->token_id, r->token_exp, &err) == -1 ||
-	    db_user_get(authd->db, u.id, &u, &err) == -1 ||
+	if (db_user_get(authd->db, u.id, &u, &err) == -1 ||
 	    api_token_issue(&u, token, NULL) == -1) {
 		api_reply_error(r, 500, "internal error", NULL, NULL);
 		return;

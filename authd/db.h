@@ -71,6 +71,8 @@ struct db_user {
 	char email[DB_EMAIL_SZ]; /* "" if none */
 	int must_change_password;
 	char created_at[DB_TIME_SZ];
+	/* tokens of an older generation are void (migration 3) */
+	int64_t token_gen;
 };
 
 struct db_stream {
@@ -162,7 +164,10 @@ int db_user_get_by_name(
 /* DB_EAUTH for an unknown user or a wrong password, alike and as slowly. */
 int db_user_verify(struct db *, const char *username, const char *password,
     struct db_user *, struct db_err *);
-/* Also clears must_change_password. */
+/*
+ * Also clears must_change_password, and moves token_gen on: every token
+ * issued before ends, whoever changed the password and however.
+ */
 int db_user_set_password(
     struct db *, int64_t id, const char *password, struct db_err *);
 int db_user_create(struct db *, const char *username, const char *password,
@@ -237,8 +242,7 @@ void db_stats_json(yajl_gen, const struct db_stats *);
 /* db_token.c */
 /*
  * API tokens (migration 2).  A revoked token is kept by its id (jwt.h's
- * jwt_token_id) until it would have expired anyway; a user's tokens issued
- * before tokens_after (a password change) are refused.
+ * jwt_token_id) until it would have expired anyway.
  */
 int db_token_revoke(
     struct db *, const char *token_id, int64_t expires, struct db_err *);
@@ -246,11 +250,6 @@ int db_token_revoke(
 int db_token_revoked(
     struct db *, const char *token_id, int *revoked, struct db_err *);
 int db_token_purge(struct db *, int64_t now, int64_t *n, struct db_err *);
-int db_user_tokens_after(
-    struct db *, int64_t id, int64_t *after, struct db_err *);
-int db_user_set_tokens_after(
-    struct db *, int64_t id, int64_t after, struct db_err *);
-
 /*
  * The store's insides, for its own db_*.c files only: the connection and
  * the helpers every table's file shares.

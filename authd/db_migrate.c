@@ -68,6 +68,14 @@ static const char *const db_migrations[] = {
     " expires_at INTEGER NOT NULL);"
     "CREATE INDEX revoked_tokens_expires_at ON revoked_tokens(expires_at);"
     "ALTER TABLE users ADD COLUMN tokens_after INTEGER NOT NULL DEFAULT 0;",
+    /*
+     * 3: tokens carry their user's generation, which a password change
+     * moves on: exact where tokens_after (whole seconds) let a token issued
+     * in the second of the change live on.  tokens_after is no longer read;
+     * tokens older than a change made before this migration end too.
+     */
+    "ALTER TABLE users ADD COLUMN token_gen INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE users SET token_gen = 1 WHERE tokens_after > 0;",
 };
 
 int

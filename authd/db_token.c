@@ -1,6 +1,7 @@
 /*
  * API tokens (migration 2): tokens ended by logout, kept until they would
- * have expired anyway, and each user's tokens_after.
+ * have expired anyway.  A password change ends a user's older tokens by
+ * their generation (db_user.c, migration 3).
  */
 #include <stdlib.h>
 
@@ -62,48 +63,5 @@ db_token_purge(struct db *db, int64_t now, int64_t *n, struct db_err *err)
 		return db_sqlfail(db, "purge tokens", err);
 	if (n != NULL)
 		*n = sqlite3_changes(db->sq);
-	return 0;
-}
-
-int
-db_user_tokens_after(
-    struct db *db, int64_t id, int64_t *after, struct db_err *err)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	*after = INT64_MAX; /* fail closed */
-	if (db_prepare(db, "SELECT tokens_after FROM users WHERE id = ?", &st,
-	        err) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*after = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return db_fail(err, DB_ENOENT, NULL, "no such user");
-	if (rc != SQLITE_ROW)
-		return db_sqlfail(db, "tokens_after", err);
-	return 0;
-}
-
-int
-db_user_set_tokens_after(
-    struct db *db, int64_t id, int64_t after, struct db_err *err)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_prepare(db, "UPDATE users SET tokens_after = ? WHERE id = ?",
-	        &st, err) == -1)
-		return -1;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_sqlfail(db, "set tokens_after", err);
-	if (sqlite3_changes(db->sq) == 0)
-		return db_fail(err, DB_ENOENT, NULL, "no such user");
 	return 0;
 }

@@ -10,7 +10,8 @@
 #include "db.h"
 
 #define USER_COLS \
-	"id, username, coalesce(email, ''), must_change_password, created_at"
+	"id, username, coalesce(email, ''), must_change_password, created_at," \
+	" token_gen"
 
 /* The first open makes an admin who must pick a new password. */
 int
@@ -54,6 +55,7 @@ db_user_row(sqlite3_stmt *st, struct db_user *u)
 	db_col(st, 2, u->email, sizeof(u->email));
 	u->must_change_password = sqlite3_column_int(st, 3) != 0;
 	db_col(st, 4, u->created_at, sizeof(u->created_at));
+	u->token_gen = sqlite3_column_int64(st, 5);
 }
 
 /* One user by id or by name; the hash too when hash is not NULL. */
@@ -78,7 +80,7 @@ db_user_fetch(struct db *db, int64_t id, const char *name, struct db_user *u,
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		db_user_row(st, u);
 		if (hash != NULL)
-			db_col(st, 5, hash, hashlen);
+			db_col(st, 6, hash, hashlen);
 	} else if (rc == SQLITE_DONE)
 		db_fail(err, DB_ENOENT, NULL, "no such user");
 	else
@@ -148,8 +150,8 @@ db_user_set_password(
 	if (db_password_hash(password, hash, sizeof(hash)) == -1)
 		return db_fail(err, DB_EIO, NULL, "cannot hash password");
 	if (db_prepare(db,
-	        "UPDATE users SET password_hash = ?, must_change_password = 0"
-	        " WHERE id = ?",
+	        "UPDATE users SET password_hash = ?, must_change_password = 0,"
+	        " token_gen = token_gen + 1 WHERE id = ?",
 	        &st, err) == -1)
 		return -1;
 	db_bind_text(st, 1, hash);

@@ -118,16 +118,19 @@ is "the new token works" 200 'd["data"] == []'
 # -- bad tokens ----------------------------------------------------------------
 req GET /api/streams
 is "no token: 401" 401 'd["success"] is False and d["error"]'
-# craft NAME SECONDS_FROM_NOW [ALG]: a token for admin signed with the secret
+# craft NAME SECONDS_FROM_NOW [ALG]: a token for admin signed with the secret,
+# of the token generation $tok has (the password changed once)
 craft() {
-	python3 - "$secret" "$1" "$2" "${3:-HS256}" <<'PY'
+	python3 - "$secret" "$1" "$2" "${3:-HS256}" "$tok" <<'PY'
 import base64, hashlib, hmac, json, sys, time
 key = open(sys.argv[1]).read().strip().encode()
 b = lambda o: base64.urlsafe_b64encode(json.dumps(o, separators=(",", ":")).encode()).rstrip(b"=").decode()
 now = int(time.time())
 h = b({"alg": sys.argv[4], "typ": "JWT"})
 ttl = int(sys.argv[3])
-p = b({"userId": 1, "username": "admin", "iat": now if ttl > 0 else now + ttl - 60, "exp": now + ttl})
+tp = sys.argv[5].split(".")[1]
+gen = json.loads(base64.urlsafe_b64decode(tp + "=" * (-len(tp) % 4))).get("gen", 0)
+p = b({"userId": 1, "username": "admin", "iat": now if ttl > 0 else now + ttl - 60, "exp": now + ttl, "gen": gen})
 if sys.argv[2] == "none":
     print(h + "." + p + ".")
 else:
