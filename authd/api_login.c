@@ -35,20 +35,51 @@ api_login_reply(struct api_req *r, int status, const struct db_user *u,
 	yajl_gen_free(g);
 }
 
-/* 0 if the address may try a password now, else answers 429. */
+/*
+ * 0 if the address and the account named may try a password now, else
+ * answers 429.  Checked before the password is, so a locked subject learns
+ * nothing from a guess, not even a right one.
+ */
 static int
-api_login_limited(struct api_req *r)
+api_login_limited(struct api_req *r, const char *username)
 {
-	char secs[16];
-	int wait;
+	char addr[API_LIMIT_SUBJECT_SZ], secs[16];
+	uint64_t now = now_ms();
+	int wait, acct = 0;
 
-	if ((wait = api_limit_check(r->ip)) == 0)
+	api_limit_subject(r->ip, addr, sizeof(addr));
+	if ((wait = api_limit_wait(API_LIMIT_LOGIN, addr, now)) == 0 &&
+	    (wait = api_limit_wait(API_LIMIT_ACCOUNT, username, now)) > 0)
+		acct = 1;
+	if (wait == 0)
 		return 0;
 	snprintf(secs, sizeof(secs), "%d", wait);
 	api_reply_header(r, "Retry-After", secs);
-	api_reply_error(
-	    r, 429, "too many failed logins; try again later", NULL, NULL);
+	api_reply_error(r, 429,
+	    acct ? "too many failed logins for this account; try again "
+	           "later, or set a new password with nyonctl user passwd"
+	         : "too many failed logins; try again later",
+	    NULL, NULL);
 	return -1;
+}
+
+/*
+ * A wrong password counts against the address, and against the account
+ * when there is one: many addresses cannot share out the guesses at one
+ * account.  Unknown names count against the address alone; nothing could
+ * be guessed there.
+ */
+static void
+api_login_failed(struct api_req *r, const char *username)
+{
+	char addr[API_LIMIT_SUBJECT_SZ];
+	struct db_user u;
+	uint64_t now = now_ms();
+
+	api_limit_subject(r->ip, addr, sizeof(addr));
+	api_limit_fail(API_LIMIT_LOGIN, addr, now);
+	if (db_user_get_by_name(authd->db, username, &u, NULL) == 0)
+		api_limit_fail(API_LIMIT_ACCOUNT, u.username, now);
 }
 
 void
@@ -61,14 +92,14 @@ api_login(struct api_req *r)
 
 	if ((user = api_body_str(r, "username")) == NULL ||
 	    (pass = api_body_str(r, "password")) == NULL ||
-	    api_login_limited(r))
+	    api_login_limited(r, user))
 		return;
 	if (db_user_verify(authd->db, user, pass, &u, &err) == -1) {
 		if (err.code != DB_EAUTH) {
 			api_reply_error(r, 500, "internal error", NULL, NULL);
 			return;
 		}
-		api_limit_fail(r->ip);
+		api_login_failed(r, user);
 		log_info("api: failed login from %s", r->ip);
 		/* one message for an unknown user and a wrong password */
 		api_reply_error(
@@ -79,6 +110,8 @@ api_login(struct api_req *r)
 		api_reply_error(r, 500, "internal error", NULL, NULL);
 		return;
 	}
+	/* the account's owner is in: earlier guesses at it stop counting */
+	api_limit_forget(API_LIMIT_ACCOUNT, u.username);
 	log_info("api: %s logged in from %s", u.username, r->ip);
 	api_login_reply(r, 200, &u, token, NULL);
 	explicit_bzero(token, sizeof(token));
@@ -123,14 +156,14 @@ api_login_change_password(struct api_req *r)
 
 	if ((cur = api_body_str(r, "current_password")) == NULL ||
 	    (pw = api_body_str(r, "new_password")) == NULL ||
-	    api_login_limited(r))
+	    api_login_limited(r, r->user.username))
 		return;
 	if (db_user_verify(authd->db, r->user.username, cur, &u, &err) == -1) {
 		if (err.code != DB_EAUTH) {
 			api_reply_error(r, 500, "internal error", NULL, NULL);
 			return;
 		}
-		api_limit_fail(r->ip);
+		api_login_failed(r, r->user.username);
 		api_fail_with(r, 400, "current_password", "is incorrect");
 		return;
 	}

@@ -142,9 +142,23 @@ int api_authenticate(struct api_req *, int allow_must_change);
 /* Issues a token for u and writes it into *token (JWT_MAX). */
 int api_token_issue(const struct db_user *u, char *token, int64_t *exp);
 
-/* api_limit.c: login failures per address: 0 if allowed, else seconds */
-int api_limit_check(const char *ip);
-void api_limit_fail(const char *ip);
+/* api_limit.c: failure limits per address (IPv6: per /64) and account */
+#define API_LIMIT_WINDOW_MS (15 * 60 * 1000)
+#define API_LIMIT_SUBJECT_SZ 72 /* "2001:db8:1:2::/64" or a user name */
+enum api_limit_kind {
+	API_LIMIT_LOGIN, /* failed logins per address */
+	API_LIMIT_ACCOUNT, /* failed logins per account, from anywhere */
+	API_LIMIT_NKINDS
+};
+/* What an address counts as: IPv4 as it is, IPv6 by its /64. */
+void api_limit_subject(const char *ip, char *out, size_t len);
+/* 0 if subject may try now, else how many seconds it must wait. */
+int api_limit_wait(enum api_limit_kind, const char *subject, uint64_t now);
+/* Counts a failure at now (ms); 1 if that locked the subject. */
+int api_limit_fail(enum api_limit_kind, const char *subject, uint64_t now);
+/* Forgets a subject's failures: an account's password was set anew. */
+void api_limit_forget(enum api_limit_kind, const char *subject);
+void api_limit_clear(void);
 
 /* api_files.c: the dashboard's files */
 void api_files_get(struct api_req *);
