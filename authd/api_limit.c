@@ -1,8 +1,8 @@
 /*
  * Failure limits: how many failed logins one address may have, one account
- * may have from anywhere, and (api_hook.c) how many refused keys a hook
- * caller may send, each within API_LIMIT_WINDOW_MS, before it must wait for
- * the window to end.  An IPv6 address counts by its /64: one host has that
+ * may have from anywhere, and (api_hook.c) how many unknown keys a hook may
+ * bring for one publisher address and from one caller, each within
+ * API_LIMIT_WINDOW_MS, before it must wait for the window to end.  An IPv6 address counts by its /64: one host has that
  * many addresses to hop between, so the /64 is what one attacker holds.
  *
  * Each kind has a table of API_LIMIT_SLOTS subjects, bounded whatever the
@@ -46,6 +46,18 @@ static struct api_limit_table {
     [API_LIMIT_ACCOUNT] = {.what = "failed logins for account",
         .subjects = "login accounts",
         .max = 20},
+    [API_LIMIT_HOOK] = {.what = "unknown keys in hooks for publisher",
+        .subjects = "hook publisher addresses",
+        .max = 5},
+    /*
+     * SRS asks for all its publishers: it is refused on its own only past
+     * what a score of bad publishers would cost, each refused at five.
+     * It still bounds a caller that claims a new publisher address for
+     * every guess.
+     */
+    [API_LIMIT_HOOK_CALLER] = {.what = "unknown keys in hooks from",
+        .subjects = "hook callers",
+        .max = 100},
 };
 
 void

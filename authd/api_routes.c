@@ -54,6 +54,7 @@ static const struct api_route api_routes[] = {
     {PUT, "/api/network/config", 0, api_network_set},
     {POST, "/api/hooks/on_publish", R_PUBLIC, api_hook_publish},
     {POST, "/api/hooks/on_unpublish", R_PUBLIC, api_hook_unpublish},
+    {POST, "/api/hooks/on_hls", R_PUBLIC, api_hook_hls},
 };
 
 /* Matches path against pattern; *idseg receives the ":id" segment. */
@@ -138,6 +139,7 @@ api_routes_tick(void)
 {
 	api_health_tick();
 	api_auth_tick();
+	api_hook_expire(now_ms());
 }
 
 void

@@ -142,12 +142,17 @@ int api_authenticate(struct api_req *, int allow_must_change);
 /* Issues a token for u and writes it into *token (JWT_MAX). */
 int api_token_issue(const struct db_user *u, char *token, int64_t *exp);
 
-/* api_limit.c: failure limits per address (IPv6: per /64) and account */
+/*
+ * api_limit.c: failure limits per address (IPv6: per /64), per account,
+ * per hook caller
+ */
 #define API_LIMIT_WINDOW_MS (15 * 60 * 1000)
 #define API_LIMIT_SUBJECT_SZ 72 /* "2001:db8:1:2::/64" or a user name */
 enum api_limit_kind {
 	API_LIMIT_LOGIN, /* failed logins per address */
 	API_LIMIT_ACCOUNT, /* failed logins per account, from anywhere */
+	API_LIMIT_HOOK, /* unknown keys per publisher address (SRS hooks) */
+	API_LIMIT_HOOK_CALLER, /* unknown keys per address calling a hook */
 	API_LIMIT_NKINDS
 };
 /* What an address counts as: IPv4 as it is, IPv6 by its /64. */
@@ -201,6 +206,9 @@ void api_health_tick(void);
 /* api_hook.c: SRS-compatible hooks */
 void api_hook_publish(struct api_req *);
 void api_hook_unpublish(struct api_req *);
+void api_hook_hls(struct api_req *);
+/* Ends the sessions SRS has not spoken of for hook_session_ttl seconds. */
+void api_hook_expire(uint64_t now);
 /* Forgets the sessions SRS's hooks opened (authd ends them at start). */
 void api_hook_clear(void);
 

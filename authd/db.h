@@ -197,10 +197,12 @@ void db_stream_gen_key(const char *name, char key[DB_KEY_SZ]);
 
 /* db_session.c */
 /*
- * ingestd's publish request.  proto is "rtmp" or "srt".  Allowed: opens a
- * session and fills *out.  Refused: DB_EPERM with msg "unknown key",
- * "stream disabled", "protocol not allowed" or "too many live streams".
+ * ingestd's publish request (and an SRS hook's).  proto is "rtmp" or "srt".
+ * Allowed: opens a session and fills *out.  Refused: DB_EPERM with msg
+ * DB_UNKNOWN_KEY, "stream disabled", "protocol not allowed", "stream
+ * already live" (it has an open session) or "too many live streams".
  */
+#define DB_UNKNOWN_KEY "unknown key"
 int db_publish_check(struct db *, const char *key, const char *proto,
     const char *ip, const char *client_id, struct db_publish *out,
     struct db_err *);

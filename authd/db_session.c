@@ -36,7 +36,7 @@ db_publish_check(struct db *db, const char *key, const char *proto,
 	if (client_id != NULL && strlen(client_id) >= DB_CLIENT_SZ)
 		return db_fail(err, DB_EINVAL, "client", "too long");
 	if (key == NULL || db_check_key(key, NULL) == -1)
-		return db_fail(err, DB_EPERM, NULL, "unknown key");
+		return db_fail(err, DB_EPERM, NULL, DB_UNKNOWN_KEY);
 
 	s = xcalloc(1, sizeof(*s));
 	/* One transaction: the limit must hold against a racing publish. */
@@ -44,7 +44,7 @@ db_publish_check(struct db *db, const char *key, const char *proto,
 		goto out;
 	if (db_stream_get_by_key(db, key, s, err) == -1) {
 		if (err != NULL && err->code == DB_ENOENT)
-			db_fail(err, DB_EPERM, NULL, "unknown key");
+			db_fail(err, DB_EPERM, NULL, DB_UNKNOWN_KEY);
 		goto fail;
 	}
 	if (!s->is_active) {
@@ -54,6 +54,19 @@ db_publish_check(struct db *db, const char *key, const char *proto,
 	if (strcmp(s->protocol, "both") != 0 &&
 	    strcmp(s->protocol, proto) != 0) {
 		db_fail(err, DB_EPERM, NULL, "protocol not allowed");
+		goto fail;
+	}
+	/* one publisher per stream, whichever way it came in */
+	if (db_prepare(db,
+	        "SELECT count(*) FROM sessions"
+	        " WHERE stream_id = ? AND ended_at IS NULL",
+	        &st, err) == -1)
+		goto fail;
+	sqlite3_bind_int64(st, 1, s->id);
+	if (db_scalar(db, st, &open, err) == -1)
+		goto fail;
+	if (open > 0) {
+		db_fail(err, DB_EPERM, NULL, "stream already live");
 		goto fail;
 	}
 	if (db_config_int(db, "max_concurrent_streams", &limit, err) == -1)

@@ -76,6 +76,8 @@ const struct conf_key conf_keys[] = {
         "static web files: dashboard/ (authd), watch/ (flvd), vendor/"},
     {"hooks", CONF_CHOICE, "off", 0, 0, "off|loopback|any",
         "SRS-compatible publish hooks: off, from loopback only, or anyone"},
+    {"hook_session_ttl", CONF_INT, "3600", 5, 604800, NULL,
+        "seconds a hook's session lasts unless SRS calls again"},
 };
 const size_t conf_nkeys = nitems(conf_keys);
 

@@ -957,7 +957,8 @@ test_publish(void **state)
 	    f->db, "srt_key", "srt", "10.0.0.3", "srt-2", &p, err));
 
 	/* three open with the default limit of 3 */
-	assert_int_equal(db_publish_check(f->db, "either_key", "rtmp",
+	mkstream(f->db, "fourth", NULL, "fourth_key");
+	assert_int_equal(db_publish_check(f->db, "fourth_key", "rtmp",
 	                     "10.0.0.4", "c", &p, &e),
 	    -1);
 	assert_int_equal(e.code, DB_EPERM);
@@ -991,13 +992,23 @@ test_concurrent_limit(void **state)
 	EXPECT_OK(
 	    db_publish_check(f->db, "key_three", "rtmp", "::1", "c", &c, err));
 
-	/* a second publish of a live stream counts toward the limit too */
+	/* a live stream cannot go live a second time beside itself */
 	EXPECT_OK(db_config_set(f->db, "max_concurrent_streams", "3", err));
-	EXPECT_OK(
-	    db_publish_check(f->db, "key_two", "srt", "::1", "b2", &a, err));
 	assert_int_equal(
-	    db_publish_check(f->db, "key_one", "rtmp", "::1", "d", &a, &e), -1);
-	assert_string_equal(e.msg, "too many live streams");
+	    db_publish_check(f->db, "key_two", "srt", "::1", "b2", &a, &e), -1);
+	assert_string_equal(e.msg, "stream already live");
+	assert_int_equal(a.session_id, 0);
+	EXPECT_OK(
+	    db_publish_check(f->db, "key_one", "rtmp", "::1", "d", &a, err));
+	/* at the limit, a live stream's second publish says what is wrong */
+	assert_int_equal(
+	    db_publish_check(f->db, "key_two", "rtmp", "::1", "b3", &b, &e),
+	    -1);
+	assert_string_equal(e.msg, "stream already live");
+	/* ending its session lets it publish again */
+	EXPECT_OK(db_session_end_all(f->db, NULL, err));
+	EXPECT_OK(
+	    db_publish_check(f->db, "key_two", "rtmp", "::1", "b4", &b, err));
 }
 
 static void
