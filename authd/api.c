@@ -1,21 +1,16 @@
 /*
- * The REST API's HTTP side: the listener, JSON bodies, the response shapes
- * and headers, bearer tokens, the login rate limit and the dashboard's
- * static files.  The endpoints themselves are in api_routes.c.
+ * The REST API's HTTP side: the listener, requests into struct api_req,
+ * JSON bodies and query strings, and the response shapes and headers.
+ * What each path does is the routing table's business (api_routes.c),
+ * the only way up from here.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -28,26 +23,9 @@
 #define API_BODY_HARD (4 * API_BODY_MAX) /* evhttp's own 413 above this */
 #define API_HEADERS_MAX 16384
 #define API_TIMEOUT 30 /* seconds for a whole request */
-#define API_SECRET_FILE "jwt.secret"
-#define API_SECRET_BYTES 32 /* random bytes; stored as 64 hex digits */
-#define API_FAIL_SLOTS 1024 /* addresses the rate limit remembers */
-#define API_FAIL_MAX 5 /* failed logins ... */
-#define API_FAIL_WINDOW_MS (15 * 60 * 1000) /* ... per this window */
-#define API_TICK_S 2
-#define API_PURGE_TICKS 1800 /* purge revoked tokens hourly */
 
 static struct evhttp *api_http;
 static struct event *api_timer;
-static unsigned char api_secret[512];
-static size_t api_secretlen;
-static unsigned api_ticks;
-
-/* Failed logins of one address within the current window. */
-static struct api_fail {
-	char ip[DB_IP_SZ];
-	uint64_t first_ms;
-	int count;
-} api_fails[API_FAIL_SLOTS];
 
 static const char *
 api_reason(int status)
@@ -71,6 +49,8 @@ api_reason(int status)
 		return "Conflict";
 	case 413:
 		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
 	case 429:
 		return "Too Many Requests";
 	default:
@@ -78,21 +58,54 @@ api_reason(int status)
 	}
 }
 
+/*
+ * The request's Origin if cors_origin names it, "*" if cors_origin lets
+ * any origin in, else NULL: a page from elsewhere may not read what we
+ * answer (a token, above all) unless the operator said so.
+ */
+static const char *
+api_cors_origin(struct evhttp_request *req)
+{
+	const char *list = conf_str(authd->d.conf, "cors_origin");
+	const char *origin, *p;
+	size_t n;
+
+	origin =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
+	for (p = list; *p != '\0'; p += n) {
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n == 1 && *p == '*')
+			return "*";
+		if (n > 0 && origin != NULL && strlen(origin) == n &&
+		    strncasecmp(p, origin, n) == 0)
+			return origin;
+	}
+	return NULL;
+}
+
 /* Headers every response carries, errors and files included. */
 static void
 api_headers(struct evhttp_request *req)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	const char *origin = conf_str(authd->d.conf, "cors_origin");
+	const char *list = conf_str(authd->d.conf, "cors_origin");
+	const char *origin = api_cors_origin(req);
 
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-	if (*origin != '\0') {
+	if (origin != NULL)
 		evhttp_add_header(h, "Access-Control-Allow-Origin", origin);
-		if (strcmp(origin, "*") != 0)
-			evhttp_add_header(h, "Vary", "Origin");
-	}
+	/* the answer depends on who asks: caches must keep them apart */
+	if (*list != '\0' && (origin == NULL || strcmp(origin, "*") != 0))
+		evhttp_add_header(h, "Vary", "Origin");
+}
+
+void
+api_reply_headers(struct api_req *r)
+{
+	api_headers(r->req);
 }
 
 static void
@@ -227,228 +240,103 @@ api_json_body(
 	return 0;
 }
 
-/* tokens */
+/* request arguments */
 
-int
-api_token_issue(const struct db_user *u, char *token, int64_t *exp)
+/* Runs an operation's output back through yajl, for reshaping it. */
+yajl_val
+api_reparse(yajl_gen g)
 {
-	struct jwt_claims c;
-	unsigned char nonce[8];
-	size_t i;
+	const unsigned char *buf;
+	size_t len;
+	char *text;
+	yajl_val v;
 
-	memset(&c, 0, sizeof(c));
-	arc4random_buf(nonce, sizeof(nonce));
-	for (i = 0; i < sizeof(nonce); i++)
-		snprintf(c.jti + i * 2, 3, "%02x", nonce[i]);
-	c.user_id = u->id;
-	strlcpy(c.username, u->username, sizeof(c.username));
-	c.iat = (int64_t)time(NULL);
-	c.exp = c.iat + conf_int(authd->d.conf, "jwt_ttl");
-	if (exp != NULL)
-		*exp = c.exp;
-	return jwt_sign(api_secret, api_secretlen, &c, token, JWT_MAX);
+	yajl_gen_get_buf(g, &buf, &len);
+	text = xmalloc(len + 1);
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	v = yajl_tree_parse(text, NULL, 0);
+	free(text);
+	return v;
 }
 
-int
-api_authenticate(struct api_req *r, int allow_must_change)
+/* A required string field of the body; NULL after answering 400. */
+const char *
+api_body_str(struct api_req *r, const char *key)
 {
-	struct evkeyvalq *h = evhttp_request_get_input_headers(r->req);
-	const char *auth = evhttp_find_header(h, "Authorization");
-	struct jwt_claims c;
-	struct db_err err;
-	enum jwt_result jr;
-	int64_t after;
-	int revoked;
+	yajl_val v = json_get(r->body, key);
+	char msg[128];
 
-	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
-		api_reply_error(r, 401, "authentication required", NULL, NULL);
-		return -1;
+	if (v == NULL || !YAJL_IS_STRING(v) || *v->u.string == '\0') {
+		snprintf(msg, sizeof(msg), "%s: %s", key,
+		    v == NULL ? "required" : "must be a non-empty string");
+		api_reply_error(r, 400, msg, key, strchr(msg, ' ') + 1);
+		return NULL;
 	}
-	auth += 7;
-	while (*auth == ' ')
-		auth++;
-	if (strlcpy(r->token, auth, sizeof(r->token)) >= sizeof(r->token)) {
-		api_reply_error(r, 401, "invalid token", NULL, NULL);
-		return -1;
-	}
-	jr = jwt_verify(
-	    api_secret, api_secretlen, r->token, (int64_t)time(NULL), &c);
-	if (jr != JWT_OK) {
-		log_debug("api: %s: %s", r->ip, jwt_strerror(jr));
-		api_reply_error(r, 401,
-		    jr == JWT_EEXPIRED ? "token expired" : "invalid token",
-		    NULL, NULL);
-		return -1;
-	}
-	jwt_token_id(r->token, r->token_id);
-	r->token_exp = c.exp;
-	if (db_token_revoked(authd->db, r->token_id, &revoked, &err) == -1 ||
-	    db_user_tokens_after(authd->db, c.user_id, &after, &err) == -1 ||
-	    db_user_get(authd->db, c.user_id, &r->user, &err) == -1) {
-		if (err.code == DB_ENOENT)
-			api_reply_error(r, 401, "invalid token", NULL, NULL);
-		else
-			api_reply_error(r, 500, "internal error", NULL, NULL);
-		return -1;
-	}
-	if (revoked || c.iat < after) {
-		api_reply_error(r, 401, "token revoked", NULL, NULL);
-		return -1;
-	}
-	if (r->user.must_change_password && !allow_must_change) {
-		api_reply_error(r, 403,
-		    "password must be changed first "
-		    "(PUT /api/auth/change-password)",
-		    NULL, NULL);
-		return -1;
-	}
-	return 0;
-}
-
-/* login rate limit */
-
-static struct api_fail *
-api_fail_find(const char *ip, uint64_t now)
-{
-	size_t i;
-
-	for (i = 0; i < API_FAIL_SLOTS; i++) {
-		struct api_fail *f = &api_fails[i];
-
-		if (f->count > 0 && now - f->first_ms >= API_FAIL_WINDOW_MS)
-			memset(f, 0, sizeof(*f)); /* window over */
-		else if (f->count > 0 && strcmp(f->ip, ip) == 0)
-			return f;
-	}
-	return NULL;
-}
-
-int
-api_ratelimit_check(const char *ip)
-{
-	uint64_t now = now_ms();
-	struct api_fail *f = api_fail_find(ip, now);
-
-	if (f == NULL || f->count < API_FAIL_MAX)
-		return 0;
-	return (int)((f->first_ms + API_FAIL_WINDOW_MS - now + 999) / 1000);
+	return v->u.string;
 }
 
 void
-api_ratelimit_fail(const char *ip)
+api_fail_with(struct api_req *r, int status, const char *param, const char *m)
 {
-	uint64_t now = now_ms();
-	struct api_fail *f = api_fail_find(ip, now), *oldest = NULL;
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s: %s", param, m);
+	api_reply_error(r, status, msg, param, m);
+}
+
+yajl_val
+api_query_args(struct evkeyvalq *q, const char *const *bools,
+    const char *const *ints, const char *const *strs, struct db_err *err)
+{
+	const char *v, *errstr;
+	long long n;
+	yajl_gen g = json_gen();
+	yajl_val out = NULL;
 	size_t i;
 
-	if (f == NULL) {
-		/* a free slot, else the oldest window: memory stays bounded */
-		for (i = 0; i < API_FAIL_SLOTS; i++) {
-			if (api_fails[i].count == 0) {
-				f = &api_fails[i];
-				break;
-			}
-			if (oldest == NULL ||
-			    api_fails[i].first_ms < oldest->first_ms)
-				oldest = &api_fails[i];
+	memset(err, 0, sizeof(*err));
+	yajl_gen_map_open(g);
+	for (i = 0; bools != NULL && bools[i] != NULL; i++) {
+		if ((v = evhttp_find_header(q, bools[i])) == NULL)
+			continue;
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			json_bool(g, bools[i], 1);
+		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			json_bool(g, bools[i], 0);
+		else {
+			err->code = DB_EINVAL;
+			strlcpy(err->field, bools[i], sizeof(err->field));
+			snprintf(err->msg, sizeof(err->msg),
+			    "%s: must be true or false", bools[i]);
+			goto out;
 		}
-		if (f == NULL)
-			f = oldest;
-		memset(f, 0, sizeof(*f));
-		strlcpy(f->ip, ip, sizeof(f->ip));
-		f->first_ms = now;
 	}
-	f->count++;
-	if (f->count == API_FAIL_MAX)
-		log_warnx("api: %d failed logins from %s; refusing it for "
-		          "15 minutes",
-		    f->count, ip);
-}
-
-/* static files */
-
-/* Opens root/rel if it is a regular file inside root; -1 otherwise. */
-static int
-api_open_inside(const char *root, const char *rel, struct stat *sb)
-{
-	char path[PATH_MAX], real[PATH_MAX], realroot[PATH_MAX];
-	size_t n;
-	int fd;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >=
-	        sizeof(path) ||
-	    realpath(root, realroot) == NULL || realpath(path, real) == NULL)
-		return -1;
-	n = strlen(realroot);
-	/* symlinks out of the tree are refused like ".." */
-	if (strncmp(real, realroot, n) != 0 || real[n] != '/')
-		return -1;
-	if ((fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return -1;
-	if (fstat(fd, sb) == -1 || !S_ISREG(sb->st_mode)) {
-		close(fd);
-		return -1;
+	for (i = 0; ints != NULL && ints[i] != NULL; i++) {
+		if ((v = evhttp_find_header(q, ints[i])) == NULL)
+			continue;
+		n = strtonum(v, -1000000000LL, 1000000000LL, &errstr);
+		if (errstr != NULL) {
+			err->code = DB_EINVAL;
+			strlcpy(err->field, ints[i], sizeof(err->field));
+			snprintf(err->msg, sizeof(err->msg),
+			    "%s: must be an integer", ints[i]);
+			goto out;
+		}
+		json_int(g, ints[i], n);
 	}
-	return fd;
-}
-
-static void
-api_static(struct evhttp_request *req, const char *rawpath)
-{
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	const char *www = conf_str(authd->d.conf, "www_dir");
-	char root[PATH_MAX], *path, *rel, *last;
-	struct stat sb;
-	size_t len;
-	int fd = -1, vendor;
-
-	if ((path = evhttp_uridecode(rawpath, 0, &len)) == NULL ||
-	    strlen(path) != len || path[0] != '/' ||
-	    strstr(path, "..") != NULL || strchr(path, '\\') != NULL) {
-		free(path);
-		api_send_error(req, 404, "not found", NULL, NULL);
-		return;
+	for (i = 0; strs != NULL && strs[i] != NULL; i++)
+		if ((v = evhttp_find_header(q, strs[i])) != NULL)
+			json_str(g, strs[i], v);
+	yajl_gen_map_close(g);
+	if ((out = api_reparse(g)) == NULL) {
+		/* not valid UTF-8 */
+		err->code = DB_EINVAL;
+		snprintf(err->msg, sizeof(err->msg), "malformed query string");
 	}
-	vendor = strncmp(path, "/vendor/", 8) == 0;
-	snprintf(
-	    root, sizeof(root), "%s/%s", www, vendor ? "vendor" : "dashboard");
-	rel = path + (vendor ? 8 : 1);
-	if (*rel != '\0')
-		fd = api_open_inside(root, rel, &sb);
-	last = strrchr(path, '/');
-	/*
-	 * A single-page app owns its paths: "/", "/streams/3" and the like
-	 * get index.html.  What looks like a file ("x.js") or is under
-	 * /vendor/ is a 404 when missing.
-	 */
-	if (fd == -1 && !vendor && strchr(last, '.') == NULL) {
-		rel = "index.html";
-		fd = api_open_inside(root, rel, &sb);
-	}
-	if (fd == -1) {
-		free(path);
-		api_send_error(req, 404, "not found", NULL, NULL);
-		return;
-	}
-	api_headers(req);
-	evhttp_add_header(h, "Content-Type", mime_type(rel));
-	evhttp_add_header(h, "Cache-Control", "no-cache");
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		char n[32];
-
-		snprintf(n, sizeof(n), "%lld", (long long)sb.st_size);
-		evhttp_add_header(h, "Content-Length", n);
-		close(fd);
-	} else if (sb.st_size > 0 &&
-	    evbuffer_add_file(evhttp_request_get_output_buffer(req), fd, 0,
-	        sb.st_size) == -1) {
-		free(path);
-		api_send_error(req, 500, "internal error", NULL, NULL);
-		return;
-	} else if (sb.st_size == 0)
-		close(fd);
-	free(path);
-	evhttp_send_reply(req, 200, "OK", NULL);
+out:
+	yajl_gen_free(g);
+	return out;
 }
 
 /* requests */
@@ -474,17 +362,36 @@ api_peer(struct evhttp_request *req, struct api_req *r)
 		r->loopback = memcmp(a6, &in6addr_loopback, 16) == 0;
 }
 
+/*
+ * 1 if a Content-Type is JSON's.  A browser sends text/plain, form and
+ * multipart bodies to any site without asking first; JSON it does not, so
+ * a write that must be JSON cannot be forged by another site's page.
+ */
+static int
+api_is_json(const char *ct)
+{
+	if (ct == NULL)
+		return 0;
+	ct += strspn(ct, " \t");
+	return strncasecmp(ct, "application/json", 16) == 0 &&
+	    (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ' ||
+	        ct[16] == '\t');
+}
+
 static void
 api_preflight(struct evhttp_request *req)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
 	api_headers(req);
-	evhttp_add_header(h, "Access-Control-Allow-Methods",
-	    "GET, POST, PUT, DELETE, OPTIONS");
-	evhttp_add_header(
-	    h, "Access-Control-Allow-Headers", "Authorization, Content-Type");
-	evhttp_add_header(h, "Access-Control-Max-Age", "600");
+	/* an origin cors_origin does not name learns nothing it may do */
+	if (api_cors_origin(req) != NULL) {
+		evhttp_add_header(h, "Access-Control-Allow-Methods",
+		    "GET, POST, PUT, DELETE, OPTIONS");
+		evhttp_add_header(h, "Access-Control-Allow-Headers",
+		    "Authorization, Content-Type");
+		evhttp_add_header(h, "Access-Control-Max-Age", "600");
+	}
 	evhttp_send_reply(req, 204, "No Content", NULL);
 }
 
@@ -496,7 +403,7 @@ api_request(struct evhttp_request *req, void *arg)
 	int method = evhttp_request_get_command(req);
 	struct evkeyvalq query;
 	struct api_req *r;
-	const char *path, *qs;
+	const char *path, *qs, *ct;
 	char err[200];
 	size_t len;
 	int status;
@@ -504,23 +411,22 @@ api_request(struct evhttp_request *req, void *arg)
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL || *path == '\0')
 		path = "/";
-	if (strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0) {
-		if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)
-			api_static(req, path);
-		else
-			api_send_error(req, 404, "not found", NULL, NULL);
-		return;
-	}
-	if (method == EVHTTP_REQ_OPTIONS) {
-		api_preflight(req);
-		return;
-	}
 	r = xcalloc(1, sizeof(*r));
 	r->req = req;
 	r->path = path;
+	r->api = strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0;
 	api_peer(req, r);
 	TAILQ_INIT(&query);
 	r->query = &query;
+	if (!r->api) {
+		/* the dashboard's files, by the routing table's fallback */
+		api_route(r, method);
+		goto out;
+	}
+	if (method == EVHTTP_REQ_OPTIONS) {
+		api_preflight(req);
+		goto out;
+	}
 	qs = evhttp_uri_get_query(uri);
 	if (qs != NULL && evhttp_parse_query_str(qs, &query) == -1) {
 		api_reply_error(r, 400, "malformed query string", NULL, NULL);
@@ -529,6 +435,17 @@ api_request(struct evhttp_request *req, void *arg)
 	len = evbuffer_get_length(in);
 	if (len > API_BODY_MAX) {
 		api_reply_error(r, 413, "request body too large", NULL, NULL);
+		goto out;
+	}
+	ct = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Content-Type");
+	if ((len > 0 ||
+	        (ct != NULL && method != EVHTTP_REQ_GET &&
+	            method != EVHTTP_REQ_HEAD)) &&
+	    !api_is_json(ct)) {
+		api_reply_error(r, 415,
+		    "request body must be JSON (Content-Type: application/json)",
+		    NULL, NULL);
 		goto out;
 	}
 	if ((status = api_json_body((const char *)evbuffer_pullup(in, -1), len,
@@ -547,104 +464,9 @@ out:
 /* setup */
 
 static void
-api_secret_read(int fd, const char *path)
-{
-	struct stat sb;
-	ssize_t n;
-
-	if (fstat(fd, &sb) == -1)
-		fatal("%s", path);
-	if (!S_ISREG(sb.st_mode))
-		fatalx("%s: not a regular file", path);
-	if (sb.st_mode & 077)
-		log_warnx("%s: readable by others; chmod 600 it", path);
-	n = read(fd, api_secret, sizeof(api_secret) - 1);
-	if (n == -1)
-		fatal("%s", path);
-	while (
-	    n > 0 && (api_secret[n - 1] == '\n' || api_secret[n - 1] == '\r'))
-		n--;
-	if (n < JWT_SECRET_MIN)
-		fatalx(
-		    "%s: secret shorter than %d bytes", path, JWT_SECRET_MIN);
-	api_secretlen = (size_t)n;
-}
-
-/*
- * The HMAC secret: jwt_secret from nyon.conf, else statedir/jwt.secret,
- * made once.  It is written under a temporary name and linked into place,
- * so a crash never leaves a short secret and two starts agree on one.
- */
-static void
-api_secret_load(void)
-{
-	const char *conf = conf_str(authd->d.conf, "jwt_secret");
-	char path[512], tmp[600], hex[API_SECRET_BYTES * 2 + 2];
-	unsigned char raw[API_SECRET_BYTES];
-	size_t i;
-	int fd;
-
-	if (*conf != '\0') {
-		api_secretlen =
-		    strlcpy((char *)api_secret, conf, sizeof(api_secret));
-		return;
-	}
-	conf_file(
-	    authd->d.conf, "statedir", API_SECRET_FILE, path, sizeof(path));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 &&
-	    errno != ENOENT)
-		fatal("%s", path);
-	if (fd == -1) {
-		arc4random_buf(raw, sizeof(raw));
-		for (i = 0; i < sizeof(raw); i++)
-			snprintf(hex + i * 2, 3, "%02x", raw[i]);
-		hex[sizeof(raw) * 2] = '\n';
-		explicit_bzero(raw, sizeof(raw));
-		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-		/* mkstemp: O_CREAT|O_EXCL, mode 0600 */
-		if ((fd = mkstemp(tmp)) == -1)
-			fatal("%s", tmp);
-		if (fchmod(fd, 0600) == -1 ||
-		    write(fd, hex, sizeof(raw) * 2 + 1) !=
-		        (ssize_t)(sizeof(raw) * 2 + 1) ||
-		    fsync(fd) == -1) {
-			unlink(tmp);
-			fatal("%s", tmp);
-		}
-		close(fd);
-		explicit_bzero(hex, sizeof(hex));
-		if (link(tmp, path) == -1 && errno != EEXIST) {
-			unlink(tmp);
-			fatal("%s", path);
-		}
-		unlink(tmp);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-			fatal("%s", path);
-		log_info("api: generated a token secret in %s", path);
-	}
-	api_secret_read(fd, path);
-	close(fd);
-}
-
-static void
-api_purge(void)
-{
-	struct db_err err;
-	int64_t n;
-
-	if (db_token_purge(authd->db, (int64_t)time(NULL), &n, &err) == -1)
-		log_warnx("api: purging revoked tokens: %s", err.msg);
-	else if (n > 0)
-		log_debug(
-		    "api: purged %lld expired revoked tokens", (long long)n);
-}
-
-static void
 api_tick(evutil_socket_t fd, short what, void *arg)
 {
-	health_tick();
-	if (++api_ticks % API_PURGE_TICKS == 0)
-		api_purge();
+	api_routes_tick();
 }
 
 void
@@ -675,9 +497,7 @@ api_start(void)
 {
 	struct timeval tick = {API_TICK_S, 0};
 
-	api_secret_load();
-	api_purge();
-	health_tick();
+	api_routes_start();
 	api_timer = event_new(authd->d.base, -1, EV_PERSIST, api_tick, NULL);
 	event_add(api_timer, &tick);
 }
@@ -691,7 +511,5 @@ api_stop(void)
 	if (api_http != NULL)
 		evhttp_free(api_http);
 	api_http = NULL;
-	api_hooks_clear();
-	explicit_bzero(api_secret, sizeof(api_secret));
-	api_secretlen = 0;
+	api_routes_stop();
 }

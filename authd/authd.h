@@ -63,6 +63,7 @@ int control_ingestd_connected(void);
  */
 #define API_BODY_MAX 65536 /* larger JSON bodies: 413 */
 #define API_HEALTH_MS 300 /* how long to wait for ingestd and flvd */
+#define API_TICK_S 2 /* seconds between api_routes_tick calls */
 
 struct evhttp_request;
 struct evkeyvalq;
@@ -71,6 +72,7 @@ struct evkeyvalq;
 struct api_req {
 	struct evhttp_request *req;
 	const char *path; /* as sent, without the query */
+	int api; /* under /api, else a dashboard file */
 	struct evkeyvalq *query;
 	yajl_val body; /* the JSON object sent, or NULL */
 	int64_t id; /* the route's :id */
@@ -91,6 +93,8 @@ void api_stop(void);
  */
 int api_json_body(
     const char *buf, size_t len, yajl_val *out, char *err, size_t errlen);
+/* The headers every response carries, for a handler that sends its own. */
+void api_reply_headers(struct api_req *);
 void api_reply_ok(struct api_req *, int status, yajl_gen data, const char *msg);
 /* Sends g, a whole JSON document, with the usual headers. */
 void api_reply_raw(struct api_req *, int status, yajl_gen g);
@@ -100,6 +104,37 @@ void api_reply_error(struct api_req *, int status, const char *msg,
 /* Answers with an operation's outcome: data from g, or err's. */
 void api_reply_op(
     struct api_req *, int status, int rc, yajl_gen g, struct db_err *);
+/* Runs an operation's output back through yajl, for reshaping it. */
+yajl_val api_reparse(yajl_gen g);
+/* A required string field of the body; NULL after answering 400. */
+const char *api_body_str(struct api_req *, const char *key);
+/* Answers status with "param: m", naming param in details. */
+void api_fail_with(
+    struct api_req *, int status, const char *param, const char *m);
+/* A GET query as the JSON object ops.c takes; "" keys become errors. */
+yajl_val api_query_args(struct evkeyvalq *, const char *const *bools,
+    const char *const *ints, const char *const *strs, struct db_err *);
+
+/* A handler that is one operation and one reply. */
+#define API_OP(name, status, call) \
+	void name(struct api_req *r) \
+	{ \
+		struct db_err err = {0}; \
+		yajl_gen g = json_gen(); \
+		api_reply_op(r, status, call, g, &err); \
+		yajl_gen_free(g); \
+	}
+
+/* api_routes.c: the routing table, the one way from api.c up */
+void api_route(struct api_req *, int method);
+void api_routes_start(void);
+void api_routes_tick(void);
+void api_routes_stop(void);
+
+/* api_auth.c: API tokens */
+void api_auth_start(void); /* loads (or makes) the secret */
+void api_auth_tick(void);
+void api_auth_stop(void);
 /*
  * Checks the bearer token: 0 with r->user filled, or -1 after answering
  * 401 (or 403 while the password must be changed, unless allowed).
@@ -107,26 +142,77 @@ void api_reply_op(
 int api_authenticate(struct api_req *, int allow_must_change);
 /* Issues a token for u and writes it into *token (JWT_MAX). */
 int api_token_issue(const struct db_user *u, char *token, int64_t *exp);
-/* Login failures per address: 0 if allowed, else seconds to wait. */
-int api_ratelimit_check(const char *ip);
-void api_ratelimit_fail(const char *ip);
-
-/* api_routes.c: the endpoints */
-void api_route(struct api_req *, int method);
-/* Forgets the sessions SRS's hooks opened (authd ends them at start). */
-void api_hooks_clear(void);
-/* A GET query as the JSON object ops.c takes; "" keys become errors. */
-yajl_val api_query_args(struct evkeyvalq *, const char *const *bools,
-    const char *const *ints, const char *const *strs, struct db_err *);
 
 /*
- * health.c: GET /api/config/health.  ingestd's and flvd's status are
- * asked for without blocking authd's loop; the reply goes out when both
- * have answered or API_HEALTH_MS has passed.
+ * api_limit.c: failure limits per address (IPv6: per /64), per account,
+ * per hook caller
  */
-void health_config(struct api_req *);
+#define API_LIMIT_WINDOW_MS (15 * 60 * 1000)
+#define API_LIMIT_SUBJECT_SZ 72 /* "2001:db8:1:2::/64" or a user name */
+enum api_limit_kind {
+	API_LIMIT_LOGIN, /* failed logins per address */
+	API_LIMIT_ACCOUNT, /* failed logins per account, from anywhere */
+	API_LIMIT_HOOK, /* unknown keys per publisher address (SRS hooks) */
+	API_LIMIT_HOOK_CALLER, /* unknown keys per address calling a hook */
+	API_LIMIT_NKINDS
+};
+/* What an address counts as: IPv4 as it is, IPv6 by its /64. */
+void api_limit_subject(const char *ip, char *out, size_t len);
+/* 0 if subject may try now, else how many seconds it must wait. */
+int api_limit_wait(enum api_limit_kind, const char *subject, uint64_t now);
+/* Counts a failure at now (ms); 1 if that locked the subject. */
+int api_limit_fail(enum api_limit_kind, const char *subject, uint64_t now);
+/* Forgets a subject's failures: an account's password was set anew. */
+void api_limit_forget(enum api_limit_kind, const char *subject);
+void api_limit_clear(void);
+
+/* api_files.c: the dashboard's files */
+void api_files_get(struct api_req *);
+
+/* api_login.c: /api/auth */
+void api_login(struct api_req *);
+void api_login_logout(struct api_req *);
+void api_login_me(struct api_req *);
+void api_login_change_password(struct api_req *);
+
+/* api_stream.c: /api/streams */
+void api_stream_list(struct api_req *);
+void api_stream_get(struct api_req *);
+void api_stream_create(struct api_req *);
+void api_stream_update(struct api_req *);
+void api_stream_delete(struct api_req *);
+void api_stream_regen(struct api_req *);
+void api_stream_toggle(struct api_req *);
+void api_stream_urls(struct api_req *);
+
+/* api_session.c: /api/sessions */
+void api_session_list(struct api_req *);
+void api_session_get(struct api_req *);
+void api_session_kick(struct api_req *);
+
+/* api_config.c: /api/config and /api/network */
+void api_config_get(struct api_req *);
+void api_config_set(struct api_req *);
+void api_config_stats(struct api_req *);
+void api_network_server_ip(struct api_req *);
+void api_network_get(struct api_req *);
+void api_network_set(struct api_req *);
+
+/* api_health.c: /api/health and /api/config/health */
+void api_health(struct api_req *);
+/* asks ingestd and flvd without blocking; answers within API_HEALTH_MS */
+void api_health_config(struct api_req *);
 /* Samples /proc/stat so the health endpoint can give a CPU figure. */
-void health_tick(void);
+void api_health_tick(void);
+
+/* api_hook.c: SRS-compatible hooks */
+void api_hook_publish(struct api_req *);
+void api_hook_unpublish(struct api_req *);
+void api_hook_hls(struct api_req *);
+/* Ends the sessions SRS has not spoken of for hook_session_ttl seconds. */
+void api_hook_expire(uint64_t now);
+/* Forgets the sessions SRS's hooks opened (authd ends them at start). */
+void api_hook_clear(void);
 
 /* net.c */
 /* The first LAN (non-loopback, up) IPv4 address, or "" */

@@ -71,6 +71,8 @@ struct db_user {
 	char email[DB_EMAIL_SZ]; /* "" if none */
 	int must_change_password;
 	char created_at[DB_TIME_SZ];
+	/* tokens of an older generation are void (migration 3) */
+	int64_t token_gen;
 };
 
 struct db_stream {
@@ -149,23 +151,29 @@ struct db_stats {
 int db_open(const char *path, struct db **dbp, struct db_open_info *info,
     struct db_err *err);
 void db_close(struct db *);
-int db_schema_version(struct db *, int *version, struct db_err *);
 /* PRAGMA integrity_check: 0 if "ok", else -1 with its first line in msg. */
 int db_integrity_check(struct db *, struct db_err *);
-void db_gen_password(char *buf, size_t len);
 
+/* db_migrate.c */
+int db_schema_version(struct db *, int *version, struct db_err *);
+
+/* db_user.c */
 int db_user_get(struct db *, int64_t id, struct db_user *, struct db_err *);
 int db_user_get_by_name(
     struct db *, const char *username, struct db_user *, struct db_err *);
 /* DB_EAUTH for an unknown user or a wrong password, alike and as slowly. */
 int db_user_verify(struct db *, const char *username, const char *password,
     struct db_user *, struct db_err *);
-/* Also clears must_change_password. */
+/*
+ * Also clears must_change_password, and moves token_gen on: every token
+ * issued before ends, whoever changed the password and however.
+ */
 int db_user_set_password(
     struct db *, int64_t id, const char *password, struct db_err *);
 int db_user_create(struct db *, const char *username, const char *password,
     const char *email, int must_change_password, int64_t *id, struct db_err *);
 
+/* db_stream.c */
 /* is_active -1 for any; protocol NULL for any.  *list is freed by free(). */
 int db_stream_list(struct db *, int is_active, const char *protocol,
     struct db_stream **list, size_t *n, struct db_err *);
@@ -187,11 +195,14 @@ int db_stream_regen_key(
 /* "{clean name}_{32 hex}"; exposed for tests. */
 void db_stream_gen_key(const char *name, char key[DB_KEY_SZ]);
 
+/* db_session.c */
 /*
- * ingestd's publish request.  proto is "rtmp" or "srt".  Allowed: opens a
- * session and fills *out.  Refused: DB_EPERM with msg "unknown key",
- * "stream disabled", "protocol not allowed" or "too many live streams".
+ * ingestd's publish request (and an SRS hook's).  proto is "rtmp" or "srt".
+ * Allowed: opens a session and fills *out.  Refused: DB_EPERM with msg
+ * DB_UNKNOWN_KEY, "stream disabled", "protocol not allowed", "stream
+ * already live" (it has an open session) or "too many live streams".
  */
+#define DB_UNKNOWN_KEY "unknown key"
 int db_publish_check(struct db *, const char *key, const char *proto,
     const char *ip, const char *client_id, struct db_publish *out,
     struct db_err *);
@@ -207,6 +218,7 @@ int db_session_get(
     struct db *, int64_t id, struct db_session *, struct db_err *);
 int db_session_count_today(struct db *, int64_t *n, struct db_err *);
 
+/* db_config.c */
 int db_config_get(
     struct db *, const char *key, struct db_config *, struct db_err *);
 /* Validates by key; the value is stored normalised (e.g. "080" -> "80"). */
@@ -216,8 +228,10 @@ int db_config_list(
     struct db *, struct db_config **list, size_t *n, struct db_err *);
 int db_config_int(struct db *, const char *key, long long *, struct db_err *);
 
+/* db_stats.c */
 int db_stats(struct db *, struct db_stats *, struct db_err *);
 
+/* db_json.c */
 /* One JSON object each, the shape nyonctl and the REST API share. */
 void db_user_json(yajl_gen, const struct db_user *);
 void db_stream_json(yajl_gen, const struct db_stream *, int with_key);
@@ -227,10 +241,10 @@ void db_session_json(yajl_gen, const struct db_session *);
 void db_config_json(yajl_gen, const struct db_config *);
 void db_stats_json(yajl_gen, const struct db_stats *);
 
+/* db_token.c */
 /*
  * API tokens (migration 2).  A revoked token is kept by its id (jwt.h's
- * jwt_token_id) until it would have expired anyway; a user's tokens issued
- * before tokens_after (a password change) are refused.
+ * jwt_token_id) until it would have expired anyway.
  */
 int db_token_revoke(
     struct db *, const char *token_id, int64_t expires, struct db_err *);
@@ -238,9 +252,64 @@ int db_token_revoke(
 int db_token_revoked(
     struct db *, const char *token_id, int *revoked, struct db_err *);
 int db_token_purge(struct db *, int64_t now, int64_t *n, struct db_err *);
-int db_user_tokens_after(
-    struct db *, int64_t id, int64_t *after, struct db_err *);
-int db_user_set_tokens_after(
-    struct db *, int64_t id, int64_t after, struct db_err *);
+/*
+ * The store's insides, for its own db_*.c files only: the connection and
+ * the helpers every table's file shares.
+ */
+struct sqlite3;
+struct sqlite3_stmt;
+
+#define DB_NOW "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+#define DB_TODAY "strftime('%Y-%m-%dT00:00:00Z','now')"
+#define DB_HASH_SZ 256 /* a yescrypt or bcrypt hash is ~60-80 bytes */
+
+struct db {
+	struct sqlite3 *sq;
+	char dummy_hash[DB_HASH_SZ]; /* so unknown users cost a crypt too */
+};
+
+/* db.c */
+/* Fills err (if not NULL) and returns -1. */
+int db_fail(struct db_err *, int code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int db_sqlfail(struct db *, const char *what, struct db_err *);
+int db_stepfail(struct db *, int rc, const char *what, struct db_err *);
+int db_prepare(
+    struct db *, const char *sql, struct sqlite3_stmt **, struct db_err *);
+int db_exec(struct db *, const char *sql, struct db_err *); /* constant SQL */
+int db_begin(struct db *, struct db_err *);
+int db_commit(struct db *, struct db_err *);
+void db_rollback(struct db *);
+void db_bind_text(struct sqlite3_stmt *, int i, const char *s);
+void db_col(struct sqlite3_stmt *, int i, char *buf, size_t len);
+int db_step_done(
+    struct db *, struct sqlite3_stmt *, const char *what, struct db_err *);
+int db_collect(struct db *, struct sqlite3_stmt *, size_t rowsz,
+    void (*fill)(struct sqlite3_stmt *, void *), void **list, size_t *n,
+    const char *what, struct db_err *);
+int db_scalar(struct db *, struct sqlite3_stmt *, int64_t *, struct db_err *);
+
+/* db_migrate.c */
+int db_migrate(struct db *, struct db_err *);
+
+/* db_check.c */
+int db_check_alnum(int c);
+int db_check_name(const char *in, char out[DB_NAME_SZ], struct db_err *);
+int db_check_key(const char *key, struct db_err *);
+int db_check_protocol(const char *p, struct db_err *);
+int db_check_desc(const char *in, char out[DB_DESC_SZ], struct db_err *);
+int db_check_username(const char *u, struct db_err *);
+int db_check_password(const char *field, const char *pw, struct db_err *);
+int db_check_email(const char *e, struct db_err *);
+/* A DNS name: 1 if it is one. */
+int db_check_host(const char *h);
+
+/* db_password.c */
+int db_password_hash(const char *pw, char *out, size_t len);
+int db_password_matches(const char *pw, const char *hash);
+void db_password_generate(char *buf, size_t len);
+
+/* db_user.c */
+int db_user_first_admin(struct db *, struct db_open_info *, struct db_err *);
 
 #endif

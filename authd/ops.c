@@ -500,6 +500,8 @@ ops_user_passwd(
 	    db_user_set_password(authd->db, u.id, password, err) == -1 ||
 	    db_user_get(authd->db, u.id, &u, err) == -1)
 		return -1;
+	/* the owner, or an operator on the box: guesses stop counting */
+	api_limit_forget(API_LIMIT_ACCOUNT, u.username);
 	log_info("user %s: password changed", u.username);
 	db_user_json(g, &u);
 	return 0;

@@ -77,12 +77,14 @@ const struct conf_key conf_keys[] = {
         "HS256 secret for API tokens; empty: generated once into statedir"},
     {"jwt_ttl", CONF_INT, "86400", 60, 2592000, NULL,
         "seconds an API token stays valid"},
-    {"cors_origin", CONF_STR, "*", 0, 0, NULL,
-        "Access-Control-Allow-Origin of the REST API"},
+    {"cors_origin", CONF_STR, "", 0, 0, NULL,
+        "origins whose pages may read REST API answers; empty: none"},
     {"www_dir", CONF_STR, "/usr/local/share/nyon/www", 0, 0, NULL,
         "static web files: dashboard/ (authd), watch/ (flvd), vendor/"},
     {"hooks", CONF_CHOICE, "off", 0, 0, "off|loopback|any",
         "SRS-compatible publish hooks: off, from loopback only, or anyone"},
+    {"hook_session_ttl", CONF_INT, "3600", 5, 604800, NULL,
+        "seconds a hook's session lasts unless SRS calls again"},
 };
 const size_t conf_nkeys = nitems(conf_keys);
 

@@ -100,7 +100,7 @@ jwt_sign(const void *secret, size_t secretlen, const struct jwt_claims *c,
 	yajl_gen g;
 	int rc = -1;
 
-	if (secretlen < JWT_SECRET_MIN || c->username[0] == '\0')
+	if (secretlen < JWT_SECRET_MIN || c->username[0] == '\0' || c->gen < 0)
 		return -1;
 	if ((g = yajl_gen_alloc(NULL)) == NULL)
 		return -1;
@@ -111,6 +111,8 @@ jwt_sign(const void *secret, size_t secretlen, const struct jwt_claims *c,
 	json_int(g, "exp", c->exp);
 	if (c->jti[0] != '\0')
 		json_str(g, "jti", c->jti);
+	if (c->gen != 0)
+		json_int(g, "gen", c->gen);
 	yajl_gen_map_close(g);
 	yajl_gen_get_buf(g, &payload, &plen);
 	hlen = (sizeof(JWT_HEADER) - 1 + 2) / 3 * 4;
@@ -244,6 +246,9 @@ jwt_verify(const void *secret, size_t secretlen, const char *token, int64_t now,
 	if ((v = json_get(p, "jti")) != NULL &&
 	    (!YAJL_IS_STRING(v) ||
 	        strlcpy(c->jti, v->u.string, sizeof(c->jti)) >= sizeof(c->jti)))
+		goto out;
+	if (json_get(p, "gen") != NULL &&
+	    (jwt_claim_int(p, "gen", &c->gen) == -1 || c->gen < 0))
 		goto out;
 	if (jwt_claim_int(p, "userId", &c->user_id) == -1 || c->user_id <= 0 ||
 	    jwt_claim_int(p, "iat", &c->iat) == -1 ||

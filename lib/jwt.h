@@ -22,6 +22,12 @@ struct jwt_claims {
 	int64_t iat, exp; /* seconds since the epoch */
 	/* "jti", optional: tells apart two tokens of one user and second */
 	char jti[JWT_JTI_SZ];
+	/*
+	 * "gen", optional (0 if absent): the user's token generation when the
+	 * token was issued; a password change moves it on, which ends every
+	 * older token exactly, whatever the clock says.
+	 */
+	int64_t gen;
 };
 
 enum jwt_result {

@@ -2,7 +2,8 @@
  * The REST API's request handling short of HTTP: a body through
  * api_json_body, then the field extraction and validation of the
  * operations it feeds (ops.c, db.c), against a temporary database opened
- * once; and the same bytes as a query string through api_query_args.
+ * once; and the same bytes as a query string through api_query_args and
+ * as an address through api_limit_subject.
  */
 #include <sys/queue.h>
 #include <stdint.h>
@@ -114,6 +115,17 @@ fuzz_query(const char *text)
 	evhttp_clear_headers(&q);
 }
 
+/* An address a hook body names, as the failure limits count it. */
+static void
+fuzz_subject(const char *text)
+{
+	char subject[API_LIMIT_SUBJECT_SZ];
+
+	api_limit_subject(text, subject, sizeof(subject));
+	if (strlen(subject) >= sizeof(subject))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -139,6 +151,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
 	fuzz_query(text);
+	fuzz_subject(text);
 	free(text);
 	return 0;
 }

@@ -65,13 +65,12 @@ is "GET /api/health without a token" 200 \
 check "nosniff header" [ "$(hdr X-Content-Type-Options)" = nosniff ]
 check "X-Frame-Options DENY" [ "$(hdr X-Frame-Options)" = DENY ]
 check "Referrer-Policy no-referrer" [ "$(hdr Referrer-Policy)" = no-referrer ]
-check "CORS origin from cors_origin" [ "$(hdr Access-Control-Allow-Origin)" = "*" ]
+check "no Access-Control-Allow-Origin without cors_origin" \
+    [ -z "$(hdr Access-Control-Allow-Origin)" ]
 req OPTIONS /api/streams
 check "preflight answered ($code)" [ "$code" = 204 ]
-case $(hdr Access-Control-Allow-Headers) in
-*Authorization*Content-Type*) ok "preflight allows Authorization, Content-Type" ;;
-*) not_ok "preflight allows Authorization, Content-Type"; diag "$(cat "$tmp/hdr")" ;;
-esac
+check "... allowing nothing without cors_origin" \
+    [ -z "$(hdr Access-Control-Allow-Headers)" ]
 
 secret=$tmp/state/jwt.secret
 check "jwt.secret generated, mode 0600" \
@@ -119,16 +118,19 @@ is "the new token works" 200 'd["data"] == []'
 # -- bad tokens ----------------------------------------------------------------
 req GET /api/streams
 is "no token: 401" 401 'd["success"] is False and d["error"]'
-# craft NAME SECONDS_FROM_NOW [ALG]: a token for admin signed with the secret
+# craft NAME SECONDS_FROM_NOW [ALG]: a token for admin signed with the secret,
+# of the token generation $tok has (the password changed once)
 craft() {
-	python3 - "$secret" "$1" "$2" "${3:-HS256}" <<'PY'
+	python3 - "$secret" "$1" "$2" "${3:-HS256}" "$tok" <<'PY'
 import base64, hashlib, hmac, json, sys, time
 key = open(sys.argv[1]).read().strip().encode()
 b = lambda o: base64.urlsafe_b64encode(json.dumps(o, separators=(",", ":")).encode()).rstrip(b"=").decode()
 now = int(time.time())
 h = b({"alg": sys.argv[4], "typ": "JWT"})
 ttl = int(sys.argv[3])
-p = b({"userId": 1, "username": "admin", "iat": now if ttl > 0 else now + ttl - 60, "exp": now + ttl})
+tp = sys.argv[5].split(".")[1]
+gen = json.loads(base64.urlsafe_b64decode(tp + "=" * (-len(tp) % 4))).get("gen", 0)
+p = b({"userId": 1, "username": "admin", "iat": now if ttl > 0 else now + ttl - 60, "exp": now + ttl, "gen": gen})
 if sys.argv[2] == "none":
     print(h + "." + p + ".")
 else:
@@ -227,6 +229,31 @@ is "a 100 KiB body: 413 as JSON" 413 'd["success"] is False'
 head -c 2000000 /dev/zero | tr '\0' 'x' > "$tmp/huge.json"
 req POST /api/streams "@$tmp/huge.json" "$tok"
 check "a 2 MB body: 413 ($code)" [ "$code" = 413 ]
+
+# An escaped NUL would end the C string the value becomes: "abc\u0000xyz"
+# stored as "abc", a key nobody chose.  Two values for one key: which one
+# counts must not be a guess.  Both are refused before anything is stored.
+req POST /api/streams '{"name":"nulcam","stream_key":"abc\u0000xyz"}' "$tok"
+is "a key with an escaped NUL: 400 with a JSON error" 400 \
+    'd["success"] is False and "NUL" in d["error"]'
+req POST /api/streams '{"name":"nul\u0000cam"}' "$tok"
+is "a name with an escaped NUL: 400" 400 '"NUL" in d["error"]'
+req POST /api/streams '{"name":"dupcam","name":"other-cam"}' "$tok"
+is "a body naming a key twice: 400" 400 '"twice" in d["error"]'
+req POST /api/streams '{"name":"dupkey","stream_key":"key-one","stream_key":"key-two"}' "$tok"
+is "a body giving stream_key twice: 400" 400 '"twice" in d["error"]'
+req GET /api/streams "" "$tok"
+is "... and none of them was stored" 200 \
+    'not any(s["name"] in ("nulcam", "nul", "dupcam", "other-cam", "dupkey") or s["stream_key"] in ("abc", "key-one", "key-two") for s in d["data"])'
+req GET /api/config "" "$tok"
+before=$(js '{c["key"]: c["value"] for c in d["data"]}["domain"]')
+req PUT /api/config '{"domain":"tv.example.org\u0000.evil.example"}' "$tok"
+is "PUT /api/config with an escaped NUL: 400" 400 '"NUL" in d["error"]'
+req PUT /api/config '{"domain":"one.example.org","domain":"two.example.org"}' "$tok"
+is "PUT /api/config naming a key twice: 400" 400 '"twice" in d["error"]'
+req GET /api/config "" "$tok"
+is "... and the setting is unchanged" 200 \
+    '{c["key"]: c["value"] for c in d["data"]}["domain"] == "'"$before"'"'
 
 # -- config, network, stats -----------------------------------------------------
 req GET /api/config "" "$tok"

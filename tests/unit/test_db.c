@@ -171,12 +171,12 @@ test_schema_migrations(void **state)
 	int v;
 
 	EXPECT_OK(db_schema_version(f->db, &v, err));
-	assert_int_equal(v, 2);
+	assert_int_equal(v, 3);
 	mkstream(f->db, "kept", NULL, NULL);
 
 	sq = raw_open(f->path);
 	assert_int_equal(
-	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 2);
+	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 3);
 	assert_int_equal(raw_int(sq,
 	                     "SELECT count(*) FROM sqlite_master WHERE type = "
 	                     "'table' AND name IN ('users', 'streams', "
@@ -214,10 +214,76 @@ test_schema_migrations(void **state)
 	assert_int_equal(info.generated, 0);
 	sq = raw_open(f->path);
 	assert_int_equal(
-	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 2);
+	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 3);
 	assert_int_equal(raw_int(sq, "SELECT count(*) FROM users"), 1);
 	assert_int_equal(raw_int(sq, "SELECT count(*) FROM streams"), 1);
 	sqlite3_close(sq);
+}
+
+/*
+ * Migration 3 on a database a version 2 authd wrote: a user whose password
+ * changed (tokens_after set) starts at token generation 1, so tokens from
+ * before the upgrade (generation 0) end; the others keep theirs.
+ */
+static void
+test_migration_token_gen(void **state)
+{
+	struct fix *f = *state;
+	struct db_user u;
+	sqlite3 *sq;
+	int v;
+
+	EXPECT_OK(db_user_create(
+	    f->db, "second", "second secret", NULL, 0, NULL, err));
+	db_close(f->db);
+	f->db = NULL;
+	/* back to what version 2 left */
+	sq = raw_open(f->path);
+	assert_int_equal(sqlite3_exec(sq,
+	                     "DELETE FROM schema_migrations WHERE version = 3;"
+	                     "ALTER TABLE users DROP COLUMN token_gen;"
+	                     "UPDATE users SET tokens_after = 1700000000"
+	                     " WHERE username = 'admin';",
+	                     NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(sq);
+
+	assert_int_equal(db_open(f->path, &f->db, NULL, NULL), 0);
+	EXPECT_OK(db_schema_version(f->db, &v, err));
+	assert_int_equal(v, 3);
+	EXPECT_OK(db_user_get_by_name(f->db, "admin", &u, err));
+	assert_true(u.token_gen == 1);
+	EXPECT_OK(db_user_get_by_name(f->db, "second", &u, err));
+	assert_true(u.token_gen == 0);
+}
+
+/* Every password change moves the generation on by one, exactly. */
+static void
+test_token_gen(void **state)
+{
+	struct fix *f = *state;
+	struct db_user u, v;
+	int64_t id;
+
+	EXPECT_OK(
+	    db_user_create(f->db, "third", "third secret", NULL, 0, &id, err));
+	EXPECT_OK(db_user_get(f->db, id, &u, err));
+	assert_true(u.token_gen == 0);
+	EXPECT_OK(db_user_set_password(f->db, id, "another secret", err));
+	EXPECT_OK(db_user_set_password(f->db, id, "and another one", err));
+	EXPECT_OK(db_user_get(f->db, id, &v, err));
+	assert_true(v.token_gen == 2);
+	/* verify reports it too: a token is issued from what verify gave */
+	EXPECT_OK(db_user_verify(f->db, "third", "and another one", &v, err));
+	assert_true(v.token_gen == 2);
+	/* a refused password moves nothing */
+	EXPECT_FAIL(db_user_set_password(f->db, id, "short", err), DB_EINVAL,
+	    "password");
+	EXPECT_OK(db_user_get(f->db, id, &v, err));
+	assert_true(v.token_gen == 2);
+	/* another user's generation is their own */
+	EXPECT_OK(db_user_get_by_name(f->db, "admin", &u, err));
+	assert_true(u.token_gen == 0);
 }
 
 static void
@@ -891,7 +957,8 @@ test_publish(void **state)
 	    f->db, "srt_key", "srt", "10.0.0.3", "srt-2", &p, err));
 
 	/* three open with the default limit of 3 */
-	assert_int_equal(db_publish_check(f->db, "either_key", "rtmp",
+	mkstream(f->db, "fourth", NULL, "fourth_key");
+	assert_int_equal(db_publish_check(f->db, "fourth_key", "rtmp",
 	                     "10.0.0.4", "c", &p, &e),
 	    -1);
 	assert_int_equal(e.code, DB_EPERM);
@@ -925,13 +992,23 @@ test_concurrent_limit(void **state)
 	EXPECT_OK(
 	    db_publish_check(f->db, "key_three", "rtmp", "::1", "c", &c, err));
 
-	/* a second publish of a live stream counts toward the limit too */
+	/* a live stream cannot go live a second time beside itself */
 	EXPECT_OK(db_config_set(f->db, "max_concurrent_streams", "3", err));
-	EXPECT_OK(
-	    db_publish_check(f->db, "key_two", "srt", "::1", "b2", &a, err));
 	assert_int_equal(
-	    db_publish_check(f->db, "key_one", "rtmp", "::1", "d", &a, &e), -1);
-	assert_string_equal(e.msg, "too many live streams");
+	    db_publish_check(f->db, "key_two", "srt", "::1", "b2", &a, &e), -1);
+	assert_string_equal(e.msg, "stream already live");
+	assert_int_equal(a.session_id, 0);
+	EXPECT_OK(
+	    db_publish_check(f->db, "key_one", "rtmp", "::1", "d", &a, err));
+	/* at the limit, a live stream's second publish says what is wrong */
+	assert_int_equal(
+	    db_publish_check(f->db, "key_two", "rtmp", "::1", "b3", &b, &e),
+	    -1);
+	assert_string_equal(e.msg, "stream already live");
+	/* ending its session lets it publish again */
+	EXPECT_OK(db_session_end_all(f->db, NULL, err));
+	EXPECT_OK(
+	    db_publish_check(f->db, "key_two", "rtmp", "::1", "b4", &b, err));
 }
 
 static void
@@ -1242,6 +1319,9 @@ main(void)
 	        test_admin_generated, setup, teardown),
 	    cmocka_unit_test(test_admin_env_password),
 	    cmocka_unit_test_setup_teardown(test_passwords, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_migration_token_gen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_token_gen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_user_create, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stream_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(

@@ -126,9 +126,32 @@ test_round_trip_jti(void **state)
 	jwt_token_id(b, idb);
 	assert_int_equal(strlen(ida), 64);
 	assert_string_not_equal(ida, idb);
+	assert_int_equal(got.gen, 0); /* absent: generation 0 */
 	/* a short secret or a buffer too small is refused */
 	assert_int_equal(jwt_sign("short", 5, &c, a, sizeof(a)), -1);
 	assert_int_equal(jwt_sign(SECRET, strlen(SECRET), &c, a, 40), -1);
+}
+
+/* The user's token generation travels in the token, exactly. */
+static void
+test_round_trip_gen(void **state)
+{
+	struct jwt_claims c = claims(), got;
+	char tok[JWT_MAX];
+
+	c.gen = 7;
+	assert_int_equal(
+	    jwt_sign(SECRET, strlen(SECRET), &c, tok, sizeof(tok)), 0);
+	assert_int_equal(verify(tok, &got), JWT_OK);
+	assert_true(got.gen == 7);
+	c.gen = INT64_MAX;
+	assert_int_equal(
+	    jwt_sign(SECRET, strlen(SECRET), &c, tok, sizeof(tok)), 0);
+	assert_int_equal(verify(tok, &got), JWT_OK);
+	assert_true(got.gen == INT64_MAX);
+	c.gen = -1;
+	assert_int_equal(
+	    jwt_sign(SECRET, strlen(SECRET), &c, tok, sizeof(tok)), -1);
 }
 
 static void
@@ -216,6 +239,12 @@ test_claim_types(void **state)
 	    "{\"userId\":1,\"username\":\"admin\",\"iat\":1,\"exp\":\"never\"}",
 	    "{\"userId\":1,\"username\":\"admin\",\"iat\":1,\"exp\":1800000000,"
 	    "\"jti\":5}",
+	    "{\"userId\":1,\"username\":\"admin\",\"iat\":1,\"exp\":1800000000,"
+	    "\"gen\":\"1\"}",
+	    "{\"userId\":1,\"username\":\"admin\",\"iat\":1,\"exp\":1800000000,"
+	    "\"gen\":-1}",
+	    "{\"userId\":1,\"username\":\"admin\",\"iat\":1,\"exp\":1800000000,"
+	    "\"gen\":1.5}",
 	};
 	struct jwt_claims c;
 	char tok[JWT_MAX];
@@ -288,6 +317,7 @@ main(void)
 	    cmocka_unit_test(test_known_vector),
 	    cmocka_unit_test(test_jwtio_vector),
 	    cmocka_unit_test(test_round_trip_jti),
+	    cmocka_unit_test(test_round_trip_gen),
 	    cmocka_unit_test(test_tampered),
 	    cmocka_unit_test(test_alg),
 	    cmocka_unit_test(test_time),

@@ -1,10 +1,10 @@
 /*
- * GET /api/config/health: the box (CPU, memory, load, uptime), the daemons
- * and the live streams with their viewers.  ingestd and flvd are asked for
- * their status over one-shot control clients, so authd's loop never waits
- * on them: the reply goes out when both have answered (or failed), at most
- * API_HEALTH_MS later.  If the HTTP client leaves meanwhile, the answers
- * are dropped.
+ * /api/health for init systems, and /api/config/health for the dashboard:
+ * the box (CPU, memory, load, uptime), the daemons and the live streams
+ * with their viewers.  ingestd and flvd are asked for their status over
+ * one-shot control clients, so authd's loop never waits on them: the reply
+ * goes out when both have answered (or failed), at most API_HEALTH_MS
+ * later.  If the HTTP client leaves meanwhile, the answers are dropped.
  */
 #include <sys/sysinfo.h>
 #include <stdio.h>
@@ -18,9 +18,9 @@
 #include "authd.h"
 
 enum { HEALTH_INGESTD, HEALTH_FLVD, HEALTH_N };
-static const char *const health_daemons[HEALTH_N] = {"ingestd", "flvd"};
+static const char *const api_health_daemons[HEALTH_N] = {"ingestd", "flvd"};
 
-struct health {
+struct api_health {
 	struct evhttp_request *req; /* NULL once the client is gone */
 	struct evhttp_connection *evcon;
 	struct ctl_client *client[HEALTH_N];
@@ -28,11 +28,11 @@ struct health {
 	int waiting; /* daemons not heard from yet */
 };
 
-static double health_cpu_pct = -1;
-static unsigned long long health_cpu_total, health_cpu_idle;
+static double api_health_cpu_pct = -1;
+static unsigned long long api_health_cpu_total, api_health_cpu_idle;
 
 void
-health_tick(void)
+api_health_tick(void)
 {
 	unsigned long long v[8] = {0}, total = 0, idle;
 	FILE *f;
@@ -48,18 +48,18 @@ health_tick(void)
 	for (i = 0; i < 8; i++)
 		total += v[i];
 	idle = v[3] + v[4];
-	if (health_cpu_total != 0 && total > health_cpu_total)
-		health_cpu_pct = 100.0 *
-		    (double)((total - health_cpu_total) -
-		        (idle - health_cpu_idle)) /
-		    (double)(total - health_cpu_total);
-	health_cpu_total = total;
-	health_cpu_idle = idle;
+	if (api_health_cpu_total != 0 && total > api_health_cpu_total)
+		api_health_cpu_pct = 100.0 *
+		    (double)((total - api_health_cpu_total) -
+		        (idle - api_health_cpu_idle)) /
+		    (double)(total - api_health_cpu_total);
+	api_health_cpu_total = total;
+	api_health_cpu_idle = idle;
 }
 
 /* "MemTotal:  948304 kB" -> bytes */
 static long long
-health_meminfo(const char *key)
+api_health_meminfo(const char *key)
 {
 	char line[256];
 	long long kb = -1;
@@ -78,7 +78,7 @@ health_meminfo(const char *key)
 }
 
 static yajl_val
-health_find_stream(yajl_val list, const char *name)
+api_health_find_stream(yajl_val list, const char *name)
 {
 	const char *n;
 	size_t i;
@@ -94,7 +94,8 @@ health_find_stream(yajl_val list, const char *name)
 }
 
 static void
-health_copy_num(yajl_gen g, const char *key, yajl_val from, const char *fkey)
+api_health_copy_num(
+    yajl_gen g, const char *key, yajl_val from, const char *fkey)
 {
 	yajl_val v = json_get(from, fkey);
 
@@ -107,7 +108,7 @@ health_copy_num(yajl_gen g, const char *key, yajl_val from, const char *fkey)
 }
 
 static void
-health_system(yajl_gen g)
+api_health_system(yajl_gen g)
 {
 	struct sysinfo si;
 	long long total, avail, temp = -1;
@@ -117,9 +118,9 @@ health_system(yajl_gen g)
 
 	json_key(g, "cpu");
 	yajl_gen_map_open(g);
-	if (health_cpu_pct >= 0)
+	if (api_health_cpu_pct >= 0)
 		json_double(
-		    g, "percent", (long long)(health_cpu_pct * 10) / 10.0);
+		    g, "percent", (long long)(api_health_cpu_pct * 10) / 10.0);
 	else
 		json_null(g, "percent");
 	json_int(g, "cores", sysconf(_SC_NPROCESSORS_ONLN));
@@ -134,8 +135,8 @@ health_system(yajl_gen g)
 		json_null(g, "temperature_c");
 	yajl_gen_map_close(g);
 
-	total = health_meminfo("MemTotal");
-	avail = health_meminfo("MemAvailable");
+	total = api_health_meminfo("MemTotal");
+	avail = api_health_meminfo("MemAvailable");
 	json_key(g, "memory");
 	yajl_gen_map_open(g);
 	json_int(g, "total", total);
@@ -164,7 +165,7 @@ health_system(yajl_gen g)
 
 /* Live figures: ingestd's streams, each with flvd's viewers. */
 static void
-health_streams(yajl_gen g, yajl_val ing, yajl_val flv)
+api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv)
 {
 	yajl_val list = json_get(ing, "streams"), s, fs;
 	long long live = 0, viewers = 0;
@@ -180,16 +181,16 @@ health_streams(yajl_gen g, yajl_val ing, yajl_val flv)
 		if ((name = json_get_str(s, "name")) == NULL)
 			continue;
 		live++;
-		fs = health_find_stream(json_get(flv, "streams"), name);
+		fs = api_health_find_stream(json_get(flv, "streams"), name);
 		yajl_gen_map_open(g);
 		json_str(g, "name", name);
 		json_str(g, "protocol",
 		    json_get_str(s, "proto") ? json_get_str(s, "proto") : "");
-		health_copy_num(g, "kbps", s, "kbps");
-		health_copy_num(g, "fps", s, "fps");
-		health_copy_num(g, "uptime", s, "uptime");
-		health_copy_num(g, "bytes_in", s, "bytes_in");
-		health_copy_num(g, "viewers", fs, "viewers");
+		api_health_copy_num(g, "kbps", s, "kbps");
+		api_health_copy_num(g, "fps", s, "fps");
+		api_health_copy_num(g, "uptime", s, "uptime");
+		api_health_copy_num(g, "bytes_in", s, "bytes_in");
+		api_health_copy_num(g, "viewers", fs, "viewers");
 		/* ingestd does not report the picture size yet */
 		json_null(g, "width");
 		json_null(g, "height");
@@ -207,7 +208,7 @@ health_streams(yajl_gen g, yajl_val ing, yajl_val flv)
 }
 
 static void
-health_free(struct health *h)
+api_health_free(struct api_health *h)
 {
 	int i;
 
@@ -220,7 +221,7 @@ health_free(struct health *h)
 }
 
 static void
-health_reply(struct health *h)
+api_health_reply(struct api_health *h)
 {
 	struct api_req r = {.req = h->req};
 	yajl_gen g;
@@ -233,27 +234,27 @@ health_reply(struct health *h)
 		g = json_gen();
 		yajl_gen_map_open(g);
 		json_str(g, "status", "ok");
-		health_system(g);
+		api_health_system(g);
 		json_key(g, "daemons");
 		yajl_gen_map_open(g);
 		json_str(g, "authd", "up");
 		for (i = 0; i < HEALTH_N; i++)
-			json_str(g, health_daemons[i],
+			json_str(g, api_health_daemons[i],
 			    h->status[i] != NULL ? "up" : "down");
 		yajl_gen_map_close(g);
-		health_streams(
+		api_health_streams(
 		    g, h->status[HEALTH_INGESTD], h->status[HEALTH_FLVD]);
 		yajl_gen_map_close(g);
 		api_reply_ok(&r, 200, g, NULL);
 		yajl_gen_free(g);
 	}
-	health_free(h);
+	api_health_free(h);
 }
 
-static struct health *
-health_of(struct ctl_client *c, void *arg, int *which)
+static struct api_health *
+api_health_of(struct ctl_client *c, void *arg, int *which)
 {
-	struct health *h = arg;
+	struct api_health *h = arg;
 
 	for (*which = 0; *which < HEALTH_N; (*which)++)
 		if (h->client[*which] == c)
@@ -263,25 +264,25 @@ health_of(struct ctl_client *c, void *arg, int *which)
 
 /* One daemon has answered, failed or gone: the last one replies. */
 static void
-health_heard(struct health *h, int which)
+api_health_heard(struct api_health *h, int which)
 {
 	if (h->client[which] == NULL)
 		return; /* already counted */
 	ctl_client_free(h->client[which]);
 	h->client[which] = NULL;
 	if (--h->waiting == 0)
-		health_reply(h);
+		api_health_reply(h);
 }
 
-struct health_ask {
-	struct health *h;
+struct api_health_ask {
+	struct api_health *h;
 	int which;
 };
 
 static void
-health_status(struct ctl_msg *m, void *arg)
+api_health_status(struct ctl_msg *m, void *arg)
 {
-	struct health_ask ask = *(struct health_ask *)arg;
+	struct api_health_ask ask = *(struct api_health_ask *)arg;
 
 	free(arg);
 	if (m != NULL && YAJL_IS_TRUE(json_get(m->root, "ok"))) {
@@ -290,72 +291,95 @@ health_status(struct ctl_msg *m, void *arg)
 		m->root = NULL;
 	} else if (m != NULL)
 		log_debug("api: health: %s refused status",
-		    health_daemons[ask.which]);
-	health_heard(ask.h, ask.which);
+		    api_health_daemons[ask.which]);
+	api_health_heard(ask.h, ask.which);
 }
 
 static void
-health_up(struct ctl_client *c, void *arg)
+api_health_up(struct ctl_client *c, void *arg)
 {
-	struct health_ask *ask;
-	struct health *h;
+	struct api_health_ask *ask;
+	struct api_health *h;
 	int which;
 
-	if ((h = health_of(c, arg, &which)) == NULL)
+	if ((h = api_health_of(c, arg, &which)) == NULL)
 		return;
 	ask = xmalloc(sizeof(*ask));
 	ask->h = h;
 	ask->which = which;
 	if (ctl_client_request(c, ctl_msg_begin(CTL_OP_STATUS), NULL, 0,
-	        API_HEALTH_MS, health_status, ask) == -1) {
+	        API_HEALTH_MS, api_health_status, ask) == -1) {
 		free(ask);
-		health_heard(h, which);
+		api_health_heard(h, which);
 	}
 }
 
 static void
-health_down(struct ctl_client *c, void *arg)
+api_health_down(struct ctl_client *c, void *arg)
 {
-	struct health *h;
+	struct api_health *h;
 	int which;
 
 	/* a refused connection, or a loss before the answer */
-	if ((h = health_of(c, arg, &which)) != NULL)
-		health_heard(h, which);
+	if ((h = api_health_of(c, arg, &which)) != NULL)
+		api_health_heard(h, which);
 }
 
 /* The HTTP client went away first: answer nobody. */
 static void
-health_client_gone(struct evhttp_connection *evcon, void *arg)
+api_health_client_gone(struct evhttp_connection *evcon, void *arg)
 {
-	struct health *h = arg;
+	struct api_health *h = arg;
 
 	h->req = NULL;
 	h->evcon = NULL;
 }
 
 void
-health_config(struct api_req *r)
+api_health_config(struct api_req *r)
 {
 	static const struct ctl_client_cb cb = {
-	    .up = health_up,
-	    .down = health_down,
+	    .up = api_health_up,
+	    .down = api_health_down,
 	};
 	char path[512], sock[64];
-	struct health *h;
+	struct api_health *h;
 	int i;
 
 	h = xcalloc(1, sizeof(*h));
 	h->req = r->req;
 	h->evcon = evhttp_request_get_connection(r->req);
 	if (h->evcon != NULL)
-		evhttp_connection_set_closecb(h->evcon, health_client_gone, h);
+		evhttp_connection_set_closecb(
+		    h->evcon, api_health_client_gone, h);
 	h->waiting = HEALTH_N;
 	for (i = 0; i < HEALTH_N; i++) {
-		snprintf(sock, sizeof(sock), "%s.sock", health_daemons[i]);
+		snprintf(sock, sizeof(sock), "%s.sock", api_health_daemons[i]);
 		conf_file(authd->d.conf, "rundir", sock, path, sizeof(path));
 		h->client[i] =
-		    ctl_client_new(authd->d.base, path, health_daemons[i],
+		    ctl_client_new(authd->d.base, path, api_health_daemons[i],
 		        &authd->d.policy, CTL_CLIENT_ONCE, &cb, h);
 	}
+}
+
+/* For init systems and load balancers: no token, no secrets. */
+void
+api_health(struct api_req *r)
+{
+	struct db_stats st;
+	yajl_gen g;
+
+	if (db_stats(authd->db, &st, NULL) == -1) {
+		api_reply_error(r, 500, "database unavailable", NULL, NULL);
+		return;
+	}
+	g = json_gen();
+	yajl_gen_map_open(g);
+	json_str(g, "status", "ok");
+	json_str(g, "version", NYON_VERSION);
+	json_int(g, "uptime", time(NULL) - authd->d.started);
+	json_bool(g, "ingestd_connected", control_ingestd_connected());
+	yajl_gen_map_close(g);
+	api_reply_ok(r, 200, g, NULL);
+	yajl_gen_free(g);
 }
