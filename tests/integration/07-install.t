@@ -65,6 +65,41 @@ for p in sbin/authd sbin/ingestd sbin/flvd bin/nyonctl; do
 	    'readelf --dyn-syms -W "$f" | grep -q " __[a-z_]*_chk@"'
 done
 
+# --- postinstall.sh -n: what it would set, changing nothing -----------------
+# The users may exist on this machine (then "ok:"), or not (then useradd).
+pconf=$dest/etc/nyon/nyon.conf
+nfail0=$nfail
+check "postinstall.sh -n (dry run) runs" sh -c \
+    "NYON_ROOT='$dest' '$top/rc.d/postinstall.sh' -n >'$tmp/post.log' 2>&1"
+post() { grep -Eqx "$1" "$tmp/post.log"; }
+check_all "postinstall -n: group nyon" \
+    "post 'would run: groupadd --system nyon|ok: group nyon'"
+check_all "postinstall -n: user nyon, primary group nyon, for the media daemons" \
+    "post 'would run: useradd --system --gid nyon .*--comment Nyon media daemons nyon|ok: user nyon, group nyon'"
+check_all "postinstall -n: user nyonauth, its own group and a member of nyon" \
+    "post 'would run: useradd --system --user-group --groups nyon .* nyonauth|ok: user nyonauth, member of nyon|would run: usermod -a -G nyon nyonauth'"
+check_all "postinstall -n: /var/lib/nyon nyonauth's, 0711" \
+    "post 'would run: install -d -o nyonauth -g [^ ]+ -m 0711 $dest/var/lib/nyon'"
+check_all "postinstall -n: /run/nyon root:nyon, 1775" \
+    "post 'would run: install -d -o root -g nyon -m 1775 $dest/run/nyon'"
+check_all "postinstall -n: user = nyon, authd_user = nyonauth, admin_group = nyon" \
+    "post 'would set in $pconf: user = nyon'" \
+    "post 'would set in $pconf: authd_user = nyonauth'" \
+    "post 'would set in $pconf: admin_group = nyon'"
+[ "$nfail" -eq "$nfail0" ] || diag "$(cat "$tmp/post.log")"
+check_all "postinstall -n changed nothing" "cmp -s '$top/rc.d/nyon.conf' '$pconf'" \
+    "[ ! -e '$dest/var/lib/nyon' ]" "[ ! -e '$dest/run/nyon' ]"
+# A secret left in a nyon.conf that anyone can read is shown moving out.
+cp "$pconf" "$tmp/secret.conf"
+echo 'srt_passphrase = "a long passphrase"' >> "$tmp/secret.conf"
+chmod 644 "$tmp/secret.conf"
+NYON_ROOT=$dest NYON_CONF=$tmp/secret.conf "$top/rc.d/postinstall.sh" -n \
+    > "$tmp/post-secret.log" 2>&1
+check_all "postinstall -n: srt_passphrase would move to srt.passphrase, root:nyon 0640" \
+    "grep -qx 'would write: $tmp/srt.passphrase (root:nyon 0640)' '$tmp/post-secret.log'" \
+    "grep -qx \"would replace in $tmp/secret.conf: the srt_passphrase line with 'srt_passphrase_file = $tmp/srt.passphrase'\" '$tmp/post-secret.log'" \
+    "! grep -q 'a long passphrase' '$tmp/post-secret.log'"
+
 echo "max_viewers = 7" >> "$dest/etc/nyon/nyon.conf"
 cp "$dest/etc/nyon/nyon.conf" "$tmp/edited.conf"
 check "make install again" mk install DESTDIR="$dest" PREFIX=/usr/local
@@ -143,41 +178,6 @@ check "make install with a real PREFIX (for the checks below)" \
 out=$(shellcheck "$top/rc.d/postinstall.sh" "$top/rc.d/nyon.init.in" "$tmp/p/etc/init.d/"* 2>&1)
 check "shellcheck: postinstall.sh and the init scripts" [ -z "$out" ]
 [ -z "$out" ] || diag "$out"
-
-# --- postinstall.sh -n: what it would set, changing nothing -----------------
-# The users may exist on this machine (then "ok:"), or not (then useradd).
-pconf=$tmp/p/etc/nyon/nyon.conf
-nfail0=$nfail
-check "postinstall.sh -n (dry run) runs" sh -c \
-    "NYON_ROOT='$tmp/p' '$top/rc.d/postinstall.sh' -n >'$tmp/post.log' 2>&1"
-post() { grep -Eqx "$1" "$tmp/post.log"; }
-check_all "postinstall -n: group nyon" \
-    "post 'would run: groupadd --system nyon|ok: group nyon'"
-check_all "postinstall -n: user nyon, primary group nyon, for the media daemons" \
-    "post 'would run: useradd --system --gid nyon .*--comment Nyon media daemons nyon|ok: user nyon, group nyon'"
-check_all "postinstall -n: user nyonauth, its own group and a member of nyon" \
-    "post 'would run: useradd --system --user-group --groups nyon .* nyonauth|ok: user nyonauth, member of nyon|would run: usermod -a -G nyon nyonauth'"
-check_all "postinstall -n: /var/lib/nyon nyonauth's, 0711" \
-    "post 'would run: install -d -o nyonauth -g [^ ]+ -m 0711 $tmp/p/var/lib/nyon'"
-check_all "postinstall -n: /run/nyon root:nyon, 1775" \
-    "post 'would run: install -d -o root -g nyon -m 1775 $tmp/p/run/nyon'"
-check_all "postinstall -n: user = nyon, authd_user = nyonauth, admin_group = nyon" \
-    "post 'would set in $pconf: user = nyon'" \
-    "post 'would set in $pconf: authd_user = nyonauth'" \
-    "post 'would set in $pconf: admin_group = nyon'"
-[ "$nfail" -eq "$nfail0" ] || diag "$(cat "$tmp/post.log")"
-check_all "postinstall -n changed nothing" "cmp -s '$top/rc.d/nyon.conf' '$pconf'" \
-    "[ ! -e '$tmp/p/var/lib/nyon' ]" "[ ! -e '$tmp/p/run/nyon' ]"
-# A secret left in a nyon.conf that anyone can read is shown moving out.
-cp "$pconf" "$tmp/secret.conf"
-echo 'srt_passphrase = "a long passphrase"' >> "$tmp/secret.conf"
-chmod 644 "$tmp/secret.conf"
-NYON_ROOT=$tmp/p NYON_CONF=$tmp/secret.conf "$top/rc.d/postinstall.sh" -n \
-    > "$tmp/post-secret.log" 2>&1
-check_all "postinstall -n: srt_passphrase would move to srt.passphrase, root:nyon 0640" \
-    "grep -qx 'would write: $tmp/srt.passphrase (root:nyon 0640)' '$tmp/post-secret.log'" \
-    "grep -qx \"would replace in $tmp/secret.conf: the srt_passphrase line with 'srt_passphrase_file = $tmp/srt.passphrase'\" '$tmp/post-secret.log'" \
-    "! grep -q 'a long passphrase' '$tmp/post-secret.log'"
 
 # --- the units and the run directory ------------------------------------------
 units=$tmp/p/lib/systemd/system
