@@ -214,18 +214,23 @@ www/vendor/.stamp: www/package.json www/package-lock.json
 
 # install ---------------------------------------------------------------------
 # make install [PREFIX=/usr/local] [DESTDIR=]: programs, manual pages, the
-# default /etc/nyon/nyon.conf (never overwritten), systemd units and SysV
-# init scripts.  Then, once, as root: rc.d/postinstall.sh (README.md).
-# systemd reads units from /usr/local/lib/systemd/system as well as
-# /usr/lib/systemd/system, so UNITDIR follows PREFIX; with another PREFIX,
-# pass UNITDIR=/etc/systemd/system.  The config path is /etc/nyon/nyon.conf
-# whatever PREFIX is: the programs look there when given no -f.
+# default /etc/nyon/nyon.conf (never overwritten), systemd units, the
+# tmpfiles.d entry of /run/nyon, and SysV init scripts.  Then, once, as root:
+# rc.d/postinstall.sh (README.md), which makes the users and directories:
+# make install itself never needs them.  systemd reads units from
+# /usr/local/lib/systemd/system and tmpfiles.d entries from
+# /usr/local/lib/tmpfiles.d as well as from /usr/lib, so UNITDIR and
+# TMPFILESDIR follow PREFIX; with another PREFIX, pass
+# UNITDIR=/etc/systemd/system TMPFILESDIR=/etc/tmpfiles.d.  The config path
+# is /etc/nyon/nyon.conf whatever PREFIX is: the programs look there when
+# given no -f.
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
 DATADIR   ?= $(PREFIX)/share/nyon
 CONFDIR   ?= /etc/nyon
 UNITDIR   ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 INITDIR   ?= /etc/init.d
 INSTALL   ?= install
 INST_DAEMONS = authd ingestd flvd
@@ -249,7 +254,7 @@ install: all www
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(CONFDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(INITDIR) \
-		$(DESTDIR)$(DATADIR)/www
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DATADIR)/www
 	$(INSTALL) -m 0755 $(foreach d,$(INST_DAEMONS),$(d)/$(d)) $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0755 ctl/nyonctl $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0644 $(INST_MAN5) $(DESTDIR)$(MANDIR)/man5/
@@ -266,6 +271,7 @@ install: all www
 		chmod 0644 $(DESTDIR)$(UNITDIR)/nyon-$$d.service || exit 1; \
 	done
 	$(INSTALL) -m 0644 rc.d/nyon.target $(DESTDIR)$(UNITDIR)/
+	$(INSTALL) -m 0644 rc.d/nyon.tmpfiles $(DESTDIR)$(TMPFILESDIR)/nyon.conf
 	$(foreach d,$(INST_DAEMONS),$(RC_SUBST) -e 's|@NAME@|$(d)|g' \
 		-e 's|@REQUIRES@|$(INIT_REQUIRES_$(d))|g' -e 's|@SHOULD@|$(INIT_SHOULD_$(d))|g' \
 		-e 's/[[:space:]]*$$//' -e '/^# Should-S[a-z]*:$$/d' \
@@ -277,13 +283,15 @@ install: all www
 	rm -f $(DESTDIR)$(DATADIR)/www/vendor/.stamp
 
 # Leaves /etc/nyon/nyon.conf if it differs from the default (it was edited),
-# and the state in /var/lib/nyon always.
+# /etc/nyon/srt.passphrase, the state in /var/lib/nyon, and the users and
+# groups of rc.d/postinstall.sh always.
 uninstall:
 	rm -f $(foreach d,$(INST_DAEMONS),$(DESTDIR)$(SBINDIR)/$(d)) $(DESTDIR)$(BINDIR)/nyonctl
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INST_MAN5))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(INST_MAN7))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INST_MAN8)))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(INST_UNITS) nyon.target)
+	rm -f $(DESTDIR)$(TMPFILESDIR)/nyon.conf
 	rm -f $(foreach d,$(INST_DAEMONS),$(DESTDIR)$(INITDIR)/nyon-$(d))
 	rm -rf $(DESTDIR)$(DATADIR)
 	@if cmp -s rc.d/nyon.conf $(DESTDIR)$(CONFDIR)/nyon.conf; then \

@@ -1,14 +1,19 @@
 /*
  * nyon.conf: "key = value" lines, '#' comments, optional double quotes.
  * Every key any Nyon program knows is in conf_keys; an unknown key, a
- * repeated key or a bad value is an error naming the file and line.
+ * repeated key or a bad value is an error naming the file and line.  A
+ * secret in a file that others can read is an error too: nyon.conf is
+ * readable by every daemon and operator, so secrets live elsewhere.
  */
+#include <sys/stat.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nyon.h"
 
@@ -65,6 +70,9 @@ const struct conf_key conf_keys[] = {
         "SRT publishers: UDP addresses to listen on"},
     {"srt_passphrase", CONF_STR, "", 10, 79, NULL,
         "SRT encryption passphrase (10 to 79 characters); empty for none"},
+    {"srt_passphrase_file", CONF_STR, "", 0, 0, NULL,
+        "file holding the SRT passphrase, readable by user and not by "
+        "others; instead of srt_passphrase"},
     {"srt_pbkeylen", CONF_CHOICE, "16", 0, 0, "16|24|32",
         "SRT key length in bytes when a passphrase is set"},
     {"srt_latency", CONF_INT, "120", 20, 8000, NULL,
@@ -88,16 +96,41 @@ const struct conf_key conf_keys[] = {
 };
 const size_t conf_nkeys = nitems(conf_keys);
 
+/*
+ * The secrets, and the permission bits a file holding one must not have:
+ * others may never read one; the group may not read what authd alone may
+ * know, since nyon.conf's group is how the media daemons read it.
+ */
+static const struct {
+	const char *key;
+	mode_t forbidden;
+} conf_secrets[] = {
+    {"srt_passphrase", S_IROTH},
+    {"jwt_secret", S_IRGRP | S_IROTH},
+};
+
 struct conf_value {
 	char *str;
 	long long num;
-	int set; /* given in the file */
+	int set; /* the line of the file that gave it; 0: not given */
 };
 
 struct conf {
 	char *path;
 	struct conf_value v[nitems(conf_keys)];
 };
+
+/* The permission bits forbidden to a file holding key; 0: not a secret. */
+static mode_t
+conf_forbidden(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(conf_secrets); i++)
+		if (strcmp(conf_secrets[i].key, key) == 0)
+			return conf_secrets[i].forbidden;
+	return 0;
+}
 
 static const struct conf_key *
 conf_lookup(const char *name, size_t *idx)
@@ -338,12 +371,13 @@ conf_parse(const char *path, const char *text, char *err, size_t errlen)
 			goto fail;
 		}
 		if (conf_set(k, &c->v[idx], val, why, sizeof(why)) == -1) {
+			/* a secret is not repeated into logs */
 			snprintf(err, errlen,
 			    "%s:%d: bad value for %s: '%s': %s", path, lineno,
-			    key, val, why);
+			    key, conf_forbidden(key) ? "(secret)" : val, why);
 			goto fail;
 		}
-		c->v[idx].set = 1;
+		c->v[idx].set = lineno;
 	}
 	free(copy);
 	return c;
@@ -353,16 +387,59 @@ fail:
 	return NULL;
 }
 
+/*
+ * A secret given in a file that others can read is no secret: refused,
+ * with the line, and where the secret belongs instead.
+ */
+static int
+conf_check_secrets(const struct conf *c, mode_t mode, char *err, size_t errlen)
+{
+	const struct conf_key *k;
+	char companion[64], instead[128];
+	size_t i, unused;
+	mode_t bad;
+
+	for (i = 0; i < conf_nkeys; i++) {
+		k = &conf_keys[i];
+		bad = mode & conf_forbidden(k->name);
+		if (bad == 0 || !c->v[i].set || *c->v[i].str == '\0')
+			continue;
+		snprintf(companion, sizeof(companion), "%s_file", k->name);
+		if (conf_lookup(companion, &unused) != NULL)
+			snprintf(instead, sizeof(instead),
+			    "put it in a file of its own, named by %s",
+			    companion);
+		else
+			snprintf(instead, sizeof(instead),
+			    "leave it out (empty: authd keeps a generated "
+			    "secret in statedir)");
+		snprintf(err, errlen,
+		    "%s:%d: %s is a secret, but this file is readable by %s "
+		    "(mode %04o): %s",
+		    c->path, c->v[i].set, k->name,
+		    (bad & S_IROTH) ? "anyone" : "its group",
+		    (unsigned)(mode & 07777), instead);
+		return -1;
+	}
+	return 0;
+}
+
 struct conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
 	struct conf *c;
+	struct stat sb;
 	FILE *f;
 	char *text;
 	size_t len = 0, cap = 4096, n;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &sb) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
 		return NULL;
 	}
 	text = xmalloc(cap);
@@ -394,8 +471,102 @@ conf_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	c = conf_parse(path, text, err, errlen);
+	explicit_bzero(text, len);
 	free(text);
+	if (c != NULL && conf_check_secrets(c, sb.st_mode, err, errlen) == -1) {
+		conf_free(c);
+		return NULL;
+	}
 	return c;
+}
+
+int
+conf_is_secret(const char *key)
+{
+	return conf_forbidden(key) != 0;
+}
+
+#define CONF_SECRET_MAX 4096
+
+int
+conf_secret_file(struct conf *c, const char *key, char *err, size_t errlen)
+{
+	const struct conf_key *k;
+	struct stat sb;
+	char fkey[64], buf[CONF_SECRET_MAX + 1], why[256];
+	const char *path;
+	size_t idx, fidx, len = 0;
+	mode_t forbidden = conf_forbidden(key);
+	ssize_t n;
+	int fd, r = -1;
+
+	snprintf(fkey, sizeof(fkey), "%s_file", key);
+	if ((k = conf_lookup(key, &idx)) == NULL || forbidden == 0 ||
+	    conf_lookup(fkey, &fidx) == NULL)
+		fatalx("conf: %s is not a secret kept in a file", key);
+	path = c->v[fidx].str;
+	if (*path == '\0')
+		return 0;
+	if (*c->v[idx].str != '\0') {
+		snprintf(err, errlen, "%s: give %s or %s, not both", c->path,
+		    key, fkey);
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1) {
+		snprintf(err, errlen, "%s %s: %s", fkey, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
+		snprintf(err, errlen, "%s %s: %s", fkey, path, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s %s: not a plain file", fkey, path);
+		goto done;
+	}
+	if (sb.st_mode & forbidden) {
+		snprintf(err, errlen,
+		    "%s %s is readable by %s (mode %04o): a secret must not "
+		    "be (chmod %s %s)",
+		    fkey, path,
+		    (sb.st_mode & forbidden & S_IROTH) ? "anyone" : "its group",
+		    (unsigned)(sb.st_mode & 07777),
+		    (forbidden & S_IRGRP) ? "go-r" : "o-r", path);
+		goto done;
+	}
+	while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		if ((len += (size_t)n) == sizeof(buf))
+			break;
+	if (n == -1) {
+		snprintf(err, errlen, "%s %s: %s", fkey, path, strerror(errno));
+		goto done;
+	}
+	if (len > CONF_SECRET_MAX) {
+		snprintf(err, errlen, "%s %s: longer than %d bytes", fkey, path,
+		    CONF_SECRET_MAX);
+		goto done;
+	}
+	/* one line; its newline is not part of the secret */
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	if (len == 0 || strlen(buf) != len || strchr(buf, '\n') != NULL) {
+		snprintf(err, errlen, "%s %s: %s", fkey, path,
+		    len == 0 ? "empty" : "must be one line of text");
+		goto done;
+	}
+	if (conf_set(k, &c->v[idx], buf, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s %s: %s", fkey, path, why);
+		goto done;
+	}
+	r = 0;
+done:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return r;
 }
 
 void

@@ -36,9 +36,21 @@ static const char *const daemon_restart_keys[] = {
     "flv_write_threads",
     "srt_listen",
     "srt_passphrase",
+    "srt_passphrase_file",
     "srt_pbkeylen",
     "srt_latency",
     "api_listen",
+};
+
+/*
+ * The secrets a daemon reads from a file of their own (KEY_file), and
+ * only that daemon: the file need be readable by no one else.
+ */
+static const struct {
+	const char *daemon;
+	const char *key;
+} daemon_secret_files[] = {
+    {"ingestd", "srt_passphrase"},
 };
 
 static struct pidfile *daemon_pidfh;
@@ -48,6 +60,20 @@ static void __attribute__((noreturn)) daemon_usage(const char *name)
 {
 	fprintf(stderr, "usage: %s [-dnv] [-f file]\n", name);
 	exit(2);
+}
+
+static int
+daemon_read_secrets(
+    const struct daemon *d, struct conf *c, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(daemon_secret_files); i++)
+		if (strcmp(daemon_secret_files[i].daemon, d->name) == 0 &&
+		    conf_secret_file(
+		        c, daemon_secret_files[i].key, err, errlen) == -1)
+			return -1;
+	return 0;
 }
 
 static int
@@ -168,7 +194,8 @@ daemon_args(struct daemon *d, int argc, char **argv)
 		exit(1);
 	}
 	/* On the terminal, before detaching, so the operator sees why. */
-	if (daemon_resolve_user(d, check, err, sizeof(err)) == -1 ||
+	if (daemon_read_secrets(d, d->conf, err, sizeof(err)) == -1 ||
+	    daemon_resolve_user(d, check, err, sizeof(err)) == -1 ||
 	    ctl_policy_conf(d->conf, &d->policy, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", d->name, err);
 		exit(1);
@@ -197,13 +224,18 @@ daemon_conf_merge(const struct conf *old, struct conf *new)
 
 	for (i = 0; i < nitems(daemon_restart_keys); i++) {
 		name = daemon_restart_keys[i];
-		if (strcmp(conf_str(old, name), conf_str(new, name)) != 0) {
+		if (strcmp(conf_str(old, name), conf_str(new, name)) == 0)
+			continue;
+		if (conf_is_secret(name))
+			log_warnx("reload: %s changed; that needs a restart, "
+			          "keeping the old one",
+			    name);
+		else
 			log_warnx("reload: %s changed from '%s' to '%s'; "
 			          "that needs a restart, keeping '%s'",
 			    name, conf_str(old, name), conf_str(new, name),
 			    conf_str(old, name));
-			changed = 1;
-		}
+		changed = 1;
 	}
 	if (!changed)
 		return new;
@@ -225,6 +257,7 @@ daemon_conf_merge(const struct conf *old, struct conf *new)
 		free(line);
 	}
 	merged = conf_parse(conf_path(new), text, err, sizeof(err));
+	explicit_bzero(text, len); /* secrets too */
 	free(text);
 	if (merged == NULL) {
 		log_warnx("reload: cannot keep the restart-only values (%s); "
@@ -252,8 +285,10 @@ daemon_reload(struct daemon *d)
 		}
 		path = NYON_CONF_DEFAULT;
 	}
-	if ((new = conf_load(path, err, sizeof(err))) == NULL) {
+	if ((new = conf_load(path, err, sizeof(err))) == NULL ||
+	    daemon_read_secrets(d, new, err, sizeof(err)) == -1) {
 		log_warnx("reload: %s; keeping the running configuration", err);
+		conf_free(new);
 		return -1;
 	}
 	new = daemon_conf_merge(d->conf, new);

@@ -72,6 +72,15 @@ const char *conf_path(const struct conf *);
 const char *conf_str(const struct conf *, const char *key);
 long long conf_int(const struct conf *, const char *key);
 int conf_bool(const struct conf *, const char *key);
+/*
+ * Secrets (srt_passphrase, jwt_secret): conf_load refuses one in a file
+ * that others can read.  A secret KEY with a KEY_file companion is read
+ * from that file by conf_secret_file, which only the daemon needing the
+ * secret calls, so the others need not be able to read it.  0 when KEY_file
+ * is empty or was read into KEY.
+ */
+int conf_is_secret(const char *key);
+int conf_secret_file(struct conf *, const char *key, char *err, size_t errlen);
 /* Joins conf_str(rundir or statedir) and a file name into buf. */
 const char *conf_file(const struct conf *, const char *dirkey, const char *name,
     char *buf, size_t len);

@@ -204,11 +204,25 @@ check "ingestd stops cleanly" stop ingestd
 # Encryption: with srt_passphrase set, a caller with that passphrase
 # publishes, and callers without it or with another are refused.  Two
 # listen addresses this time, each its own libsrt listener: IPv6 too.
+# The passphrase is a secret: not in a nyon.conf anyone can read, but in a
+# file of its own named by srt_passphrase_file.
 SRT_LISTEN="127.0.0.1:$SRT_PORT [::1]:$SRT_PORT"
 write_conf <<CONF
 auth = none
-srt_latency = 120
 srt_passphrase = nyon-test-passphrase
+CONF
+chmod 644 "$conf"
+out=$("$bin/ingestd/ingestd" -n -f "$conf" 2>&1); rc=$?
+case $rc:$out in
+1:*"srt_passphrase is a secret, but this file is readable by anyone"*srt_passphrase_file*)
+	ok "srt_passphrase in a nyon.conf anyone can read is refused" ;;
+*) not_ok "srt_passphrase in a nyon.conf anyone can read is refused"; diag "$rc $out" ;;
+esac
+(umask 077 && echo nyon-test-passphrase > "$tmp/srt.passphrase")
+write_conf <<CONF
+auth = none
+srt_latency = 120
+srt_passphrase_file = $tmp/srt.passphrase
 CONF
 check "ingestd starts with an SRT passphrase" start ingestd
 check "and says its SRT port is encrypted" \

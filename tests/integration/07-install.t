@@ -3,8 +3,10 @@
 # hardened (PIE, full RELRO, canaries, fortified); the shipped nyon.conf and
 # the manual pages cover every config key and nyonctl command; the pages are
 # mandoc-lint clean, the scripts shellcheck clean, the systemd units pass
-# systemd-analyze verify, and the SysV scripts start, reload and stop a
-# daemon.
+# systemd-analyze verify and run each daemon as its user, the tmpfiles.d
+# entry makes the run directory root:nyon 1775, postinstall.sh -n shows the
+# users, owners and modes it would set, and the SysV scripts start, reload
+# and stop a daemon, making the run directory the same way.
 . "$(dirname "$0")/lib.sh"
 
 dest=$tmp/dest
@@ -20,7 +22,8 @@ etc/nyon/nyon.conf usr/local/bin/nyonctl
 usr/local/lib/systemd/system/nyon-authd.service
 usr/local/lib/systemd/system/nyon-flvd.service
 usr/local/lib/systemd/system/nyon-ingestd.service
-usr/local/lib/systemd/system/nyon.target usr/local/sbin/authd
+usr/local/lib/systemd/system/nyon.target usr/local/lib/tmpfiles.d/nyon.conf
+usr/local/sbin/authd
 usr/local/sbin/flvd usr/local/sbin/ingestd
 usr/local/share/man/man5/nyon.conf.5 usr/local/share/man/man7/nyon.7
 usr/local/share/man/man8/authd.8 usr/local/share/man/man8/flvd.8
@@ -34,8 +37,10 @@ check "the tree has every program, page, unit, script and nyon.conf" [ -z "$miss
 check "www hook: the web files' directory exists" [ -d "$dest/usr/local/share/nyon/www" ]
 modes=$(stat -c '%a %n' "$dest/usr/local/sbin/ingestd" "$dest/usr/local/bin/nyonctl" \
     "$dest/etc/init.d/nyon-flvd" "$dest/etc/nyon/nyon.conf" \
-    "$dest/usr/local/lib/systemd/system/nyon-flvd.service" | cut -d' ' -f1 | tr '\n' ' ')
-check "modes: programs and scripts 755, config and units 644" [ "$modes" = "755 755 755 644 644 " ]
+    "$dest/usr/local/lib/systemd/system/nyon-flvd.service" \
+    "$dest/usr/local/lib/tmpfiles.d/nyon.conf" | cut -d' ' -f1 | tr '\n' ' ')
+check "modes: programs and scripts 755, config, units and tmpfiles 644" \
+    [ "$modes" = "755 755 755 644 644 644 " ]
 left=$(grep -l '@[A-Z]*@' "$dest/etc/init.d/"* "$dest/usr/local/lib/systemd/system/"*)
 check "no @PLACEHOLDER@ is left in units and scripts" [ -z "$left" ]
 check "units run the installed programs with /etc/nyon/nyon.conf" \
@@ -59,6 +64,41 @@ for p in sbin/authd sbin/ingestd sbin/flvd bin/nyonctl; do
 	    'readelf --dyn-syms -W "$f" | grep -q " __stack_chk_fail@"' \
 	    'readelf --dyn-syms -W "$f" | grep -q " __[a-z_]*_chk@"'
 done
+
+# --- postinstall.sh -n: what it would set, changing nothing -----------------
+# The users may exist on this machine (then "ok:"), or not (then useradd).
+pconf=$dest/etc/nyon/nyon.conf
+nfail0=$nfail
+check "postinstall.sh -n (dry run) runs" sh -c \
+    "NYON_ROOT='$dest' '$top/rc.d/postinstall.sh' -n >'$tmp/post.log' 2>&1"
+post() { grep -Eqx "$1" "$tmp/post.log"; }
+check_all "postinstall -n: group nyon" \
+    "post 'would run: groupadd --system nyon|ok: group nyon'"
+check_all "postinstall -n: user nyon, primary group nyon, for the media daemons" \
+    "post 'would run: useradd --system --gid nyon .*--comment Nyon media daemons nyon|ok: user nyon, group nyon'"
+check_all "postinstall -n: user nyonauth, its own group and a member of nyon" \
+    "post 'would run: useradd --system --user-group --groups nyon .* nyonauth|ok: user nyonauth, member of nyon|would run: usermod -a -G nyon nyonauth'"
+check_all "postinstall -n: /var/lib/nyon nyonauth's, 0711" \
+    "post 'would run: install -d -o nyonauth -g [^ ]+ -m 0711 $dest/var/lib/nyon'"
+check_all "postinstall -n: /run/nyon root:nyon, 1775" \
+    "post 'would run: install -d -o root -g nyon -m 1775 $dest/run/nyon'"
+check_all "postinstall -n: user = nyon, authd_user = nyonauth, admin_group = nyon" \
+    "post 'would set in $pconf: user = nyon'" \
+    "post 'would set in $pconf: authd_user = nyonauth'" \
+    "post 'would set in $pconf: admin_group = nyon'"
+[ "$nfail" -eq "$nfail0" ] || diag "$(cat "$tmp/post.log")"
+check_all "postinstall -n changed nothing" "cmp -s '$top/rc.d/nyon.conf' '$pconf'" \
+    "[ ! -e '$dest/var/lib/nyon' ]" "[ ! -e '$dest/run/nyon' ]"
+# A secret left in a nyon.conf that anyone can read is shown moving out.
+cp "$pconf" "$tmp/secret.conf"
+echo 'srt_passphrase = "a long passphrase"' >> "$tmp/secret.conf"
+chmod 644 "$tmp/secret.conf"
+NYON_ROOT=$dest NYON_CONF=$tmp/secret.conf "$top/rc.d/postinstall.sh" -n \
+    > "$tmp/post-secret.log" 2>&1
+check_all "postinstall -n: srt_passphrase would move to srt.passphrase, root:nyon 0640" \
+    "grep -qx 'would write: $tmp/srt.passphrase (root:nyon 0640)' '$tmp/post-secret.log'" \
+    "grep -qx \"would replace in $tmp/secret.conf: the srt_passphrase line with 'srt_passphrase_file = $tmp/srt.passphrase'\" '$tmp/post-secret.log'" \
+    "! grep -q 'a long passphrase' '$tmp/post-secret.log'"
 
 echo "max_viewers = 7" >> "$dest/etc/nyon/nyon.conf"
 cp "$dest/etc/nyon/nyon.conf" "$tmp/edited.conf"
@@ -138,10 +178,39 @@ check "make install with a real PREFIX (for the checks below)" \
 out=$(shellcheck "$top/rc.d/postinstall.sh" "$top/rc.d/nyon.init.in" "$tmp/p/etc/init.d/"* 2>&1)
 check "shellcheck: postinstall.sh and the init scripts" [ -z "$out" ]
 [ -z "$out" ] || diag "$out"
-check "postinstall.sh -n (dry run) runs" sh -c \
-    "NYON_CONF='$tmp/p/etc/nyon/nyon.conf' '$top/rc.d/postinstall.sh' -n >'$tmp/post.log' 2>&1"
-check "postinstall.sh -n would set user = nyon" sh -c \
-    "grep -q 'user = nyon' '$tmp/post.log' || grep -q '^user = nyon' '$tmp/p/etc/nyon/nyon.conf'"
+
+# --- the units and the run directory ------------------------------------------
+units=$tmp/p/lib/systemd/system
+check_all "nyon-authd runs as nyonauth, in group nyon, writing /var/lib/nyon and /run/nyon" \
+    "grep -qx 'User=nyonauth' '$units/nyon-authd.service'" \
+    "grep -qx 'Group=nyonauth' '$units/nyon-authd.service'" \
+    "grep -qx 'SupplementaryGroups=nyon' '$units/nyon-authd.service'" \
+    "grep -qx 'StateDirectoryMode=0711' '$units/nyon-authd.service'" \
+    "grep -qx 'ReadWritePaths=/var/lib/nyon /run/nyon' '$units/nyon-authd.service'"
+for d in ingestd flvd; do
+	check_all "nyon-$d runs as nyon, writes /run/nyon alone, cannot see /var/lib/nyon" \
+	    "grep -qx 'User=nyon' '$units/nyon-$d.service'" \
+	    "grep -qx 'Group=nyon' '$units/nyon-$d.service'" \
+	    "grep -qx 'ReadWritePaths=/run/nyon' '$units/nyon-$d.service'" \
+	    "grep -qx 'InaccessiblePaths=-/var/lib/nyon' '$units/nyon-$d.service'" \
+	    "! grep -q '^StateDirectory\|^SupplementaryGroups' '$units/nyon-$d.service'"
+done
+# RuntimeDirectory= would hand /run/nyon to one unit's user: none has it.
+check "no unit has RuntimeDirectory= (tmpfiles.d makes /run/nyon)" \
+    sh -c "! grep -q '^RuntimeDirectory' '$units/'nyon-*.service"
+tmpf=$tmp/p/lib/tmpfiles.d/nyon.conf
+check "tmpfiles.d: /run/nyon root:nyon 1775" grep -qx 'd /run/nyon 1775 root nyon -' "$tmpf"
+# The entry itself, on another path and group, through systemd-tmpfiles.
+if command -v systemd-tmpfiles >/dev/null 2>&1; then
+	sed -e "s|/run/nyon|$tmp/tmpf-run|" -e "s/ root nyon -\$/ root $(id -gn) -/" \
+	    "$tmpf" > "$tmp/tmpf.conf"
+	mkdir -m 0700 "$tmp/tmpf-run"
+	systemd-tmpfiles --create "$tmp/tmpf.conf" > "$tmp/tmpf.log" 2>&1
+	check "systemd-tmpfiles sets the run directory to root:GROUP 1775" \
+	    [ "$(stat -c '%U:%G %a' "$tmp/tmpf-run")" = "root:$(id -gn) 1775" ]
+else
+	echo "ok $((ntest += 1)) # SKIP systemd-tmpfiles not installed (Debian: systemd)"
+fi
 
 # systemd-analyze checks ExecStart= programs exist and man: links resolve,
 # so verify the units of the real-PREFIX install, against its pages.
@@ -187,4 +256,27 @@ echo "max_streams = many" >> "$conf"
 check "init start refuses a broken config (-n first)" fails_quietly "$init" start
 check "and nothing was started" [ ! -e "$tmp/run/ingestd.pid" ]
 cp "$tmp/good.conf" "$conf"
+
+# With a user, the script makes the run directory root and that user's
+# group, 1775, as tmpfiles.d does under systemd; the daemon becomes the
+# user, and still removes its socket and pidfile there at exit.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 0711 "$tmp"
+	sed -i "s|^rundir = .*|rundir = $tmp/run-sysv|" "$conf"
+	echo "user = nobody" >> "$conf"
+	ngroup=$(id -gn nobody)
+	check "init start with user = nobody" "$init" start
+	pid3=$(cat "$tmp/run-sysv/ingestd.pid" 2>/dev/null)
+	pids="$pids $pid3"
+	check "the run directory is root:$ngroup 1775" \
+	    [ "$(stat -c '%U:%G %a' "$tmp/run-sysv")" = "root:$ngroup 1775" ]
+	check "the daemon runs as nobody" \
+	    [ "$(stat -c %U "/proc/${pid3:-0}" 2>/dev/null)" = nobody ]
+	check "init stop" "$init" stop
+	check_all "stopped: socket and pidfile removed by nobody" \
+	    '[ ! -e "$tmp/run-sysv/ingestd.pid" ]' '[ ! -e "$tmp/run-sysv/ingestd.sock" ]'
+	cp "$tmp/good.conf" "$conf"
+else
+	echo "ok $((ntest += 1)) # SKIP not root, or no user nobody"
+fi
 done_testing
