@@ -1,0 +1,132 @@
+#!/bin/sh
+# Where a fan-out's time goes (BENCHMARKS.md, "Profile"): runs one load
+# with nyon-bench and, in its steady state, counts for the server process
+# what perf's software events and syscall tracepoints see, plus the user
+# and kernel split of its CPU time from /proc.
+#
+#	tests/bench/profile.sh [-b BUILD] [-f] [-r] VIEWERS INPUT.flv [SECONDS]
+#
+# -b BUILD profiles the daemons of another build tree (an older commit's
+# checkout, say); -f profiles tests/bench/nyon-floor instead of Nyon; -r
+# also records a call graph (perf record) and prints the top symbols.
+# Needs perf (linux-perf) and root or perf_event_paranoid <= 1.
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$top
+floor=0
+record=0
+while getopts b:fr o; do
+	case $o in
+	b) build=$(cd "$OPTARG" && pwd) ;;
+	f) floor=1 ;;
+	r) record=1 ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+n=${1:?viewers}
+input=${2:?input.flv}
+secs=${3:-14}
+window=5 # seconds measured, after the viewers settled
+
+command -v perf >/dev/null || { echo "profile.sh: perf is needed" >&2; exit 1; }
+# shellcheck disable=SC3045 # dash and bash both have ulimit -n
+ulimit -n 8192 2>/dev/null || true
+tmp=$(mktemp -d /tmp/nyon-profile.XXXXXX)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+free_port() {
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		    LocalPort => 0, Proto => ($ARGV[0] || "tcp")) or die;
+		print $s->sockport, "\n";' "${1:-tcp}"
+}
+rtmp_port=$(free_port)
+flv_port=$(free_port)
+NYON_ALLOW_ROOT=1
+export NYON_ALLOW_ROOT
+if [ $floor = 1 ]; then
+	"$top/tests/bench/nyon-floor" "$rtmp_port" "$flv_port" 2> "$tmp/floor.log" &
+	server=$!
+	pids="$pids $server"
+	watch="$server"
+	sleep 0.3
+else
+	mkdir -p "$tmp/run" "$tmp/state"
+	cat > "$tmp/nyon.conf" <<EOF
+rundir = $tmp/run
+statedir = $tmp/state
+rtmp_listen = 127.0.0.1:$rtmp_port
+flv_listen = 127.0.0.1:$flv_port
+api_listen = 127.0.0.1:$(free_port)
+srt_listen = 127.0.0.1:$(free_port udp)
+auth = none
+max_viewers = 5000
+max_viewers_per_stream = 5000
+${EXTRA_CONF:-}
+EOF
+	"$build/ingestd/ingestd" -d -f "$tmp/nyon.conf" 2> "$tmp/ingestd.log" &
+	ingestd=$!
+	"$build/flvd/flvd" -d -f "$tmp/nyon.conf" 2> "$tmp/flvd.log" &
+	server=$!
+	pids="$pids $ingestd $server"
+	watch="$ingestd $server"
+	sleep 0.5
+fi
+pidargs=""
+for p in $watch; do pidargs="$pidargs --pid $p"; done
+# shellcheck disable=SC2086 # pidargs is a list of options
+"$top/tests/bench/nyon-bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
+    --play "http://127.0.0.1:$flv_port/live/bench.flv" --input "$input" \
+    --viewers "$n" --duration "$secs" $pidargs \
+    > "$tmp/bench.txt" 2>&1 &
+bench=$!
+pids="$pids $bench"
+sleep $((secs - window - 3))
+
+# ticks of user and system time: fields 14 and 15 of /proc/PID/stat
+ticks() {
+	awk '{ print $14, $15 }' "/proc/$1/stat"
+}
+hz=$(getconf CLK_TCK)
+read -r u0 s0 <<EOF
+$(ticks "$server")
+EOF
+events=task-clock,context-switches,cpu-migrations,page-faults
+for sc in writev sendto sendmsg read write epoll_wait epoll_ctl futex; do
+	events="$events,syscalls:sys_enter_$sc"
+done
+perf stat -x, -e "$events" -p "$server" -o "$tmp/stat.csv" -- sleep "$window" \
+    2>/dev/null
+read -r u1 s1 <<EOF
+$(ticks "$server")
+EOF
+if [ $record = 1 ]; then
+	perf record -q -F 1999 -e cpu-clock -g -p "$server" -o "$tmp/perf.data" \
+	    -- sleep "$window" > /dev/null 2>&1
+fi
+wait "$bench" || true
+
+tags=$(awk -F'[ (]+' '/server-added latency/ { for (i = 1; i <= NF; i++)
+	if ($i == "tags)") print $(i - 1) }' "$tmp/bench.txt")
+echo "# profile: $n viewers of $(basename "$input"), server pid $server ($( [ $floor = 1 ] && echo nyon-floor || echo "flvd of $build"))"
+grep -E "server-added latency|missing|CPU" "$tmp/bench.txt" | sed 's/^/# /'
+awk -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v hz="$hz" -v w="$window" \
+    -v n="$n" -F, '
+	$3 == "task-clock" { printf "cpu %.1f %% of one core (user %.1f %%, kernel %.1f %%)\n", $1 / w / 10, u / hz / w * 100, s / hz / w * 100 }
+	$3 ~ /^syscalls:/ { sub("syscalls:sys_enter_", "", $3); if ($1 > 0) printf "%-12s %8.0f /s\n", $3, $1 / w }
+	$3 ~ /^(context-switches|cpu-migrations|page-faults)$/ { printf "%-12s %8.0f /s\n", $3, $1 / w }
+' "$tmp/stat.csv"
+if [ $record = 1 ]; then
+	echo "# top symbols (self), kernel and user"
+	perf report -i "$tmp/perf.data" --no-children --sort dso,sym --stdio \
+	    -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
+fi
