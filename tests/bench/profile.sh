@@ -115,8 +115,6 @@ if [ $record = 1 ]; then
 fi
 wait "$bench" || true
 
-tags=$(awk -F'[ (]+' '/server-added latency/ { for (i = 1; i <= NF; i++)
-	if ($i == "tags)") print $(i - 1) }' "$tmp/bench.txt")
 echo "# profile: $n viewers of $(basename "$input"), server pid $server ($( [ $floor = 1 ] && echo nyon-floor || echo "flvd of $build"))"
 grep -E "server-added latency|missing|CPU" "$tmp/bench.txt" | sed 's/^/# /'
 awk -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v hz="$hz" -v w="$window" \
