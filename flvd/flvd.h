@@ -34,6 +34,18 @@ int http_parse(const char *buf, size_t len, struct http_request *, size_t *used,
 /* A query parameter's decoded value into out; 0, or -1 if absent. */
 int http_query_get(const char *query, const char *name, char *out, size_t len);
 const char *http_reason(int status);
+/* A response head; fields left 0 or NULL are not sent (but Content-Length: 0
+ * is: a stream says HTTP_ENDLESS).  Connection: close ends every head. */
+#define HTTP_ENDLESS (-1LL)
+struct http_response {
+	int status;
+	int cors; /* the CORS headers: every answer but a file's */
+	const char *type; /* Content-Type */
+	long long length; /* Content-Length, or HTTP_ENDLESS */
+	const char *cache; /* Cache-Control */
+	const char *extra; /* more header lines, each ending in CRLF */
+};
+void http_respond(struct evbuffer *, const struct http_response *);
 
 /* A chunk: one copy of a span of a stream's ring, shared by reference. */
 struct chunk {

@@ -31,12 +31,6 @@ enum { VIEWER_REQUEST, VIEWER_STREAMING, VIEWER_CLOSING };
 #define STALLED_MAX 5 /* keyframes missed while still behind */
 #define VIEWER_SNDBUF (128 * 1024) /* the kernel doubles it */
 
-static const char cors_headers[] =
-    "Access-Control-Allow-Origin: *\r\n"
-    "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
-    "Access-Control-Allow-Headers: Range, Origin, Accept, Content-Type\r\n"
-    "Access-Control-Expose-Headers: Content-Length, Content-Type\r\n";
-
 static void viewer_write_ready(evutil_socket_t, short, void *);
 
 /* Takes a viewer off its stream's list, if it is on one. */
@@ -129,14 +123,25 @@ viewer_respond(struct viewer *v, int status, const char *body)
 {
 	size_t len = body ? strlen(body) : 0;
 
-	evbuffer_add_printf(v->out,
-	    "HTTP/1.1 %d %s\r\nServer: nyon/%s\r\n%s"
-	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n%s",
-	    status, http_reason(status), NYON_VERSION, cors_headers,
-	    len ? "text/plain; charset=utf-8" : "text/plain", len,
-	    body ? body : "");
+	http_respond(v->out,
+	    &(struct http_response){.status = status,
+	        .cors = 1,
+	        .type = len ? "text/plain; charset=utf-8" : "text/plain",
+	        .length = (long long)len});
+	evbuffer_add(v->out, body ? body : "", len);
 	viewer_finish(v);
+}
+
+/* The head of a stream's answer, to GET or HEAD. */
+static void
+viewer_stream_head(struct viewer *v)
+{
+	http_respond(v->out,
+	    &(struct http_response){.status = 200,
+	        .cors = 1,
+	        .type = "video/x-flv",
+	        .length = HTTP_ENDLESS,
+	        .cache = "no-cache"});
 }
 
 static void
@@ -182,11 +187,7 @@ viewer_attach(struct viewer *v, struct fstream *s, int start_live)
 	size_t i;
 	int have[3];
 
-	evbuffer_add_printf(v->out,
-	    "HTTP/1.1 200 OK\r\nServer: nyon/%s\r\n%s"
-	    "Content-Type: video/x-flv\r\nCache-Control: no-cache\r\n"
-	    "Connection: close\r\n\r\n",
-	    NYON_VERSION, cors_headers);
+	viewer_stream_head(v);
 	v->stream = s;
 	v->state = VIEWER_STREAMING;
 	TAILQ_INSERT_TAIL(&s->viewers, v, entry);
@@ -332,11 +333,11 @@ viewer_route(struct viewer *v, const struct http_request *req)
 	struct fstream *s;
 
 	if (req->method == HTTP_OPTIONS) {
-		evbuffer_add_printf(v->out,
-		    "HTTP/1.1 204 No Content\r\nServer: nyon/%s\r\n%s"
-		    "Access-Control-Max-Age: 86400\r\n"
-		    "Content-Length: 0\r\nConnection: close\r\n\r\n",
-		    NYON_VERSION, cors_headers);
+		http_respond(v->out,
+		    &(struct http_response){.status = 204,
+		        .cors = 1,
+		        .length = 0,
+		        .extra = "Access-Control-Max-Age: 86400\r\n"});
 		viewer_finish(v);
 		return;
 	}
@@ -364,11 +365,7 @@ viewer_route(struct viewer *v, const struct http_request *req)
 		return;
 	}
 	if (req->method == HTTP_HEAD) {
-		evbuffer_add_printf(v->out,
-		    "HTTP/1.1 200 OK\r\nServer: nyon/%s\r\n%s"
-		    "Content-Type: video/x-flv\r\nCache-Control: no-cache\r\n"
-		    "Connection: close\r\n\r\n",
-		    NYON_VERSION, cors_headers);
+		viewer_stream_head(v);
 		viewer_finish(v);
 		return;
 	}
