@@ -7,6 +7,7 @@
 #define FLVD_H
 
 #include <sys/queue.h>
+#include <sys/tree.h>
 #include <stdint.h>
 
 #include "nyon.h"
@@ -60,6 +61,16 @@ struct gop_ref {
 
 struct viewer;
 TAILQ_HEAD(viewerlist, viewer);
+
+/* The connections from one address (IPv6: one /64), for its limits. */
+struct peer {
+	RB_ENTRY(peer) entry;
+	struct peer_key key;
+	char name[64]; /* the key as text, for the log */
+	int conns; /* all of them: the entry lives while one does */
+	int idle; /* not sent a whole request yet */
+	int viewers;
+};
 
 struct fstream {
 	TAILQ_ENTRY(fstream) entry;
@@ -129,6 +140,12 @@ void source_status(yajl_gen);
 void chunk_ref(struct chunk *);
 void chunk_unref(struct chunk *);
 int source_sync_point(const struct fstream *, const struct ring_tagref *);
+
+/* peers.c */
+/* The entry of sa's address, with one more connection counted. */
+struct peer *peers_get(const struct sockaddr *sa);
+/* One connection fewer; frees the entry with the last. */
+void peers_put(struct peer *);
 
 /* writers.c */
 void writers_start(int nthreads);
