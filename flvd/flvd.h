@@ -20,6 +20,9 @@ struct evconnlistener;
 
 #define FLVD_LISTEN_MAX 8
 #define HTTP_HEAD_MAX 8192 /* request line and headers, bytes */
+/* descriptors kept for all but the viewers' connections: listeners, control
+ * sockets, the streams' eventfds, the log */
+#define FD_RESERVE 64
 
 /* http.c: the request, parsed from the bytes a client sent */
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_OPTIONS, HTTP_OTHER };
@@ -102,6 +105,8 @@ struct viewer {
 	struct fstream *stream;
 	int fd;
 	char addr[64];
+	struct peer *peer; /* its address's counts */
+	int idle; /* counted in peer->idle and flvd->nidle */
 	struct evbuffer *in, *out;
 	struct event *rev, *wev, *timer;
 	int state; /* VIEWER_* in viewer.c */
@@ -119,14 +124,21 @@ struct flvd {
 	struct fstreamlist streams;
 	struct viewerlist conns;
 	int nviewers, nconnections;
+	int nidle; /* connections that have not sent a whole request */
 	struct evconnlistener *listeners[FLVD_LISTEN_MAX];
 	int nlisteners;
 	struct ringsub *sub; /* the live streams, from ingestd */
+	/* limits, from the config */
 	size_t backlog; /* viewer_backlog */
+	int request_timeout; /* viewer_request_timeout */
+	int max_requests, max_idle_per_address, max_viewers_per_address;
+	int max_viewers, max_viewers_per_stream;
+	int nofile; /* descriptors flvd may open (RLIMIT_NOFILE) */
 	struct viewer **batch; /* viewers one fan-out writes to */
 	size_t batchcap;
 	/* counters */
 	uint64_t viewers_total, viewers_dropped, not_found, refused;
+	uint64_t idle_closed; /* no request in time */
 	uint64_t bytes_out;
 };
 

@@ -55,11 +55,17 @@ www_send(struct viewer *v, const struct http_request *req, const char *dir,
 		return;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		if (errno != ENOENT)
+		int e = errno;
+
+		if (e != ENOENT)
 			log_warn("www: %s", path);
 		else
 			log_debug("www: %s: not found", path);
-		viewer_respond(v, 404, "not found\n");
+		/* out of descriptors is being full, not a missing file */
+		if (e == EMFILE || e == ENFILE)
+			viewer_respond(v, 503, "out of descriptors\n");
+		else
+			viewer_respond(v, 404, "not found\n");
 		return;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
