@@ -2,6 +2,7 @@
  * flvd: HTTP-FLV fan-out of the live streams ingestd hands over.  See
  * flvd(8).
  */
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +17,12 @@ flvd_status(yajl_gen g, void *arg)
 {
 	json_int(g, "viewers", flvd->nviewers);
 	json_int(g, "connections", flvd->nconnections);
+	json_int(g, "idle", flvd->nidle);
 	json_int(g, "viewers_total", (long long)flvd->viewers_total);
 	json_int(g, "viewers_dropped", (long long)flvd->viewers_dropped);
 	json_int(g, "not_found", (long long)flvd->not_found);
 	json_int(g, "refused", (long long)flvd->refused);
+	json_int(g, "idle_closed", (long long)flvd->idle_closed);
 	json_int(g, "bytes_out", (long long)flvd->bytes_out);
 	source_status(g);
 }
@@ -28,7 +31,45 @@ flvd_status(yajl_gen g, void *arg)
 static void
 flvd_reload(void *arg)
 {
-	flvd->backlog = conf_int(flvd->d.conf, "viewer_backlog");
+	const struct conf *c = flvd->d.conf;
+	long long need;
+
+	flvd->backlog = conf_int(c, "viewer_backlog");
+	flvd->request_timeout = (int)conf_int(c, "viewer_request_timeout");
+	flvd->max_viewers = (int)conf_int(c, "max_viewers");
+	flvd->max_viewers_per_stream =
+	    (int)conf_int(c, "max_viewers_per_stream");
+	flvd->max_viewers_per_address =
+	    (int)conf_int(c, "max_viewers_per_address");
+	flvd->max_requests = (int)conf_int(c, "max_requests");
+	flvd->max_idle_per_address = (int)conf_int(c, "max_idle_per_address");
+	/* a viewer takes a descriptor; a request may take two (a file) */
+	need = FD_RESERVE + flvd->max_viewers + 2LL * flvd->max_requests;
+	if (flvd->nofile > 0 && need > flvd->nofile)
+		log_warnx("RLIMIT_NOFILE is %d; max_viewers and max_requests "
+		          "need about %lld: connections past it are refused",
+		    flvd->nofile, need);
+}
+
+/*
+ * Every connection is a descriptor: take all the hard limit allows (a shell
+ * or SysV init leaves a soft limit of 1024), so that the limits in the
+ * config, not EMFILE, decide who is refused.
+ */
+static void
+flvd_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit");
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit RLIMIT_NOFILE");
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	flvd->nofile = rl.rlim_cur > 1 << 30 ? 1 << 30 : (int)rl.rlim_cur;
 }
 
 int
@@ -44,8 +85,9 @@ main(int argc, char *argv[])
 	flvd->d.reload = flvd_reload;
 	flvd->d.served = CTL_SERVED_FLVD;
 	daemon_args(&flvd->d, argc, argv);
-	flvd_reload(NULL);
 	daemon_start(&flvd->d);
+	flvd_raise_nofile();
+	flvd_reload(NULL);
 	viewer_listen();
 	daemon_drop_privileges(&flvd->d);
 	writers_start((int)conf_int(flvd->d.conf, "flv_write_threads"));

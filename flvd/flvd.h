@@ -7,6 +7,7 @@
 #define FLVD_H
 
 #include <sys/queue.h>
+#include <sys/tree.h>
 #include <stdint.h>
 
 #include "nyon.h"
@@ -19,6 +20,9 @@ struct evconnlistener;
 
 #define FLVD_LISTEN_MAX 8
 #define HTTP_HEAD_MAX 8192 /* request line and headers, bytes */
+/* descriptors kept for all but the viewers' connections: listeners, control
+ * sockets, the streams' eventfds, the log */
+#define FD_RESERVE 64
 
 /* http.c: the request, parsed from the bytes a client sent */
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_OPTIONS, HTTP_OTHER };
@@ -34,6 +38,18 @@ int http_parse(const char *buf, size_t len, struct http_request *, size_t *used,
 /* A query parameter's decoded value into out; 0, or -1 if absent. */
 int http_query_get(const char *query, const char *name, char *out, size_t len);
 const char *http_reason(int status);
+/* A response head; fields left 0 or NULL are not sent (but Content-Length: 0
+ * is: a stream says HTTP_ENDLESS).  Connection: close ends every head. */
+#define HTTP_ENDLESS (-1LL)
+struct http_response {
+	int status;
+	int cors; /* the CORS headers: every answer but a file's */
+	const char *type; /* Content-Type */
+	long long length; /* Content-Length, or HTTP_ENDLESS */
+	const char *cache; /* Cache-Control */
+	const char *extra; /* more header lines, each ending in CRLF */
+};
+void http_respond(struct evbuffer *, const struct http_response *);
 
 /* A chunk: one copy of a span of a stream's ring, shared by reference. */
 struct chunk {
@@ -48,6 +64,16 @@ struct gop_ref {
 
 struct viewer;
 TAILQ_HEAD(viewerlist, viewer);
+
+/* The connections from one address (IPv6: one /64), for its limits. */
+struct peer {
+	RB_ENTRY(peer) entry;
+	struct peer_key key;
+	char name[64]; /* the key as text, for the log */
+	int conns; /* all of them: the entry lives while one does */
+	int idle; /* not sent a whole request yet */
+	int viewers;
+};
 
 struct fstream {
 	TAILQ_ENTRY(fstream) entry;
@@ -79,6 +105,8 @@ struct viewer {
 	struct fstream *stream;
 	int fd;
 	char addr[64];
+	struct peer *peer; /* its address's counts */
+	int idle; /* counted in peer->idle and flvd->nidle */
 	struct evbuffer *in, *out;
 	struct event *rev, *wev, *timer;
 	int state; /* VIEWER_* in viewer.c */
@@ -97,14 +125,21 @@ struct flvd {
 	struct fstreamlist streams;
 	struct viewerlist conns;
 	int nviewers, nconnections;
+	int nidle; /* connections that have not sent a whole request */
 	struct evconnlistener *listeners[FLVD_LISTEN_MAX];
 	int nlisteners;
 	struct ringsub *sub; /* the live streams, from ingestd */
+	/* limits, from the config */
 	size_t backlog; /* viewer_backlog */
+	int request_timeout; /* viewer_request_timeout */
+	int max_requests, max_idle_per_address, max_viewers_per_address;
+	int max_viewers, max_viewers_per_stream;
+	int nofile; /* descriptors flvd may open (RLIMIT_NOFILE) */
 	struct viewer **batch; /* viewers one fan-out writes to */
 	size_t batchcap;
 	/* counters */
 	uint64_t viewers_total, viewers_dropped, not_found, refused;
+	uint64_t idle_closed; /* no request in time */
 	uint64_t bytes_out;
 };
 
@@ -118,6 +153,12 @@ void source_status(yajl_gen);
 void chunk_ref(struct chunk *);
 void chunk_unref(struct chunk *);
 int source_sync_point(const struct fstream *, const struct ring_tagref *);
+
+/* peers.c */
+/* The entry of sa's address, with one more connection counted. */
+struct peer *peers_get(const struct sockaddr *sa);
+/* One connection fewer; frees the entry with the last. */
+void peers_put(struct peer *);
 
 /* writers.c */
 void writers_start(int nthreads);

@@ -2,15 +2,23 @@
  * The little HTTP flvd needs: find the end of a request head, check the
  * request line, and split its target with libevent's URI functions.
  * Headers are not needed and not kept; the head is bounded by
- * HTTP_HEAD_MAX.
+ * HTTP_HEAD_MAX.  Every response head flvd sends is written here too.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
 #include "flvd.h"
+
+/* Any page, wherever it is served from, may play the streams. */
+static const char http_cors[] =
+    "Access-Control-Allow-Origin: *\r\n"
+    "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
+    "Access-Control-Allow-Headers: Range, Origin, Accept, Content-Type\r\n"
+    "Access-Control-Expose-Headers: Content-Length, Content-Type\r\n";
 
 /* Where the head ends (after the blank line), or 0 if not yet. */
 static size_t
@@ -165,4 +173,23 @@ http_reason(int status)
 	default:
 		return "Error";
 	}
+}
+
+void
+http_respond(struct evbuffer *out, const struct http_response *r)
+{
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nServer: nyon/%s\r\n",
+	    r->status, http_reason(r->status), NYON_VERSION);
+	if (r->cors)
+		evbuffer_add(out, http_cors, sizeof(http_cors) - 1);
+	if (r->type != NULL)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n", r->type);
+	if (r->length != HTTP_ENDLESS)
+		evbuffer_add_printf(out, "Content-Length: %lld\r\n", r->length);
+	if (r->cache != NULL)
+		evbuffer_add_printf(out, "Cache-Control: %s\r\n", r->cache);
+	if (r->extra != NULL)
+		evbuffer_add(out, r->extra, strlen(r->extra));
+	/* one response per connection: no keep-alive state to get wrong */
+	evbuffer_add(out, "Connection: close\r\n\r\n", 21);
 }

@@ -5,11 +5,19 @@
  * is armed only while the kernel's buffer is full.  A viewer whose backlog
  * passes viewer_backlog skips to the next keyframe; one that keeps falling
  * behind is dropped.  Nothing here ever waits for a viewer.
+ *
+ * Admission: viewers and the connections that are not viewers (yet) are
+ * two pools, so that idle connections can never take a viewer's place.  A
+ * connection must send its request within viewer_request_timeout; one
+ * address may hold max_idle_per_address connections that have not, and
+ * max_viewers_per_address viewers.  A connection that finds flvd full is
+ * answered 503 at once, before reading anything, and closed.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,20 +32,60 @@
 
 enum { VIEWER_REQUEST, VIEWER_STREAMING, VIEWER_CLOSING };
 
-#define REQUEST_TIMEOUT 10 /* seconds to send a request head */
 #define CLOSING_TIMEOUT 10 /* seconds to flush a last response */
+#define RETRY_AFTER "5" /* seconds a refused client is told to wait */
 #define SKIPS_MAX 3 /* skips within SKIP_WINDOW before a drop */
 #define SKIP_WINDOW_MS 60000
 #define STALLED_MAX 5 /* keyframes missed while still behind */
 #define VIEWER_SNDBUF (128 * 1024) /* the kernel doubles it */
 
-static const char cors_headers[] =
-    "Access-Control-Allow-Origin: *\r\n"
-    "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n"
-    "Access-Control-Allow-Headers: Range, Origin, Accept, Content-Type\r\n"
-    "Access-Control-Expose-Headers: Content-Length, Content-Type\r\n";
+/* The answer to a connection refused at accept, formatted once. */
+static char viewer_full[512];
+static size_t viewer_full_len;
 
 static void viewer_write_ready(evutil_socket_t, short, void *);
+
+/*
+ * Refusals come in floods when someone tries to fill flvd: the first of
+ * each second is logged, with how many were not.
+ */
+static void __attribute__((format(printf, 2, 3)))
+viewer_log_refusal(const char *addr, const char *fmt, ...)
+{
+	static uint64_t last_ms;
+	static unsigned long quiet;
+	char why[256];
+	uint64_t now = now_ms();
+	va_list ap;
+
+	flvd->refused++;
+	if (last_ms != 0 && now - last_ms < 1000) {
+		quiet++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (quiet > 0)
+		log_warnx("viewer %s: refused: %s (and %lu more refused in "
+		          "the last %.1f s)",
+		    addr, why, quiet, (now - last_ms) / 1000.0);
+	else
+		log_warnx("viewer %s: refused: %s", addr, why);
+	last_ms = now;
+	quiet = 0;
+}
+
+/* It has sent its request (or given up): no longer idle. */
+static void
+viewer_not_idle(struct viewer *v)
+{
+	if (!v->idle)
+		return;
+	v->idle = 0;
+	v->peer->idle--;
+	flvd->nidle--;
+}
 
 /* Takes a viewer off its stream's list, if it is on one. */
 static void
@@ -50,6 +98,7 @@ viewer_detach(struct viewer *v)
 	TAILQ_REMOVE(&s->viewers, v, entry);
 	s->nviewers--;
 	flvd->nviewers--;
+	v->peer->viewers--;
 	v->stream = NULL;
 }
 
@@ -57,6 +106,8 @@ void
 viewer_free(struct viewer *v)
 {
 	viewer_detach(v);
+	viewer_not_idle(v);
+	peers_put(v->peer);
 	TAILQ_REMOVE(&flvd->conns, v, all);
 	flvd->nconnections--;
 	event_free(v->rev);
@@ -129,14 +180,28 @@ viewer_respond(struct viewer *v, int status, const char *body)
 {
 	size_t len = body ? strlen(body) : 0;
 
-	evbuffer_add_printf(v->out,
-	    "HTTP/1.1 %d %s\r\nServer: nyon/%s\r\n%s"
-	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Connection: close\r\n\r\n%s",
-	    status, http_reason(status), NYON_VERSION, cors_headers,
-	    len ? "text/plain; charset=utf-8" : "text/plain", len,
-	    body ? body : "");
+	http_respond(v->out,
+	    &(struct http_response){.status = status,
+	        .cors = 1,
+	        .type = len ? "text/plain; charset=utf-8" : "text/plain",
+	        .length = (long long)len,
+	        /* flvd answers 503 only when full: a client may come back */
+	        .extra =
+	            status == 503 ? "Retry-After: " RETRY_AFTER "\r\n" : NULL});
+	evbuffer_add(v->out, body ? body : "", len);
 	viewer_finish(v);
+}
+
+/* The head of a stream's answer, to GET or HEAD. */
+static void
+viewer_stream_head(struct viewer *v)
+{
+	http_respond(v->out,
+	    &(struct http_response){.status = 200,
+	        .cors = 1,
+	        .type = "video/x-flv",
+	        .length = HTTP_ENDLESS,
+	        .cache = "no-cache"});
 }
 
 static void
@@ -182,16 +247,13 @@ viewer_attach(struct viewer *v, struct fstream *s, int start_live)
 	size_t i;
 	int have[3];
 
-	evbuffer_add_printf(v->out,
-	    "HTTP/1.1 200 OK\r\nServer: nyon/%s\r\n%s"
-	    "Content-Type: video/x-flv\r\nCache-Control: no-cache\r\n"
-	    "Connection: close\r\n\r\n",
-	    NYON_VERSION, cors_headers);
+	viewer_stream_head(v);
 	v->stream = s;
 	v->state = VIEWER_STREAMING;
 	TAILQ_INSERT_TAIL(&s->viewers, v, entry);
 	s->nviewers++;
 	flvd->nviewers++;
+	v->peer->viewers++;
 	flvd->viewers_total++;
 	viewer_seqhdrs(v, s, seq, have);
 	/* until the stream says otherwise, announce both */
@@ -327,6 +389,27 @@ viewer_stream_name(const char *path, char *name, size_t len)
 	return name;
 }
 
+/* 0 if s may have one more viewer, v; or -1, refused and answered. */
+static int
+viewer_admit(struct viewer *v, struct fstream *s)
+{
+	if (flvd->nviewers >= flvd->max_viewers)
+		viewer_log_refusal(
+		    v->addr, "%d viewers (max_viewers)", flvd->nviewers);
+	else if (s->nviewers >= flvd->max_viewers_per_stream)
+		viewer_log_refusal(v->addr,
+		    "%d viewers of %s (max_viewers_per_stream)", s->nviewers,
+		    s->name);
+	else if (v->peer->viewers >= flvd->max_viewers_per_address)
+		viewer_log_refusal(v->addr,
+		    "%d viewers from %s (max_viewers_per_address)",
+		    v->peer->viewers, v->peer->name);
+	else
+		return 0;
+	viewer_respond(v, 503, "too many viewers\n");
+	return -1;
+}
+
 static void
 viewer_route(struct viewer *v, const struct http_request *req)
 {
@@ -334,11 +417,11 @@ viewer_route(struct viewer *v, const struct http_request *req)
 	struct fstream *s;
 
 	if (req->method == HTTP_OPTIONS) {
-		evbuffer_add_printf(v->out,
-		    "HTTP/1.1 204 No Content\r\nServer: nyon/%s\r\n%s"
-		    "Access-Control-Max-Age: 86400\r\n"
-		    "Content-Length: 0\r\nConnection: close\r\n\r\n",
-		    NYON_VERSION, cors_headers);
+		http_respond(v->out,
+		    &(struct http_response){.status = 204,
+		        .cors = 1,
+		        .length = 0,
+		        .extra = "Access-Control-Max-Age: 86400\r\n"});
 		viewer_finish(v);
 		return;
 	}
@@ -358,19 +441,11 @@ viewer_route(struct viewer *v, const struct http_request *req)
 		viewer_respond(v, 404, "stream not live\n");
 		return;
 	}
-	if (flvd->nviewers >= conf_int(flvd->d.conf, "max_viewers") ||
-	    s->nviewers >= conf_int(flvd->d.conf, "max_viewers_per_stream")) {
-		flvd->refused++;
-		log_warnx("viewer %s: refused: too many viewers", v->addr);
-		viewer_respond(v, 503, "too many viewers\n");
+	/* HEAD too: a player that asks first would be refused next */
+	if (viewer_admit(v, s) == -1)
 		return;
-	}
 	if (req->method == HTTP_HEAD) {
-		evbuffer_add_printf(v->out,
-		    "HTTP/1.1 200 OK\r\nServer: nyon/%s\r\n%s"
-		    "Content-Type: video/x-flv\r\nCache-Control: no-cache\r\n"
-		    "Connection: close\r\n\r\n",
-		    NYON_VERSION, cors_headers);
+		viewer_stream_head(v);
 		viewer_finish(v);
 		return;
 	}
@@ -407,6 +482,7 @@ viewer_read(evutil_socket_t fd, short what, void *arg)
 	    evbuffer_get_length(v->in), &req, &used, &why);
 	if (r == 0)
 		return;
+	viewer_not_idle(v);
 	if (r == -1) {
 		log_warnx("viewer %s: bad request: %s", v->addr, why);
 		viewer_respond(v, strstr(why, "too large") ? 431 : 400, NULL);
@@ -421,23 +497,75 @@ viewer_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct viewer *v = arg;
 
-	if (v->state == VIEWER_REQUEST)
+	if (v->idle) {
+		flvd->idle_closed++;
 		log_debug("viewer %s: no request within %ds", v->addr,
-		    REQUEST_TIMEOUT);
+		    flvd->request_timeout);
+	}
 	viewer_free(v);
+}
+
+/*
+ * Answers 503 and closes, without reading a request: writing one small
+ * answer into an empty socket buffer never blocks, and costs no state.
+ */
+static void
+viewer_refuse(int fd)
+{
+	char sink[HTTP_HEAD_MAX];
+
+	send(fd, viewer_full, viewer_full_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	shutdown(fd, SHUT_WR);
+	/*
+	 * A request already received but unread would make close() reset
+	 * the connection, and the client could lose the answer before
+	 * reading it.  One request head is all a client sends first.
+	 */
+	recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+	close(fd);
+}
+
+/* 0 if a connection from p may wait for its request; or -1, refused. */
+static int
+viewer_accept_ok(const char *addr, struct peer *p)
+{
+	int waiting = flvd->nconnections - flvd->nviewers;
+
+	/* its socket, and a file it may be sent, beside the reserve */
+	if (FD_RESERVE + flvd->nconnections + waiting + 2 > flvd->nofile)
+		viewer_log_refusal(addr,
+		    "%d connections use the descriptors RLIMIT_NOFILE (%d) "
+		    "allows",
+		    flvd->nconnections, flvd->nofile);
+	else if (waiting >= flvd->max_requests)
+		viewer_log_refusal(addr,
+		    "%d connections are not viewers yet (max_requests)",
+		    waiting);
+	else if (p->idle >= flvd->max_idle_per_address)
+		viewer_log_refusal(addr,
+		    "%d connections from %s have sent no request "
+		    "(max_idle_per_address)",
+		    p->idle, p->name);
+	else
+		return 0;
+	return -1;
 }
 
 static void
 viewer_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
-	struct timeval tv = {REQUEST_TIMEOUT, 0};
+	struct timeval tv = {flvd->request_timeout, 0};
 	struct viewer *v;
+	struct peer *p;
+	char addr[64];
 	int one = 1, sndbuf = VIEWER_SNDBUF;
 
-	/* room for the viewers plus some requests in flight */
-	if (flvd->nconnections >= conf_int(flvd->d.conf, "max_viewers") + 64) {
-		close(fd);
+	addr_string(sa, addr, sizeof(addr));
+	p = peers_get(sa);
+	if (viewer_accept_ok(addr, p) == -1) {
+		peers_put(p);
+		viewer_refuse(fd);
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -448,7 +576,11 @@ viewer_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	v = xcalloc(1, sizeof(*v));
 	v->fd = fd;
-	addr_string(sa, v->addr, sizeof(v->addr));
+	strlcpy(v->addr, addr, sizeof(v->addr));
+	v->peer = p;
+	v->idle = 1;
+	p->idle++;
+	flvd->nidle++;
 	v->in = evbuffer_new();
 	v->out = evbuffer_new();
 	v->rev =
@@ -468,7 +600,23 @@ viewer_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 int
 viewer_listen(void)
 {
+	struct evbuffer *b = evbuffer_new();
+	static const char body[] = "server full; try again shortly\n";
 	int fds[FLVD_LISTEN_MAX], n, i;
+
+	if (b == NULL)
+		fatalx("viewer_listen: out of memory");
+	http_respond(b,
+	    &(struct http_response){.status = 503,
+	        .cors = 1,
+	        .type = "text/plain; charset=utf-8",
+	        .length = sizeof(body) - 1,
+	        .extra = "Retry-After: " RETRY_AFTER "\r\n"});
+	evbuffer_add(b, body, sizeof(body) - 1);
+	if (evbuffer_get_length(b) >= sizeof(viewer_full))
+		fatalx("viewer_listen: the 503 answer is too long");
+	viewer_full_len = evbuffer_copyout(b, viewer_full, sizeof(viewer_full));
+	evbuffer_free(b);
 
 	n = listen_conf(flvd->d.conf, "flv_listen", fds, nitems(fds));
 	for (i = 0; i < n; i++)

@@ -55,11 +55,17 @@ www_send(struct viewer *v, const struct http_request *req, const char *dir,
 		return;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		if (errno != ENOENT)
+		int e = errno;
+
+		if (e != ENOENT)
 			log_warn("www: %s", path);
 		else
 			log_debug("www: %s: not found", path);
-		viewer_respond(v, 404, "not found\n");
+		/* out of descriptors is being full, not a missing file */
+		if (e == EMFILE || e == ENFILE)
+			viewer_respond(v, 503, "out of descriptors\n");
+		else
+			viewer_respond(v, 404, "not found\n");
 		return;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
@@ -70,12 +76,12 @@ www_send(struct viewer *v, const struct http_request *req, const char *dir,
 		viewer_respond(v, 404, "not found\n");
 		return;
 	}
-	evbuffer_add_printf(v->out,
-	    "HTTP/1.1 200 OK\r\nServer: nyon/%s\r\n"
-	    "Content-Type: %s\r\nContent-Length: %lld\r\n"
-	    "Cache-Control: %s\r\nX-Content-Type-Options: nosniff\r\n"
-	    "Connection: close\r\n\r\n",
-	    NYON_VERSION, mime_type(name), (long long)st.st_size, cache);
+	http_respond(v->out,
+	    &(struct http_response){.status = 200,
+	        .type = mime_type(name),
+	        .length = (long long)st.st_size,
+	        .cache = cache,
+	        .extra = "X-Content-Type-Options: nosniff\r\n"});
 	if (req->method == HTTP_HEAD || st.st_size == 0)
 		close(fd);
 	else if (evbuffer_add_file(v->out, fd, 0, st.st_size) == -1) {

@@ -60,6 +60,17 @@ const struct conf_key conf_keys[] = {
         "most viewers at once, all streams together"},
     {"max_viewers_per_stream", CONF_INT, "500", 1, 100000, NULL,
         "most viewers of one stream"},
+    {"max_viewers_per_address", CONF_INT, "250", 1, 100000, NULL,
+        "most viewers from one address (IPv6: one /64); a school or an "
+        "office behind NAT is one address"},
+    {"max_requests", CONF_INT, "256", 1, 100000, NULL,
+        "most connections at once that are not viewers: sending their "
+        "request or being answered"},
+    {"max_idle_per_address", CONF_INT, "32", 1, 100000, NULL,
+        "most connections from one address (IPv6: one /64) that have not "
+        "sent a request yet"},
+    {"viewer_request_timeout", CONF_INT, "5", 1, 300, NULL,
+        "seconds a new connection has to send its request"},
     {"viewer_backlog", CONF_SIZE, "2m", 64 * KB, 256 * MB, NULL,
         "unsent bytes a viewer may lag before it skips to a keyframe"},
     {"flv_write_threads", CONF_INT, "0", 0, 16, NULL,

@@ -388,6 +388,20 @@ int stream_key_check(const char *, char *why, size_t whylen);
 /* mime.c */
 const char *mime_type(const char *path);
 
+/*
+ * peer.c: the address per-address limits count: IPv4 whole, IPv6 by its
+ * /64, an IPv4-mapped IPv6 address as IPv4.  Keys compare with memcmp.
+ */
+struct peer_key {
+	uint8_t family; /* AF_INET, AF_INET6, or 0 for anything else */
+	uint8_t addr[8]; /* IPv4: 4 bytes, the rest 0; IPv6: the /64 */
+};
+/* 0, or -1 (and a zero key) for a family that is not IP. */
+int peer_key(const struct sockaddr *, struct peer_key *);
+int peer_key_cmp(const struct peer_key *, const struct peer_key *);
+/* "192.0.2.7" or "2001:db8:1:2::/64" */
+const char *peer_key_string(const struct peer_key *, char *buf, size_t len);
+
 /* pidfile.c: locked while the daemon runs; never follows a symlink */
 struct pidfile;
 /*
