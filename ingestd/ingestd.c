@@ -68,7 +68,9 @@ main(int argc, char *argv[])
 	 * publisher left.  A fixed threshold turns that off (MEMORY in
 	 * ingestd(8)).
 	 */
+#ifdef M_MMAP_THRESHOLD
 	mallopt(M_MMAP_THRESHOLD, INGESTD_MMAP_THRESHOLD);
+#endif
 	ingestd = &state;
 	TAILQ_INIT(&ingestd->streams);
 	TAILQ_INIT(&ingestd->publishers);

@@ -99,7 +99,6 @@ struct publisher *publisher_new(
     const char *proto, const struct sockaddr *sa, char *why, size_t whylen);
 /* Whether publisher_new() would take sa now (any thread): 0 or -1, why. */
 int publisher_admit(const struct sockaddr *sa, char *why, size_t whylen);
-const char *publisher_net_string(const uint8_t net[16], char *, size_t);
 void publisher_free(struct publisher *);
 /* Asks whether key may publish; calls done with the stream name or NULL. */
 typedef void (*publisher_auth_cb)(struct publisher *, const char *stream,

@@ -51,7 +51,7 @@ publisher_net(const struct sockaddr *sa, uint8_t net[16])
 }
 
 /* "192.0.2.7" or "2001:db8:1:2::/64", for log lines. */
-const char *
+static const char *
 publisher_net_string(const uint8_t net[16], char *buf, size_t len)
 {
 	struct in6_addr a6;
@@ -88,7 +88,7 @@ publisher_fits(const uint8_t net[16], char *why, size_t whylen)
 			pending++;
 	if (pending >= publisher_limits.max_pending_per_ip) {
 		snprintf(why, whylen,
-		    "%s has %lld connections not yet authorised "
+		    "connections not yet authorised from %s: %lld "
 		    "(max_pending_per_ip)",
 		    publisher_net_string(net, shown, sizeof(shown)), pending);
 		return 0;
@@ -212,7 +212,7 @@ publisher_authorise(
 	p->auth_done = done;
 	if ((n = publisher_publishing(p)) >= max) {
 		snprintf(why, sizeof(why),
-		    "%s has %lld publishing connections "
+		    "publishing connections from %s: %lld "
 		    "(max_publishers_per_ip)",
 		    publisher_net_string(p->net, shown, sizeof(shown)), n);
 		publisher_decided(p, NULL, 0, why);

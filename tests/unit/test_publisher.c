@@ -109,9 +109,9 @@ test_pending_per_address(void **st)
 	/* the same address, mapped into IPv6 by a dual-stack socket */
 	admitted("::ffff:127.0.0.2", 2000);
 	refused("127.0.0.2",
-	    "127.0.0.2 has 2 connections not yet authorised "
+	    "connections not yet authorised from 127.0.0.2: 2 "
 	    "(max_pending_per_ip)");
-	refused("::ffff:127.0.0.2", "127.0.0.2 has 2");
+	refused("::ffff:127.0.0.2", "from 127.0.0.2: 2");
 	/* other addresses are not affected */
 	admitted("127.0.0.3", 1000);
 	assert_int_equal(publisher_admit(addr("127.0.0.4", 1), why, 160), 0);
@@ -119,7 +119,7 @@ test_pending_per_address(void **st)
 	/* IPv6: one /64 is one address */
 	admitted("2001:db8:1:2::5", 1);
 	admitted("2001:db8:1:2:ffff:ffff:ffff:1", 1);
-	refused("2001:db8:1:2::9", "2001:db8:1:2::/64 has 2 connections");
+	refused("2001:db8:1:2::9", "from 2001:db8:1:2::/64: 2 ");
 	admitted("2001:db8:1:3::1", 1);
 	admitted("2001:db8:1:3::2", 1);
 	assert_int_equal(state.npublishers, 7);
@@ -153,7 +153,7 @@ test_publishing_per_address(void **st)
 	use_conf("auth = none\nmax_pending_per_ip = 1\n"
 	         "max_publishers_per_ip = 2\n");
 	p1 = admitted("10.0.0.1", 1);
-	refused("10.0.0.1", "10.0.0.1 has 1 connections not yet authorised");
+	refused("10.0.0.1", "not yet authorised from 10.0.0.1: 1 ");
 	publisher_authorise(p1, "cam1", done);
 	assert_int_equal(ndone, 1);
 	assert_string_equal(done_name, "cam1");
@@ -166,7 +166,7 @@ test_publishing_per_address(void **st)
 	assert_int_equal(ndone, 3);
 	assert_string_equal(done_name, "");
 	assert_non_null(strstr(done_why,
-	    "10.0.0.1 has 2 publishing connections (max_publishers_per_ip)"));
+	    "publishing connections from 10.0.0.1: 2 (max_publishers_per_ip)"));
 	assert_int_equal(p3->pending, 1);
 	/* another address publishes all the same */
 	p3 = admitted("10.0.0.2", 1);
