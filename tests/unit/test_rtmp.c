@@ -1040,7 +1040,7 @@ test_live_limits(void **state)
 {
 	struct rtmp_limits lim = {.max_message = 4 << 20};
 	struct amf0_buf w = {0};
-	uint8_t *body = calloc(1, 4 << 20);
+	uint8_t *body = calloc(1, (4 << 20) + 1);
 	struct sess s;
 	size_t i;
 
