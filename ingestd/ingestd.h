@@ -47,6 +47,9 @@ struct publisher {
 	char addr[64]; /* peer, "ip:port" */
 	char ip[48];
 	char client[24]; /* "rtmp-12": the session's client id */
+	uint8_t net[16]; /* the address as limits count it (publisher.c) */
+	int pending; /* not yet authorised */
+	int asking; /* publish asked for, no answer yet */
 	char key[STREAM_KEY_SZ]; /* as given, to authorise again */
 	int64_t session; /* authd's session, 0 if none */
 	int auth_pending;
@@ -91,7 +94,11 @@ void stream_subscribe(struct ctl_peer *, struct ctl_msg *, void *);
 void stream_unsubscribe(struct ctl_peer *);
 
 /* publisher.c: what RTMP and SRT publishers share */
-struct publisher *publisher_new(const char *proto, const struct sockaddr *);
+/* NULL, with why, when a limit refuses a connection from sa. */
+struct publisher *publisher_new(
+    const char *proto, const struct sockaddr *sa, char *why, size_t whylen);
+/* Whether publisher_new() would take sa now (any thread): 0 or -1, why. */
+int publisher_admit(const struct sockaddr *sa, char *why, size_t whylen);
 void publisher_free(struct publisher *);
 /* Asks whether key may publish; calls done with the stream name or NULL. */
 typedef void (*publisher_auth_cb)(struct publisher *, const char *stream,
@@ -112,6 +119,7 @@ void authc_cancel(struct publisher *);
 /* rtmp_conn.c */
 int rtmp_conn_listen(void);
 void rtmp_conn_close_listeners(void);
+void rtmp_conn_status(yajl_gen);
 
 /* srt_lib.c: libsrt, opened with dlopen() on first use */
 int srt_lib_load(char *err, size_t errlen);

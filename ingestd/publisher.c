@@ -1,23 +1,136 @@
 /*
  * What RTMP and SRT publishers share: identity, limits and the question
  * "may this key publish, and under which stream name?".
+ *
+ * Limits.  A connection is pending from its accept until its publish is
+ * authorised.  Besides max_publishers over all connections, an address may
+ * have max_pending_per_ip pending connections and max_publishers_per_ip
+ * publishing ones (counting those waiting for authd's answer), so one host
+ * cannot take every slot.  An address is an IPv4 address or an IPv6 /64:
+ * one host is usually given a whole /64.
+ *
+ * Threads.  The SRT listen callback runs on libsrt's thread and asks
+ * publisher_admit() before libsrt accepts a caller.  So the list, and the
+ * fields that function reads (net, pending), change only under
+ * publisher_lock, and the limits it compares with are copied from the
+ * configuration, under the lock, by the main thread.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ingestd.h"
 
-struct publisher *
-publisher_new(const char *proto, const struct sockaddr *sa)
+static pthread_mutex_t publisher_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	long long max_publishers, max_pending_per_ip;
+} publisher_limits = {32, 4};
+
+/* The address as counted: IPv4 (also when mapped into IPv6) or a /64. */
+static void
+publisher_net(const struct sockaddr *sa, uint8_t net[16])
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+	memset(net, 0, 16);
+	if (sa->sa_family == AF_INET6 &&
+	    !IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memcpy(net, &sin6->sin6_addr, 8);
+		return;
+	}
+	net[10] = net[11] = 0xff;
+	if (sa->sa_family == AF_INET)
+		memcpy(net + 12, &sin->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(net + 12, (const uint8_t *)&sin6->sin6_addr + 12, 4);
+}
+
+/* "192.0.2.7" or "2001:db8:1:2::/64", for log lines. */
+static const char *
+publisher_net_string(const uint8_t net[16], char *buf, size_t len)
+{
+	struct in6_addr a6;
+	size_t n;
+
+	if (memcmp(net, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		if (inet_ntop(AF_INET, net + 12, buf, len) == NULL)
+			strlcpy(buf, "?", len);
+		return buf;
+	}
+	memcpy(&a6, net, 16);
+	if (inet_ntop(AF_INET6, &a6, buf, len) == NULL)
+		strlcpy(buf, "?", len);
+	else if ((n = strlen(buf)) + 3 < len)
+		strlcpy(buf + n, "/64", len - n);
+	return buf;
+}
+
+/* Whether one more connection from net fits; under publisher_lock. */
+static int
+publisher_fits(const uint8_t net[16], char *why, size_t whylen)
 {
 	struct publisher *p;
+	char shown[64];
+	long long pending = 0;
+
+	if (ingestd->npublishers >= publisher_limits.max_publishers) {
+		snprintf(why, whylen, "max_publishers reached (%d connections)",
+		    ingestd->npublishers);
+		return 0;
+	}
+	TAILQ_FOREACH(p, &ingestd->publishers, entry)
+		if (p->pending && memcmp(p->net, net, 16) == 0)
+			pending++;
+	if (pending >= publisher_limits.max_pending_per_ip) {
+		snprintf(why, whylen,
+		    "connections not yet authorised from %s: %lld "
+		    "(max_pending_per_ip)",
+		    publisher_net_string(net, shown, sizeof(shown)), pending);
+		return 0;
+	}
+	return 1;
+}
+
+int
+publisher_admit(const struct sockaddr *sa, char *why, size_t whylen)
+{
+	uint8_t net[16];
+	int ok;
+
+	publisher_net(sa, net);
+	pthread_mutex_lock(&publisher_lock);
+	ok = publisher_fits(net, why, whylen);
+	pthread_mutex_unlock(&publisher_lock);
+	return ok ? 0 : -1;
+}
+
+struct publisher *
+publisher_new(
+    const char *proto, const struct sockaddr *sa, char *why, size_t whylen)
+{
+	struct publisher *p;
+	uint8_t net[16];
 	char *colon;
 
-	if (ingestd->npublishers >= conf_int(ingestd->d.conf, "max_publishers"))
+	publisher_net(sa, net);
+	pthread_mutex_lock(&publisher_lock);
+	publisher_limits.max_publishers =
+	    conf_int(ingestd->d.conf, "max_publishers");
+	publisher_limits.max_pending_per_ip =
+	    conf_int(ingestd->d.conf, "max_pending_per_ip");
+	if (!publisher_fits(net, why, whylen)) {
+		pthread_mutex_unlock(&publisher_lock);
 		return NULL;
+	}
 	p = xcalloc(1, sizeof(*p));
 	p->id = ++ingestd->next_id;
+	memcpy(p->net, net, sizeof(p->net));
+	p->pending = 1;
 	strlcpy(p->proto, proto, sizeof(p->proto));
 	addr_string(sa, p->addr, sizeof(p->addr));
 	/* ip without the port (and without brackets for IPv6) */
@@ -29,6 +142,7 @@ publisher_new(const char *proto, const struct sockaddr *sa)
 	    (unsigned long long)p->id);
 	TAILQ_INSERT_TAIL(&ingestd->publishers, p, entry);
 	ingestd->npublishers++;
+	pthread_mutex_unlock(&publisher_lock);
 	return p;
 }
 
@@ -51,8 +165,10 @@ publisher_free(struct publisher *p)
 	if (p->auth_pending)
 		authc_cancel(p);
 	publisher_end_stream(p);
+	pthread_mutex_lock(&publisher_lock);
 	TAILQ_REMOVE(&ingestd->publishers, p, entry);
 	ingestd->npublishers--;
+	pthread_mutex_unlock(&publisher_lock);
 	free(p);
 }
 
@@ -61,18 +177,48 @@ static void
 publisher_decided(
     struct publisher *p, const char *name, uint64_t bitrate, const char *why)
 {
+	p->asking = 0;
 	if (name == NULL)
 		ingestd->publishes_refused++;
+	else {
+		pthread_mutex_lock(&publisher_lock);
+		p->pending = 0;
+		pthread_mutex_unlock(&publisher_lock);
+	}
 	p->auth_done(p, name, bitrate, why);
+}
+
+/* Publishing, or asking to, from p's address (p aside). */
+static long long
+publisher_publishing(const struct publisher *p)
+{
+	const struct publisher *q;
+	long long n = 0;
+
+	TAILQ_FOREACH(q, &ingestd->publishers, entry)
+		if (q != p && (!q->pending || q->asking) &&
+		    memcmp(q->net, p->net, sizeof(p->net)) == 0)
+			n++;
+	return n;
 }
 
 void
 publisher_authorise(
     struct publisher *p, const char *key, publisher_auth_cb done)
 {
-	char why[128], msg[160];
+	long long max = conf_int(ingestd->d.conf, "max_publishers_per_ip"), n;
+	char why[160], shown[64], msg[200];
 
 	p->auth_done = done;
+	if ((n = publisher_publishing(p)) >= max) {
+		snprintf(why, sizeof(why),
+		    "publishing connections from %s: %lld "
+		    "(max_publishers_per_ip)",
+		    publisher_net_string(p->net, shown, sizeof(shown)), n);
+		publisher_decided(p, NULL, 0, why);
+		return;
+	}
+	p->asking = 1;
 	if (strcmp(conf_str(ingestd->d.conf, "auth"), "none") == 0) {
 		/* Labs and tests: anyone may publish; the key is the name. */
 		if (stream_name_check(key, why, sizeof(why)) == -1) {

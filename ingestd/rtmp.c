@@ -5,9 +5,13 @@
  * buffers, and chunk bodies are copied once, straight into the message
  * buffer of their chunk stream, which is handed to the media callback as is.
  *
- * Bounds: at most RTMP_MAX_CHUNK_STREAMS chunk streams, messages up to
- * max_message (refused on the header, before allocating), and at most two
- * messages' worth of buffers per connection.
+ * Bounds (see struct rtmp_limits): at most RTMP_MAX_CHUNK_STREAMS chunk
+ * streams; every length is checked on the header, before allocating.  Until
+ * a publish is live only command and control messages are assembled, in
+ * RTMP_PENDING_BUFFERS at most; then media messages up to max_media, two
+ * messages' worth.  Every buffer is also counted in the shared budget, if
+ * any.  Only small buffers are kept from message to message, so a publisher
+ * holds big ones only while a big message is arriving.
  */
 #include <sys/uio.h>
 
@@ -93,17 +97,20 @@ struct rtmp_chunkstream {
 	uint32_t msg_len;
 	uint8_t msg_type;
 	uint32_t stream_id;
-	uint8_t *buf; /* reused from message to message */
+	uint8_t *buf; /* kept for the next message if small */
 	size_t cap;
 	uint32_t got; /* bytes of the message so far */
-	int inmsg; /* a message is being assembled */
+	int inmsg; /* a message is arriving */
+	int skip; /* ... and is dropped as it arrives, not assembled */
 };
 
 struct rtmp {
 	struct rtmp_cb cb;
 	void *arg;
 	size_t max_message;
+	size_t max_media; /* of this publish, <= max_message */
 	uint32_t max_chunk_size;
+	struct rtmp_budget *budget; /* shared; NULL for none */
 	enum rtmp_state state;
 	char error[160];
 	uint64_t bytes_in;
@@ -171,10 +178,25 @@ rtmp_new(const struct rtmp_cb *cb, void *arg, const struct rtmp_limits *lim)
 		r->max_message = 0xffffff;
 	if (r->max_chunk_size > 0x7fffffff)
 		r->max_chunk_size = 0x7fffffff;
+	r->max_media = r->max_message;
+	if (lim != NULL)
+		r->budget = lim->budget;
 	r->in_chunk_size = RTMP_DEFAULT_CHUNK_SIZE;
 	r->out_chunk_size = RTMP_DEFAULT_CHUNK_SIZE;
 	r->state = RTMP_ST_C0C1;
 	return r;
+}
+
+/* Frees a chunk stream's buffer, keeping the counts right. */
+static void
+rtmp_cs_release(struct rtmp *r, struct rtmp_chunkstream *cs)
+{
+	r->buffered -= cs->cap;
+	if (r->budget != NULL)
+		r->budget->used -= cs->cap;
+	free(cs->buf);
+	cs->buf = NULL;
+	cs->cap = 0;
 }
 
 void
@@ -185,7 +207,7 @@ rtmp_free(struct rtmp *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->ncss; i++)
-		free(r->css[i].buf);
+		rtmp_cs_release(r, &r->css[i]);
 	amf0_buf_free(&r->out);
 	amf0_buf_free(&r->amf);
 	free(r);
@@ -207,6 +229,18 @@ int
 rtmp_publishing(const struct rtmp *r)
 {
 	return r->pub == RTMP_PUB_LIVE;
+}
+
+void
+rtmp_set_max_media(struct rtmp *r, size_t max)
+{
+	r->max_media = max == 0 || max > r->max_message ? r->max_message : max;
+}
+
+size_t
+rtmp_buffered(const struct rtmp *r)
+{
+	return r->buffered;
 }
 
 /* Output. */
@@ -727,9 +761,12 @@ rtmp_dispatch(struct rtmp *r, struct rtmp_chunkstream *cs)
 	case RTMP_MSG_ABORT:
 		if (len < 4)
 			return rtmp_fail(r, "short Abort Message");
-		if ((other = rtmp_cs_find(r, be32_read(b))) != NULL) {
+		if ((other = rtmp_cs_find(r, be32_read(b))) != NULL &&
+		    other != cs) {
 			other->inmsg = 0;
 			other->got = 0;
+			if (other->cap > RTMP_KEEP_BUFFER)
+				rtmp_cs_release(r, other);
 		}
 		return 0;
 	case RTMP_MSG_ACK:
@@ -817,32 +854,85 @@ rtmp_header_need(struct rtmp *r)
 	return need;
 }
 
-/* Two messages at the limit, plus page-rounded small ones on every stream. */
+/*
+ * What one connection's buffers may hold: before its publish is live,
+ * commands only; then two media messages at the limit, plus small kept
+ * buffers on every chunk stream.
+ */
 static size_t
-rtmp_budget(const struct rtmp *r)
+rtmp_buffer_limit(const struct rtmp *r)
 {
-	return 2 * r->max_message + RTMP_MAX_CHUNK_STREAMS * 4096;
+	if (r->pub != RTMP_PUB_LIVE)
+		return RTMP_PENDING_BUFFERS;
+	return 2 * r->max_media + RTMP_MAX_CHUNK_STREAMS * RTMP_KEEP_BUFFER;
 }
 
 static int
 rtmp_cs_reserve(struct rtmp *r, struct rtmp_chunkstream *cs, size_t len)
 {
-	size_t cap;
-	uint8_t *p;
+	size_t cap, limit = rtmp_buffer_limit(r);
+	struct rtmp_budget *b = r->budget;
 
 	if (len <= cs->cap)
 		return 0;
-	cap = (len + 4095) & ~(size_t)4095;
-	if (r->buffered - cs->cap + cap > rtmp_budget(r))
-		return rtmp_fail(r, "more than %zu bytes of messages pending",
-		    rtmp_budget(r));
-	if ((p = realloc(cs->buf, cap)) == NULL)
+	cap = (len + RTMP_BUFFER_STEP - 1) & ~(size_t)(RTMP_BUFFER_STEP - 1);
+	if (r->buffered - cs->cap + cap > limit)
+		return rtmp_fail(r,
+		    "more than %zu bytes of messages pending (a %zu byte "
+		    "message)",
+		    limit, len);
+	if (b != NULL && b->limit != 0 && b->used - cs->cap + cap > b->limit)
+		return rtmp_fail(r,
+		    "no room for a %zu byte message: publishers' buffers "
+		    "hold %zu of the %zu bytes all may use",
+		    len, b->used, b->limit);
+	/* The old bytes are of no use: no copy, and never two at once. */
+	rtmp_cs_release(r, cs);
+	if ((cs->buf = malloc(cap)) == NULL)
 		return rtmp_fail(
 		    r, "out of memory for a %zu byte message", len);
-	r->buffered = r->buffered - cs->cap + cap;
-	cs->buf = p;
 	cs->cap = cap;
+	r->buffered += cap;
+	if (b != NULL)
+		b->used += cap;
 	return 0;
+}
+
+/*
+ * Whether a message is assembled (0), skipped as it arrives (1), or too big
+ * for its kind (-1).  Media waits for a live publish: before that nobody
+ * would read it, so it must cost nothing.
+ */
+static int
+rtmp_msg_skip(struct rtmp *r, uint8_t type, uint32_t len)
+{
+	switch (type) {
+	case RTMP_MSG_AUDIO:
+	case RTMP_MSG_VIDEO:
+	case RTMP_MSG_DATA_AMF3:
+	case RTMP_MSG_DATA_AMF0:
+		if (r->pub != RTMP_PUB_LIVE)
+			return 1;
+		if (len > r->max_media)
+			return rtmp_fail(r,
+			    "media message of %u bytes, over this stream's %zu",
+			    len, r->max_media);
+		return 0;
+	case RTMP_MSG_SET_CHUNK_SIZE:
+	case RTMP_MSG_ABORT:
+	case RTMP_MSG_ACK:
+	case RTMP_MSG_USER_CONTROL:
+	case RTMP_MSG_WINDOW_ACK_SIZE:
+	case RTMP_MSG_SET_PEER_BANDWIDTH:
+	case RTMP_MSG_COMMAND_AMF3:
+	case RTMP_MSG_COMMAND_AMF0:
+		if (len > RTMP_MAX_COMMAND)
+			return rtmp_fail(
+			    r, "command of %u bytes (type %u)", len, type);
+		return 0;
+	}
+	log_debug("rtmp: skipping message type %u", type);
+	return 1;
 }
 
 /*
@@ -890,6 +980,9 @@ rtmp_header_done(struct rtmp *r, int *pushback)
 		cs->timestamp += cs->ts_field;
 		cs->got = 0;
 		cs->inmsg = 1;
+		if ((cs->skip = rtmp_msg_skip(r, cs->msg_type, cs->msg_len)) ==
+		    -1)
+			return -1;
 	} else {
 		if (cs->inmsg)
 			return rtmp_fail(r,
@@ -916,14 +1009,17 @@ rtmp_header_done(struct rtmp *r, int *pushback)
 		cs->ts_field = field;
 		cs->got = 0;
 		cs->inmsg = 1;
+		if ((cs->skip = rtmp_msg_skip(r, cs->msg_type, cs->msg_len)) ==
+		    -1)
+			return -1;
 	}
 
 	if (cs->msg_len == 0) {
 		cs->inmsg = 0;
 		r->state = RTMP_ST_HEADER;
-		return rtmp_dispatch(r, cs);
+		return cs->skip ? 0 : rtmp_dispatch(r, cs);
 	}
-	if (rtmp_cs_reserve(r, cs, cs->msg_len) == -1)
+	if (!cs->skip && rtmp_cs_reserve(r, cs, cs->msg_len) == -1)
 		return -1;
 	r->cs = cs;
 	r->chunk_left = cs->msg_len - cs->got;
@@ -964,9 +1060,12 @@ rtmp_read_body(struct rtmp *r, const uint8_t **buf, size_t *len)
 	struct rtmp_chunkstream *cs = r->cs;
 	size_t n = *len;
 
+	int rv;
+
 	if (n > r->chunk_left)
 		n = r->chunk_left;
-	memcpy(cs->buf + cs->got, *buf, n);
+	if (!cs->skip)
+		memcpy(cs->buf + cs->got, *buf, n);
 	cs->got += n;
 	r->chunk_left -= n;
 	*buf += n;
@@ -977,7 +1076,12 @@ rtmp_read_body(struct rtmp *r, const uint8_t **buf, size_t *len)
 	if (cs->got < cs->msg_len)
 		return 0;
 	cs->inmsg = 0;
-	return rtmp_dispatch(r, cs);
+	if (cs->skip)
+		return 0;
+	rv = rtmp_dispatch(r, cs);
+	if (cs->cap > RTMP_KEEP_BUFFER)
+		rtmp_cs_release(r, cs);
+	return rv;
 }
 
 static int

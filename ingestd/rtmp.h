@@ -20,7 +20,13 @@
 #define RTMP_MAX_MESSAGE_DEFAULT (16 * 1024 * 1024)
 #define RTMP_MAX_CHUNK_SIZE_DEFAULT (16 * 1024 * 1024)
 #define RTMP_MAX_CHUNK_STREAMS 64 /* active chunk streams per connection */
-#define RTMP_MAX_COMMAND (64 * 1024) /* largest AMF command message */
+#define RTMP_MAX_COMMAND (64 * 1024) /* largest command or control message */
+/* Message buffers are sized in these steps; up to 4 steps are kept. */
+#define RTMP_BUFFER_STEP 1024
+#define RTMP_KEEP_BUFFER (4 * RTMP_BUFFER_STEP)
+/* All of a connection's message buffers until its publish is accepted. */
+#define RTMP_PENDING_BUFFERS \
+	(2 * RTMP_MAX_COMMAND + RTMP_MAX_CHUNK_STREAMS * RTMP_BUFFER_STEP)
 #define RTMP_NAME_MAX (STREAM_NAME_SZ - 1) /* longest publish key (or name) */
 #define RTMP_WINDOW_ACK_SIZE 2500000 /* what we ask the peer to ack at */
 #define RTMP_OUT_CHUNK_SIZE 4096 /* our chunk size after connect */
@@ -50,9 +56,31 @@ struct rtmp_cb {
 	void (*unpublish)(void *arg);
 };
 
+/*
+ * Bytes that the message buffers of several engines may hold together: one
+ * struct shared by every connection of a process (engines are not
+ * thread-safe, and neither is this).  A connection whose buffer would take
+ * used past limit fails instead; the others carry on.
+ */
+struct rtmp_budget {
+	size_t limit; /* 0: no limit */
+	size_t used; /* by every engine sharing it */
+};
+
+/*
+ * What a connection may make the engine hold.  Before its publish is
+ * accepted: command and control messages of up to RTMP_MAX_COMMAND bytes,
+ * RTMP_PENDING_BUFFERS in all; media and anything else the engine does not
+ * read is skipped as it arrives, never assembled.  Once live: media messages
+ * up to the publish's own limit (rtmp_set_max_media()), at most two of them
+ * in flight.  Buffers over RTMP_KEEP_BUFFER are freed as soon as their
+ * message has been handled.  The chunk size costs nothing: chunk bodies go
+ * straight into their message's buffer (or nowhere, for a skipped one).
+ */
 struct rtmp_limits {
 	size_t max_message; /* largest message; 0 for the default */
 	uint32_t max_chunk_size; /* largest Set Chunk Size; 0 for the default */
+	struct rtmp_budget *budget; /* shared with other engines; may be NULL */
 };
 
 struct rtmp;
@@ -86,5 +114,13 @@ const char *rtmp_error(const struct rtmp *);
 uint64_t rtmp_bytes_in(const struct rtmp *);
 /* Whether media is being forwarded (publish accepted and not ended). */
 int rtmp_publishing(const struct rtmp *);
+/*
+ * The largest media message of this publish, for instance what the stream's
+ * bitrate needs; never more than max_message.  0 restores max_message.
+ * Call it before rtmp_publish_result() accepts.
+ */
+void rtmp_set_max_media(struct rtmp *, size_t);
+/* Bytes of message buffers held now. */
+size_t rtmp_buffered(const struct rtmp *);
 
 #endif

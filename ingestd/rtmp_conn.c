@@ -1,6 +1,13 @@
 /*
  * RTMP publisher connections: sockets and buffers around the I/O-free
  * engine in rtmp.c.
+ *
+ * What a connection may cost (ingestd(8), MEMORY): the engine's own limits
+ * (commands only until authorised, then what the stream's bitrate needs),
+ * one budget over all connections' message buffers (rtmp_memory), replies
+ * held for a peer that does not read them (RTMP_CONN_OUT_MAX, then we stop
+ * reading it), and time: auth_timeout to be authorised, publish_timeout
+ * without data either way.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -19,14 +26,29 @@
 #include "ingestd.h"
 #include "rtmp.h"
 
+/* Replies a peer may leave unread before we stop reading it. */
+#define RTMP_CONN_OUT_MAX (64 * 1024)
+/*
+ * A stream's largest message: two seconds of its max bitrate (an encoder's
+ * VBV buffer, which bounds a keyframe, holds one or two), at least 1 MiB
+ * for low bitrates, at most rtmp_max_message.
+ */
+#define RTMP_CONN_MEDIA_SECONDS 2
+#define RTMP_CONN_MEDIA_MIN (1024 * 1024)
+
 struct rtmp_conn {
 	struct publisher *pub;
 	struct rtmp *rtmp;
 	struct bufferevent *bev;
+	struct event *deadline; /* auth_timeout, until authorised */
 	int closing; /* close once the output is flushed */
 	int in_feed;
 	int dead;
+	int paused; /* not reading: the peer leaves our replies unread */
 };
+
+/* Every connection's message buffers together: rtmp_memory. */
+static struct rtmp_budget rtmp_conn_budget;
 
 static void rtmp_conn_free(struct rtmp_conn *);
 
@@ -55,6 +77,21 @@ rtmp_conn_connect(void *arg, const char *app, const char *tcurl)
 	return -1;
 }
 
+/* The largest media message of a stream of this max bitrate (0: unknown). */
+static size_t
+rtmp_conn_max_media(uint64_t kbps)
+{
+	size_t max = conf_int(ingestd->d.conf, "rtmp_max_message");
+	uint64_t want;
+
+	if (kbps == 0 || kbps > UINT32_MAX)
+		return max;
+	want = kbps * 1000 / 8 * RTMP_CONN_MEDIA_SECONDS;
+	if (want < RTMP_CONN_MEDIA_MIN)
+		want = RTMP_CONN_MEDIA_MIN;
+	return want < max ? (size_t)want : max;
+}
+
 static void
 rtmp_conn_authorised(struct publisher *p, const char *name,
     uint64_t bitrate_kbps, const char *why)
@@ -78,6 +115,8 @@ rtmp_conn_authorised(struct publisher *p, const char *name,
 		return;
 	}
 	ingestd->publishes_ok++;
+	evtimer_del(c->deadline);
+	rtmp_set_max_media(c->rtmp, rtmp_conn_max_media(bitrate_kbps));
 	rtmp_publish_result(c->rtmp, 1, NULL);
 }
 
@@ -139,6 +178,7 @@ rtmp_conn_destroy(struct publisher *p)
 static void
 rtmp_conn_free(struct rtmp_conn *c)
 {
+	event_free(c->deadline);
 	bufferevent_free(c->bev);
 	rtmp_free(c->rtmp);
 	publisher_free(c->pub);
@@ -155,6 +195,13 @@ rtmp_conn_read(struct bufferevent *bev, void *arg)
 
 	c->in_feed = 1;
 	while (r == 0 && !c->closing && evbuffer_get_length(in) > 0) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >
+		    RTMP_CONN_OUT_MAX) {
+			/* no more questions until it reads our answers */
+			c->paused = 1;
+			bufferevent_disable(bev, EV_READ);
+			break;
+		}
 		n = evbuffer_peek(in, -1, NULL, v, nitems(v));
 		if (n > (int)nitems(v))
 			n = nitems(v);
@@ -184,13 +231,33 @@ rtmp_conn_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* The output is flushed. */
 static void
 rtmp_conn_write(struct bufferevent *bev, void *arg)
 {
 	struct rtmp_conn *c = arg;
 
-	if (c->closing)
+	if (c->closing) {
 		rtmp_conn_free(c);
+		return;
+	}
+	if (c->paused) {
+		c->paused = 0;
+		bufferevent_enable(bev, EV_READ);
+		/* what was read before the pause; may free c */
+		rtmp_conn_read(bev, c);
+	}
+}
+
+static void
+rtmp_conn_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct rtmp_conn *c = arg;
+
+	log_warnx("rtmp %s: not publishing within %llds (auth_timeout); "
+	          "closing",
+	    c->pub->addr, conf_int(ingestd->d.conf, "auth_timeout"));
+	rtmp_conn_free(c);
 }
 
 static void
@@ -198,7 +265,10 @@ rtmp_conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct rtmp_conn *c = arg;
 
-	if (what & BEV_EVENT_TIMEOUT)
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING))
+		log_warnx("rtmp %s: reads nothing we send for %llds; closing",
+		    c->pub->addr, conf_int(ingestd->d.conf, "publish_timeout"));
+	else if (what & BEV_EVENT_TIMEOUT)
 		log_warnx("rtmp %s: no data for %llds; closing", c->pub->addr,
 		    conf_int(ingestd->d.conf, "publish_timeout"));
 	else if (what & BEV_EVENT_ERROR)
@@ -213,17 +283,17 @@ static void
 rtmp_conn_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
+	struct conf *conf = ingestd->d.conf;
 	struct rtmp_limits limits = {0};
-	struct timeval tv = {0, 0};
+	struct timeval tv = {0, 0}, auth = {0, 0};
 	struct rtmp_conn *c;
 	struct publisher *p;
+	char why[160], addr[64];
 	int one = 1;
 
-	if ((p = publisher_new("rtmp", sa)) == NULL) {
-		char addr[64];
-
-		log_warnx("rtmp %s: refused: max_publishers reached",
-		    addr_string(sa, addr, sizeof(addr)));
+	if ((p = publisher_new("rtmp", sa, why, sizeof(why))) == NULL) {
+		log_warnx("rtmp %s: refused: %s",
+		    addr_string(sa, addr, sizeof(addr)), why);
 		close(fd);
 		return;
 	}
@@ -233,15 +303,20 @@ rtmp_conn_accept(struct evconnlistener *l, evutil_socket_t fd,
 	p->conn = c;
 	p->kick = rtmp_conn_kick;
 	p->destroy = rtmp_conn_destroy;
-	limits.max_message = conf_int(ingestd->d.conf, "rtmp_max_message");
+	rtmp_conn_budget.limit = conf_int(conf, "rtmp_memory");
+	limits.max_message = conf_int(conf, "rtmp_max_message");
+	limits.budget = &rtmp_conn_budget;
 	c->rtmp = rtmp_new(&rtmp_conn_cb, c, &limits);
 	c->bev =
 	    bufferevent_socket_new(ingestd->d.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(
 	    c->bev, rtmp_conn_read, rtmp_conn_write, rtmp_conn_event, c);
-	tv.tv_sec = conf_int(ingestd->d.conf, "publish_timeout");
-	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	tv.tv_sec = conf_int(conf, "publish_timeout");
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->deadline = evtimer_new(ingestd->d.base, rtmp_conn_deadline, c);
+	auth.tv_sec = conf_int(conf, "auth_timeout");
+	evtimer_add(c->deadline, &auth);
 	log_debug("rtmp %s: connected", p->addr);
 }
 
@@ -256,6 +331,12 @@ rtmp_conn_listen(void)
 		    listen_evconn(
 		        ingestd->d.base, fds[i], rtmp_conn_accept, NULL);
 	return 0;
+}
+
+void
+rtmp_conn_status(yajl_gen g)
+{
+	json_int(g, "rtmp_buffered", (long long)rtmp_conn_budget.used);
 }
 
 void

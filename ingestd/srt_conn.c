@@ -24,10 +24,11 @@
  * the callback refuses, with an SRT reject code the caller sees before any
  * media flows, whatever it can decide alone: a malformed stream id, a play
  * request (m=request, play:...), another application, a key no one could
- * hold, and with auth = none an invalid stream name.  The rest (authd says
- * no, the stream is already live, max_publishers) is decided on the main
- * thread after srt_accept(); such a caller is closed with a log line and
- * sees its connection end.
+ * hold, with auth = none an invalid stream name, and an address over its
+ * limits (publisher_admit()).  The rest (authd says no, the stream is
+ * already live, and the limits again, for callers that were let in together)
+ * is decided on the main thread after srt_accept(); such a caller is closed
+ * with a log line and sees its connection end.
  */
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -179,6 +180,7 @@ srt_conn_listen_cb(void *opaq, SRTSOCKET ns, int hsversion,
 {
 	char key[SRT_KEY_MAX + 1], addr[64], shown[SRT_STREAMID_MAX + 1];
 	char namewhy[128], msg[160];
+	char limit[160];
 	enum srt_streamid_err e;
 	const char *why;
 	int code;
@@ -192,8 +194,16 @@ srt_conn_listen_cb(void *opaq, SRTSOCKET ns, int hsversion,
 		snprintf(msg, sizeof(msg), "stream name %s", namewhy);
 		why = msg;
 	}
-	if (e == SRT_STREAMID_OK)
-		return 0;
+	if (e == SRT_STREAMID_OK) {
+		if (publisher_admit(peer, limit, sizeof(limit)) == 0)
+			return 0;
+		srt_setrejectreason(ns, SRT_REJX_OVERLOAD);
+		atomic_fetch_add(&srt.refused_handshake, 1);
+		log_warnx("srt %s: refused: %s (reject %d)",
+		    addr_string(peer, addr, sizeof(addr)), limit,
+		    SRT_REJX_OVERLOAD);
+		return -1;
+	}
 	code = e == SRT_STREAMID_MODE ? SRT_REJX_BAD_MODE
 	    : e == SRT_STREAMID_APP   ? SRT_REJX_NOTFOUND
 	                              : SRT_REJX_BAD_REQUEST;
@@ -324,6 +334,7 @@ static void
 srt_conn_new(SRTSOCKET s, const struct sockaddr *sa)
 {
 	char sid[SRT_STREAMID_MAX + 1], key[SRT_KEY_MAX + 1], addr[64];
+	char limit[160];
 	int len = sizeof(sid) - 1, no = 0;
 	int events = SRT_EPOLL_IN | SRT_EPOLL_ERR | SRT_EPOLL_ET;
 	struct publisher *p;
@@ -331,9 +342,9 @@ srt_conn_new(SRTSOCKET s, const struct sockaddr *sa)
 	const char *why;
 
 	srt.accepted++;
-	if ((p = publisher_new("srt", sa)) == NULL) {
-		log_warnx("srt %s: refused: max_publishers reached",
-		    addr_string(sa, addr, sizeof(addr)));
+	if ((p = publisher_new("srt", sa, limit, sizeof(limit))) == NULL) {
+		log_warnx("srt %s: refused: %s",
+		    addr_string(sa, addr, sizeof(addr)), limit);
 		srt_close(s);
 		return;
 	}

@@ -840,7 +840,7 @@ expect_error(
 static void
 test_errors(void **state)
 {
-	struct rtmp_limits lim = {1000, 65536};
+	struct rtmp_limits lim = {.max_message = 1000, .max_chunk_size = 65536};
 	struct amf0_buf w = {0};
 	static const uint8_t garbage[] = {0x02, 0x00, 0x07, 'c', 'o'};
 	static const uint8_t noname[] = {0x00, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -919,16 +919,243 @@ test_errors(void **state)
 
 	/* Many big messages open at once exceed the buffer budget. */
 	amf0_buf_reset(&w);
-	put_handshake(&w);
+	put_connect(&w);
+	put_publish(&w, "k");
 	lim.max_message = 200000;
 	for (i = 0; i < 4; i++) {
 		size_t before = w.len;
 
-		put_msg(&w, 128, 0, 10 + i, 0, 9, 1, big, 200000, 0);
-		w.len = before + 12 + 128; /* the first chunk */
+		put_msg(&w, 200, 0, 10 + i, 0, 9, 1, big, 200000, 0);
+		w.len = before + 12 + 200; /* the first chunk */
 	}
 	expect_error(&w, &lim, "pending");
 	amf0_buf_free(&w);
+}
+
+/* The first chunk of a len-byte message, in chunks of chunk bytes. */
+static void
+put_first_chunk(struct amf0_buf *w, uint32_t chunk, uint32_t csid, uint8_t type,
+    const uint8_t *body, size_t len)
+{
+	size_t before = w->len;
+
+	put_msg(w, chunk, 0, csid, 0, type, 1, body, len, 0);
+	w->len = before + 12 + (len < chunk ? len : chunk);
+}
+
+/*
+ * Issue 13: before a publish is accepted a connection can make the engine
+ * hold commands only.  The attack that took ingestd to 1 GB: Set Chunk
+ * Size 0xffffff, a whole 16 MiB video message and most of a 16 MiB data
+ * message, no connect.
+ */
+static void
+test_pending_limits(void **state)
+{
+	const size_t big = 0xffffff;
+	struct amf0_buf w = {0}, cmd = {0};
+	uint8_t *body = calloc(1, big);
+	struct sess s;
+	size_t i;
+
+	assert_non_null(body);
+	body[0] = 0x17;
+	put_handshake(&w);
+	put_control(&w, 1, 0xffffff);
+	put_msg(&w, big, 0, 4, 0, 9, 1, body, big, 0);
+	put_msg(&w, big, 0, 6, 0, 18, 1, body, big, 0);
+	w.len -= 4096;
+	sess_init(&s, NULL);
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+	/* Nothing of the media is held: the chunk size message's buffer. */
+	assert_true(rtmp_buffered(s.r) <= RTMP_KEEP_BUFFER);
+	assert_int_equal(s.nmedia, 0);
+	sess_free(&s);
+
+	/* Skipped whole, such messages leave the connection usable. */
+	w.len += 4096;
+	amf_connect(&cmd, "live");
+	put_msg(&w, big, 0, 3, 0, 20, 0, cmd.data, cmd.len, 0);
+	put_publish(&w, "k");
+	put_msg(&w, big, 0, 6, 0, 9, 1, body, 5000, 0);
+	sess_init(&s, NULL);
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+	assert_int_equal(s.connects, 1);
+	assert_int_equal(s.publishes, 1);
+	assert_int_equal(s.nmedia, 1);
+	sess_free(&s);
+
+	/* A command longer than RTMP_MAX_COMMAND is refused on its header. */
+	amf0_buf_reset(&w);
+	put_handshake(&w);
+	put_first_chunk(&w, 128, 3, 20, body, RTMP_MAX_COMMAND + 1);
+	w.len -= 128; /* no body byte at all */
+	expect_error(&w, NULL, "command of 65537 bytes");
+	amf0_buf_reset(&w);
+	put_handshake(&w);
+	put_first_chunk(&w, 128, 2, 4, body, RTMP_MAX_COMMAND + 1);
+	expect_error(&w, NULL, "command of 65537 bytes");
+
+	/* Commands in flight on many chunk streams: RTMP_PENDING_BUFFERS. */
+	amf0_buf_reset(&w);
+	put_handshake(&w);
+	for (i = 0; i < 3; i++)
+		put_first_chunk(&w, 128, 3 + i, 20, body, RTMP_MAX_COMMAND);
+	sess_init(&s, NULL);
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+	assert_true(rtmp_buffered(s.r) <= RTMP_PENDING_BUFFERS);
+	sess_free(&s);
+	put_first_chunk(&w, 128, 6, 20, body, RTMP_MAX_COMMAND);
+	expect_error(&w, NULL, "pending");
+
+	/*
+	 * Media while the publish waits for its answer is skipped as it
+	 * arrives, a 4 MiB keyframe included; once accepted, media flows.
+	 */
+	amf0_buf_reset(&w);
+	put_connect(&w);
+	put_publish(&w, "k");
+	put_msg(&w, 200, 0, 6, 0, 9, 1, body, 4 << 20, 0);
+	sess_init(&s, NULL);
+	s.accept = 0;
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+	assert_int_equal(s.publishes, 1);
+	assert_int_equal(s.nmedia, 0);
+	assert_true(rtmp_buffered(s.r) <= RTMP_KEEP_BUFFER * 4);
+	rtmp_publish_result(s.r, 1, NULL);
+	amf0_buf_reset(&w);
+	put_msg(&w, 200, 1, 6, 40, 9, 1, body, 5000, 0);
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+	assert_int_equal(s.nmedia, 1);
+	sess_free(&s);
+
+	free(body);
+	amf0_buf_free(&w);
+	amf0_buf_free(&cmd);
+}
+
+/* Once live: the publish's own message limit, and big buffers given back. */
+static void
+test_live_limits(void **state)
+{
+	struct rtmp_limits lim = {.max_message = 4 << 20};
+	struct amf0_buf w = {0};
+	uint8_t *body = calloc(1, (4 << 20) + 1);
+	struct sess s;
+	size_t i;
+
+	assert_non_null(body);
+	body[0] = 0x17;
+	put_connect(&w);
+	put_publish(&w, "k");
+	put_msg(&w, 200, 0, 6, 0, 9, 1, body, 100000, 0);
+	sess_init(&s, &lim);
+	s.accept = 0;
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+	rtmp_set_max_media(s.r, 100000);
+	rtmp_publish_result(s.r, 1, NULL);
+	amf0_buf_reset(&w);
+	put_msg(&w, 200, 0, 6, 0, 9, 1, body, 100000, 0);
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+	assert_int_equal(s.nmedia, 1);
+	/* Its 100000 byte buffer went back as soon as it was handled. */
+	assert_true(rtmp_buffered(s.r) <= 2 * RTMP_KEEP_BUFFER);
+	amf0_buf_reset(&w);
+	put_msg(&w, 200, 0, 7, 0, 9, 1, body, 100001, 0);
+	w.len = 12; /* refused on the header */
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), -1);
+	assert_non_null(strstr(rtmp_error(s.r), "media message of 100001"));
+	sess_free(&s);
+
+	/* 0, or more than max_message, means max_message. */
+	for (i = 0; i < 2; i++) {
+		amf0_buf_reset(&w);
+		put_connect(&w);
+		put_publish(&w, "k");
+		sess_init(&s, &lim);
+		s.accept = 0;
+		assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+		rtmp_set_max_media(s.r, i == 0 ? 0 : 64 << 20);
+		rtmp_publish_result(s.r, 1, NULL);
+		amf0_buf_reset(&w);
+		put_msg(&w, 200, 0, 6, 0, 9, 1, body, 4 << 20, 0);
+		assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+		assert_int_equal(s.nmedia, 1);
+		amf0_buf_reset(&w);
+		put_msg(&w, 200, 0, 6, 0, 9, 1, body, (4 << 20) + 1, 0);
+		w.len = 12;
+		assert_int_equal(rtmp_feed(s.r, w.data, w.len), -1);
+		assert_non_null(strstr(rtmp_error(s.r), "message of 4194305"));
+		sess_free(&s);
+	}
+
+	/* Two big messages may be in flight, not three. */
+	amf0_buf_reset(&w);
+	put_connect(&w);
+	put_publish(&w, "k");
+	for (i = 0; i < 3; i++)
+		put_first_chunk(&w, 200, 6 + i, 9, body, 1 << 20);
+	lim.max_message = 1 << 20;
+	expect_error(&w, &lim, "pending");
+	w.len -= 12 + 200;
+	sess_init(&s, &lim);
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+	assert_true(rtmp_buffered(s.r) >= 2 << 20);
+	sess_free(&s);
+
+	free(body);
+	amf0_buf_free(&w);
+}
+
+/*
+ * One budget over several connections: the one whose message does not fit
+ * fails, the others carry on, and every byte is given back.
+ */
+static void
+test_shared_budget(void **state)
+{
+	struct rtmp_budget budget = {.limit = 300 * 1024};
+	struct rtmp_limits lim = {.budget = &budget};
+	struct amf0_buf w = {0}, rest = {0};
+	static uint8_t body[200000];
+	struct sess a, b, c;
+	size_t first;
+
+	body[0] = 0x17;
+	put_connect(&w);
+	put_publish(&w, "k");
+	sess_init(&a, &lim);
+	sess_init(&b, &lim);
+	sess_init(&c, &lim);
+	assert_int_equal(rtmp_feed(a.r, w.data, w.len), 0);
+	assert_int_equal(rtmp_feed(b.r, w.data, w.len), 0);
+	assert_true(budget.used > 0 && budget.used <= 2 * RTMP_KEEP_BUFFER * 8);
+
+	/* a: the first chunk of a 200000 byte video message */
+	amf0_buf_reset(&w);
+	put_msg(&w, 200, 0, 6, 0, 9, 1, body, sizeof(body), 0);
+	first = 12 + 200;
+	assert_int_equal(rtmp_feed(a.r, w.data, first), 0);
+	assert_true(budget.used >= sizeof(body));
+	/* b: the same does not fit in what is left */
+	assert_int_equal(rtmp_feed(b.r, w.data, first), -1);
+	assert_non_null(strstr(rtmp_error(b.r), "all may use"));
+	/* c, not yet connected, still gets its commands through */
+	amf0_buf_reset(&rest);
+	put_connect(&rest);
+	assert_int_equal(rtmp_feed(c.r, rest.data, rest.len), 0);
+	assert_int_equal(c.connects, 1);
+	/* a is unaffected and ends its message */
+	assert_int_equal(rtmp_feed(a.r, w.data + first, w.len - first), 0);
+	assert_int_equal(a.nmedia, 1);
+	assert_true(budget.used < 64 * 1024);
+	/* b's buffers are returned when it is freed, then everyone's */
+	sess_free(&b);
+	sess_free(&a);
+	sess_free(&c);
+	assert_int_equal(budget.used, 0);
+	amf0_buf_free(&w);
+	amf0_buf_free(&rest);
 }
 
 static void
@@ -960,6 +1187,9 @@ main(void)
 	    cmocka_unit_test(test_acks),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_connect_rejected),
+	    cmocka_unit_test(test_pending_limits),
+	    cmocka_unit_test(test_live_limits),
+	    cmocka_unit_test(test_shared_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
