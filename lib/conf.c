@@ -55,7 +55,7 @@ const struct conf_key conf_keys[] = {
     /* What a publisher may hold before and after it is authorised. */
     {"auth_timeout", CONF_INT, "5", 1, 300, NULL,
         "seconds a publisher has to handshake, connect and be authorised"},
-    {"max_pending_per_ip", CONF_INT, "4", 1, 10000, NULL,
+    {"max_pending_per_ip", CONF_INT, "8", 1, 10000, NULL,
         "most connections not yet authorised from one address (IPv6: /64)"},
     {"max_publishers_per_ip", CONF_INT, "8", 1, 10000, NULL,
         "most publishing connections from one address (IPv6: /64)"},

@@ -3,15 +3,16 @@
 # 127.0.0.2 (any 127.0.0.0/8 address is loopback on Linux) opens sockets,
 # sends one byte of handshake and waits, over and over; real publishers
 # from 127.0.0.1 still go live and play, and the idle sockets are closed
-# after auth_timeout.  Only keys the code before issue 13 knew are set, so
-# that it runs this test too; the new ones keep their defaults
-# (max_pending_per_ip 4, max_publishers_per_ip 8, auth_timeout 5).
+# after auth_timeout.  max_pending_per_ip is set below its default (8) so
+# that the numbers are small; max_publishers_per_ip 8 and auth_timeout 5
+# are the defaults.
 . "$(dirname "$0")/lib.sh"
 
 SRT_PORT=$(free_port udp)
 write_conf <<CONF
 auth = none
 max_publishers = 16
+max_pending_per_ip = 4
 publish_timeout = 30
 republish_grace = 0
 CONF
