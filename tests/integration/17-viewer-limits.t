@@ -163,6 +163,14 @@ c=$(code 127.0.0.5 "$url")
 check "with max_requests idle connections, a new viewer gets 503 ($c)" [ "$c" = 503 ]
 check "with Retry-After" grep -qi '^Retry-After: [0-9]' "$tmp/h"
 check "the refusal names max_requests" grep -q "(max_requests)" "$tmp/flvd.log"
+# Idle for more than a second (the grace), the oldest idle connection of
+# the busiest address makes room for a newcomer: many hosts' idle sockets
+# cannot keep a real viewer out.
+sleep 1.2
+c=$(code 127.0.0.5 "$url" --max-time 2)
+check "once they idled past the grace, a new viewer gets the stream ($c)" [ "$c" = 200 ]
+n=$(nyonctl --json status | pyjson 'd["flvd"]["evicted"]')
+check "by closing an idle connection to make room ($n)" [ "${n:-0}" -ge 1 ]
 reap $f2 150; reap $f3 150; reap $f4 150
 sleep 0.5
 
