@@ -557,9 +557,27 @@ viewer_refuse(int fd)
 	close(fd);
 }
 
+/*
+ * Whether a whole request head is already waiting on fd.  A crowd that
+ * joins at once (a hall reloading the page, the bench's 200 viewers) is
+ * accepted before any request is read; those that sent theirs are not
+ * idle and need no place in the pools meant for connections that wait.
+ */
+static int
+viewer_has_request(int fd)
+{
+	static char buf[HTTP_HEAD_MAX];
+	ssize_t n;
+
+	if ((n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT)) <= 0)
+		return 0;
+	return memmem(buf, (size_t)n, "\r\n\r\n", 4) != NULL ||
+	    memmem(buf, (size_t)n, "\n\n", 2) != NULL;
+}
+
 /* 0 if a connection from p may wait for its request; or -1, refused. */
 static int
-viewer_accept_ok(const char *addr, struct peer *p)
+viewer_accept_ok(int fd, const char *addr, struct peer *p)
 {
 	int waiting = flvd->nconnections - flvd->nviewers;
 
@@ -569,6 +587,10 @@ viewer_accept_ok(const char *addr, struct peer *p)
 		    "%d connections use the descriptors RLIMIT_NOFILE (%d) "
 		    "allows",
 		    flvd->nconnections, flvd->nofile);
+	else if ((waiting < flvd->max_requests &&
+	             p->idle < flvd->max_idle_per_address) ||
+	    viewer_has_request(fd))
+		return 0;
 	else if (waiting >= flvd->max_requests && viewer_evict_idle() == -1)
 		viewer_log_refusal(addr,
 		    "%d connections are not viewers yet (max_requests)",
@@ -595,7 +617,7 @@ viewer_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	addr_string(sa, addr, sizeof(addr));
 	p = peers_get(sa);
-	if (viewer_accept_ok(addr, p) == -1) {
+	if (viewer_accept_ok(fd, addr, p) == -1) {
 		peers_put(p);
 		viewer_refuse(fd);
 		return;

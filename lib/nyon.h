@@ -86,6 +86,7 @@ const char *conf_file(const struct conf *, const char *dirkey, const char *name,
     char *buf, size_t len);
 
 /* listen.c: parsed listen addresses and the sockets bound to them */
+#define LISTEN_DEFER_S 3 /* TCP_DEFER_ACCEPT: silent clients wait this long */
 struct listen_addr {
 	char host[64]; /* numeric, "" for the wildcard */
 	char port[8];
