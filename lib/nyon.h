@@ -116,6 +116,7 @@ struct evconnlistener *listen_evconn(struct event_base *, int fd,
 #define CTL_SERVED_AUTHD 0x01
 #define CTL_SERVED_INGESTD 0x02
 #define CTL_SERVED_FLVD 0x04
+#define CTL_SERVED_RTCD 0x08
 
 enum ctl_op {
 	CTL_OP_PING,
