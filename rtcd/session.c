@@ -288,7 +288,8 @@ session_catch_up(struct session *s)
 {
 	struct track *v = &s->stream->video;
 
-	if (v->head - s->vnext <= v->cap / 2 && track_get(v, s->vnext) != NULL)
+	if (s->vnext >= v->head ||
+	    (v->head - s->vnext <= v->cap / 2 && track_get(v, s->vnext) != NULL))
 		return;
 	s->skips++;
 	if (v->has_key && v->last_key > s->vnext &&

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Raw video frames stamped with the time they were made, for glass-to-glass.
+
+    tests/bench/stamp.py [--size 640x360] [--fps 30] [--seconds 60] | \
+        ffmpeg -f rawvideo -pix_fmt gray -s 640x360 -r 30 -i - ...
+
+Each frame is grey (a moving bar, so the encoder has work) with a row of
+40 black or white 16x16 blocks across the top: the wall clock in
+milliseconds modulo 2**32 (32 bits, most significant first) and the 8-bit
+sum of its four bytes, so a misread block is caught.  The frame is made
+and written at the moment the stamp says, paced to the frame rate.  A
+reader (tests/browser/whep.mjs --stamp) takes the middle of each block,
+white above 128.
+"""
+import argparse
+import sys
+import time
+
+import numpy as np
+
+BLOCK = 16
+BITS = 40
+
+
+def stamp_bits(ms):
+    v = ms & 0xFFFFFFFF
+    check = sum(v.to_bytes(4, "big")) & 0xFF
+    word = (v << 8) | check
+    return [(word >> (BITS - 1 - i)) & 1 for i in range(BITS)]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", default="640x360")
+    ap.add_argument("--fps", type=float, default=30)
+    ap.add_argument("--seconds", type=float, default=60)
+    a = ap.parse_args()
+    w, h = (int(x) for x in a.size.split("x"))
+    if w < BLOCK * BITS or h < BLOCK * 2:
+        sys.exit("stamp.py: the frame must be at least %dx%d" % (BLOCK * BITS, BLOCK * 2))
+    out = sys.stdout.buffer
+    frame = np.full((h, w), 110, dtype=np.uint8)
+    period = 1.0 / a.fps
+    start = time.time()
+    n = 0
+    while n < a.seconds * a.fps:
+        due = start + n * period
+        delay = due - time.time()
+        if delay > 0:
+            time.sleep(delay)
+        frame[BLOCK * 2:, :] = 110
+        x = int((n * 7) % w)
+        frame[BLOCK * 2:, x:x + 24] = 200
+        ms = int(time.time() * 1000)
+        for i, bit in enumerate(stamp_bits(ms)):
+            frame[0:BLOCK, i * BLOCK:(i + 1) * BLOCK] = 255 if bit else 0
+        frame[BLOCK:BLOCK * 2, :] = 128
+        try:
+            out.write(frame.tobytes())
+            out.flush()
+        except BrokenPipeError:
+            return
+        n += 1
+
+
+if __name__ == "__main__":
+    main()
