@@ -16,8 +16,6 @@ import argparse
 import sys
 import time
 
-import numpy as np
-
 BLOCK = 16
 BITS = 40
 
@@ -39,7 +37,8 @@ def main():
     if w < BLOCK * BITS or h < BLOCK * 2:
         sys.exit("stamp.py: the frame must be at least %dx%d" % (BLOCK * BITS, BLOCK * 2))
     out = sys.stdout.buffer
-    frame = np.full((h, w), 110, dtype=np.uint8)
+    frame = bytearray(b"\x6e" * (w * h))
+    grey = b"\x6e" * w
     period = 1.0 / a.fps
     start = time.time()
     n = 0
@@ -48,15 +47,20 @@ def main():
         delay = due - time.time()
         if delay > 0:
             time.sleep(delay)
-        frame[BLOCK * 2:, :] = 110
-        x = int((n * 7) % w)
-        frame[BLOCK * 2:, x:x + 24] = 200
+        x = int((n * 7) % (w - 24))
+        for y in range(BLOCK * 2, h):
+            row = y * w
+            frame[row:row + w] = grey
+            frame[row + x:row + x + 24] = b"\xc8" * 24
         ms = int(time.time() * 1000)
-        for i, bit in enumerate(stamp_bits(ms)):
-            frame[0:BLOCK, i * BLOCK:(i + 1) * BLOCK] = 255 if bit else 0
-        frame[BLOCK:BLOCK * 2, :] = 128
+        line = b"".join((b"\xff" if bit else b"\x00") * BLOCK
+                        for bit in stamp_bits(ms))
+        line += b"\x80" * (w - len(line))
+        for y in range(BLOCK):
+            frame[y * w:(y + 1) * w] = line
+            frame[(y + BLOCK) * w:(y + BLOCK + 1) * w] = b"\x80" * w
         try:
-            out.write(frame.tobytes())
+            out.write(frame)
             out.flush()
         except BrokenPipeError:
             return
