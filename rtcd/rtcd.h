@@ -272,6 +272,13 @@ uint64_t audio_tc_cpu_us(const struct audio_tc *);
 /* stream.c: the live streams, from the ring subscriber */
 enum stream_audio { AUDIO_NONE, AUDIO_AAC, AUDIO_OPUS, AUDIO_OTHER };
 enum stream_video { VIDEO_NONE, VIDEO_H264, VIDEO_HEVC, VIDEO_OTHER };
+/*
+ * sdp.c: each m-line's codec for what the stream carries (H.264 in a
+ * profile the offer decodes, packetization-mode 1; Opus when audio): 0,
+ * or the HTTP status and why.
+ */
+int sdp_negotiate(struct sdp_offer *, enum stream_video, uint32_t plid,
+    int audio, int *vpt, int *apt, char *why, size_t whylen);
 struct session;
 TAILQ_HEAD(sessionlist, session);
 struct rstream {
@@ -405,9 +412,9 @@ int cand_check(const char *, char *err, size_t errlen);
 /* whep.c: the HTTP side */
 void whep_listen(void);
 void whep_close(void);
+
+/* whep_path.c */
 int whep_path(const char *uri, char *name, char *id);
-int whep_negotiate(struct sdp_offer *, enum stream_video, uint32_t plid,
-    int audio, int *vpt, int *apt, char *why, size_t whylen);
 
 struct rtcd {
 	struct daemon d;

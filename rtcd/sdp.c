@@ -350,7 +350,18 @@ sdp_parse_offer(const char *sdp, size_t len, struct sdp_offer *o, char *why,
 }
 
 /* RFC 6184 profiles by profile_idc and constraint flags. */
-enum h264_class { H_UNKNOWN, H_CB, H_B, H_M, H_E, H_H, H_CH, H_HI };
+enum h264_class {
+	H_UNKNOWN,
+	H_CB, /* constrained baseline */
+	H_B,
+	H_E,
+	H_M,
+	H_CH, /* constrained high */
+	H_H,
+	H_H10,
+	H_H422,
+	H_H444,
+};
 
 static enum h264_class
 sdp_h264_class(uint32_t plid)
@@ -367,13 +378,20 @@ sdp_h264_class(uint32_t plid)
 	case 100:
 		return (iop & 0x0c) == 0x0c ? H_CH : H_H;
 	case 110:
+		return H_H10;
 	case 122:
+		return H_H422;
 	case 244:
-		return H_HI;
+		return H_H444;
 	}
 	return H_UNKNOWN;
 }
 
+/*
+ * Whether a decoder of the offered profile decodes the stream's: the same
+ * profile, or one the offered contains (constrained baseline is in all;
+ * main in high; high in high 10, 4:2:2 and 4:4:4, each in the next).
+ */
 int
 sdp_h264_compatible(uint32_t offered, uint32_t stream)
 {
@@ -382,17 +400,101 @@ sdp_h264_compatible(uint32_t offered, uint32_t stream)
 
 	if (o == H_UNKNOWN || s == H_UNKNOWN)
 		return 0;
-	if (o == s)
+	if (o == s || s == H_CB)
 		return 1;
-	switch (s) {
-	case H_CB: /* a subset of every other profile here */
-		return o != H_HI;
-	case H_M:
-	case H_CH:
-		return o == H_H;
+	switch (o) {
+	case H_E:
+		return s == H_B;
+	case H_H:
+		return s == H_M || s == H_CH;
+	case H_H10:
+	case H_H422:
+	case H_H444:
+		return s == H_M || s == H_CH || s == H_H ||
+		    (s >= H_H10 && s <= o);
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Picks each m-line's codec for what the stream carries: H.264 in a
+ * profile the browser offers (packetization-mode 1), Opus.  0, or the
+ * HTTP status and why.
+ */
+int
+sdp_negotiate(struct sdp_offer *o, enum stream_video vcodec, uint32_t plid,
+    int audio, int *vpt, int *apt, char *why, size_t whylen)
+{
+	struct sdp_media *m;
+	struct sdp_codec *c;
+	int i, k, best, mode0 = 0, offered_h264 = 0;
+
+	*vpt = *apt = -1;
+	for (i = 0; i < o->nmedia; i++) {
+		m = &o->media[i];
+		m->chosen = -1;
+		if (m->port == 0 || !m->recv ||
+		    strcmp(m->proto, "UDP/TLS/RTP/SAVPF") != 0)
+			continue;
+		if (m->kind == SDP_VIDEO && *vpt < 0 &&
+		    vcodec == VIDEO_H264) {
+			best = -1;
+			for (k = 0; k < m->ncodecs; k++) {
+				c = &m->codecs[k];
+				if (c->id != SDP_C_H264 || c->clock != 90000)
+					continue;
+				offered_h264 = 1;
+				if (!sdp_h264_compatible(c->plid, plid))
+					continue;
+				if (!c->pmode) {
+					mode0 = 1;
+					continue;
+				}
+				/* the same profile first, else any that decodes */
+				if (best < 0 ||
+				    (sdp_h264_compatible(plid, c->plid) &&
+				        !sdp_h264_compatible(
+				            plid, m->codecs[best].plid)))
+					best = k;
+			}
+			if (best >= 0) {
+				m->chosen = best;
+				*vpt = m->codecs[best].pt;
+			}
+		} else if (m->kind == SDP_AUDIO && *apt < 0 && audio) {
+			for (k = 0; k < m->ncodecs; k++)
+				if (m->codecs[k].id == SDP_C_OPUS &&
+				    m->codecs[k].clock == 48000) {
+					m->chosen = k;
+					*apt = m->codecs[k].pt;
+					break;
+				}
+		}
+	}
+	if (vcodec == VIDEO_H264 && *vpt < 0) {
+		if (mode0)
+			snprintf(why, whylen,
+			    "the offer allows only H.264 packetization-mode=0, "
+			    "which cannot carry this stream's frames");
+		else if (offered_h264)
+			snprintf(why, whylen,
+			    "the offer has no H.264 profile that decodes the "
+			    "stream's (profile-level-id %06x)",
+			    plid);
+		else
+			snprintf(why, whylen,
+			    "the offer has no H.264 video to receive: the "
+			    "stream is H.264");
+		return 406;
+	}
+	if (*vpt < 0 && *apt < 0) {
+		snprintf(why, whylen,
+		    "nothing in the offer can carry this stream (H.264 video, "
+		    "Opus audio)");
+		return 406;
+	}
+	return 0;
 }
 
 struct sdp_out {

@@ -73,139 +73,6 @@ whep_error(struct evhttp_request *req, int status, const char *msg)
 	evhttp_send_reply(req, status, reason, NULL);
 }
 
-/*
- * "/whep/NAME" or "/whep/NAME/ID", percent-decoded: 1 and 2, 0 not
- * ours, -1 a bad name.  name has STREAM_NAME_SZ bytes, id 33.
- */
-int
-whep_path(const char *uri, char *name, char *id)
-{
-	struct evhttp_uri *u;
-	const char *path, *slash;
-	char *dec, why[128];
-	size_t declen;
-	int kind = 1;
-
-	if ((u = evhttp_uri_parse(uri)) == NULL)
-		return 0;
-	path = evhttp_uri_get_path(u);
-	if (path == NULL || strncmp(path, "/whep/", 6) != 0) {
-		evhttp_uri_free(u);
-		return 0;
-	}
-	path += 6;
-	id[0] = '\0';
-	if ((slash = strchr(path, '/')) != NULL) {
-		if (strlen(slash + 1) == 0 || strlen(slash + 1) > 32 ||
-		    strspn(slash + 1,
-		        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		        "0123456789") != strlen(slash + 1)) {
-			evhttp_uri_free(u);
-			return -1;
-		}
-		strlcpy(id, slash + 1, 33);
-		kind = 2;
-	}
-	dec = evhttp_uridecode(path, 0, &declen);
-	evhttp_uri_free(u);
-	if (dec == NULL)
-		return -1;
-	if (kind == 2)
-		dec[strcspn(dec, "/")] = '\0';
-	if (declen != strlen(dec) && kind == 1) {
-		free(dec); /* a NUL inside */
-		return -1;
-	}
-	if (strlen(dec) >= STREAM_NAME_SZ ||
-	    stream_name_check(dec, why, sizeof(why)) == -1) {
-		free(dec);
-		return -1;
-	}
-	strlcpy(name, dec, STREAM_NAME_SZ);
-	free(dec);
-	return kind;
-}
-
-/*
- * Picks each m-line's codec for what the stream carries: H.264 in a
- * profile the browser offers (packetization-mode 1), Opus.  0, or the
- * HTTP status and why.
- */
-int
-whep_negotiate(struct sdp_offer *o, enum stream_video vcodec, uint32_t plid,
-    int audio, int *vpt, int *apt, char *why, size_t whylen)
-{
-	struct sdp_media *m;
-	struct sdp_codec *c;
-	int i, k, best, mode0 = 0, offered_h264 = 0;
-
-	*vpt = *apt = -1;
-	for (i = 0; i < o->nmedia; i++) {
-		m = &o->media[i];
-		m->chosen = -1;
-		if (m->port == 0 || !m->recv ||
-		    strcmp(m->proto, "UDP/TLS/RTP/SAVPF") != 0)
-			continue;
-		if (m->kind == SDP_VIDEO && *vpt < 0 &&
-		    vcodec == VIDEO_H264) {
-			best = -1;
-			for (k = 0; k < m->ncodecs; k++) {
-				c = &m->codecs[k];
-				if (c->id != SDP_C_H264 || c->clock != 90000)
-					continue;
-				offered_h264 = 1;
-				if (!sdp_h264_compatible(c->plid, plid))
-					continue;
-				if (!c->pmode) {
-					mode0 = 1;
-					continue;
-				}
-				/* the same profile first, else any that decodes */
-				if (best < 0 ||
-				    ((c->plid >> 8) == (plid >> 8) &&
-				        (m->codecs[best].plid >> 8) !=
-				            (plid >> 8)))
-					best = k;
-			}
-			if (best >= 0) {
-				m->chosen = best;
-				*vpt = m->codecs[best].pt;
-			}
-		} else if (m->kind == SDP_AUDIO && *apt < 0 && audio) {
-			for (k = 0; k < m->ncodecs; k++)
-				if (m->codecs[k].id == SDP_C_OPUS &&
-				    m->codecs[k].clock == 48000) {
-					m->chosen = k;
-					*apt = m->codecs[k].pt;
-					break;
-				}
-		}
-	}
-	if (vcodec == VIDEO_H264 && *vpt < 0) {
-		if (mode0)
-			snprintf(why, whylen,
-			    "the offer allows only H.264 packetization-mode=0, "
-			    "which cannot carry this stream's frames");
-		else if (offered_h264)
-			snprintf(why, whylen,
-			    "the offer has no H.264 profile that decodes the "
-			    "stream's (profile-level-id %06x)",
-			    plid);
-		else
-			snprintf(why, whylen,
-			    "the offer has no H.264 video to receive: the "
-			    "stream is H.264");
-		return 406;
-	}
-	if (*vpt < 0 && *apt < 0) {
-		snprintf(why, whylen,
-		    "nothing in the offer can carry this stream (H.264 video, "
-		    "Opus audio)");
-		return 406;
-	}
-	return 0;
-}
-
 static void
 whep_post(struct evhttp_request *req, const char *name)
 {
@@ -261,7 +128,7 @@ whep_post(struct evhttp_request *req, const char *name)
 	audio = (s->acodec == AUDIO_AAC &&
 	            strcmp(conf_str(rtcd->d.conf, "rtc_audio"), "opus") == 0) ||
 	    s->acodec == AUDIO_OPUS;
-	if ((status = whep_negotiate(&offer, s->vcodec, s->plid, audio, &vpt,
+	if ((status = sdp_negotiate(&offer, s->vcodec, s->plid, audio, &vpt,
 	         &apt, why, sizeof(why))) != 0) {
 		rtcd->refused++;
 		whep_error(req, status, why);
