@@ -118,7 +118,11 @@ window.nyonTest = (function () {
 					    meta.expectedDisplayTime) % 4294967296;
 					let d = shown - ms;
 					if (d < -2147483648) d += 4294967296;
-					st.lat.push(d);
+					// a misread that passed the check sum
+					if (d < -1000 || d > 60000)
+						st.badStamps++;
+					else
+						st.lat.push(d);
 				}
 			}
 			video.requestVideoFrameCallback(cb);
