@@ -205,7 +205,7 @@ format:
 clean:
 	rm -rf build $(PROGS) lib/libnyon.a $(DAEMON_LIBS) \
 		$(UNIT_BINS) */*.o */*.d tests/*/*.o tests/*/*.d run www/vendor \
-		$(BENCH_BIN) $(FLOOR_BIN)
+		$(BENCH_BIN) $(FLOOR_BIN) $(RTCLOAD_BIN)
 
 -include $(wildcard $(O)*/*.d $(O)tests/*/*.d $(FUZZ_O)*/*.d $(FUZZ_O)tests/*/*.d)
 
@@ -333,6 +333,10 @@ $(BENCH_BIN): tests/bench/nyon-bench.c $(LIBNYON)
 # the floor: unbatched fan-out with nothing else, for the ratio
 $(FLOOR_BIN): tests/bench/nyon-floor.c $(LIBINGESTD) $(LIBNYON)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIBINGESTD) $(LIBNYON) $(LDLIBS)
-bench: all $(BENCH_BIN) $(FLOOR_BIN)
+# WebRTC viewers speaking DTLS-SRTP with rtcd's own code
+RTCLOAD_BIN = tests/bench/rtc-load
+$(RTCLOAD_BIN): tests/bench/rtc-load.c $(LIBRTCD) $(LIBNYON)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIBRTCD) $(LIBNYON) $(LDLIBS) $(RTC_LIBS)
+bench: all $(BENCH_BIN) $(FLOOR_BIN) $(RTCLOAD_BIN)
 	tests/bench/run.sh $(BENCH_ARGS)
 # end of bench ----------------------------------------------------------------
