@@ -74,7 +74,12 @@ summ() {
 	python3 -c '
 import json, sys
 d = json.loads(sys.stdin.readline())
-print(json.dumps({k: d.get(k) for k in ("firstFrameMs", "latency", "framesDecoded", "freezeCount", "badStamps", "audioSamples")}))'
+out = {k: d.get(k) for k in ("firstFrameMs", "latency", "framesDecoded", "freezeCount", "badStamps", "audioSamples")}
+for k in ("audio", "video"):
+    a = (d.get("last") or {}).get(k)
+    if a and a.get("jitterBufferEmittedCount"):
+        out[k + "_jitter_buffer_ms"] = round(1000 * a["jitterBufferDelay"] / a["jitterBufferEmittedCount"])
+print(json.dumps(out))'
 }
 echo "== WebRTC, one viewer, $secs s"
 w --whep "http://127.0.0.1:$rtc/whep/stamp" --seconds "$secs" --stamp | tee "$tmp/rtc.json" | summ
@@ -85,6 +90,16 @@ while [ $i -lt "$joins" ]; do
 	sleep 0.$((i * 3 % 10))
 	i=$((i + 1))
 done
+# The browser keeps lip sync: video waits for the audio's jitter buffer.
+# Without audio, what the video path alone costs:
+echo "rtc_audio = off" >> "$tmp/nyon.conf"
+kill -HUP "$pid_rtcd"
+sleep 1
+echo "== WebRTC, video only (rtc_audio = off), one viewer, $secs s"
+w --whep "http://127.0.0.1:$rtc/whep/stamp" --seconds "$secs" --stamp | summ
+sed -i '/^rtc_audio = off$/d' "$tmp/nyon.conf"
+kill -HUP "$pid_rtcd"
+sleep 1
 echo "== watch page over WebRTC, 1 join of 8 s"
 w --page "http://127.0.0.1:$flv/watch/stamp" --seconds 8 --stamp |
     python3 -c 'import json, sys; d = json.loads(sys.stdin.readline())

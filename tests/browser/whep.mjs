@@ -173,6 +173,8 @@ window.nyonTest = (function () {
 				    jitter: s.jitter, nackCount: s.nackCount,
 				    totalSamplesReceived: s.totalSamplesReceived,
 				    jitterBufferDelay: s.jitterBufferDelay,
+				    jitterBufferTargetDelay: s.jitterBufferTargetDelay,
+				    jitterBufferMinimumDelay: s.jitterBufferMinimumDelay,
 				    jitterBufferEmittedCount: s.jitterBufferEmittedCount };
 		});
 		return out;
@@ -252,6 +254,10 @@ async function runWhep(opt, page, say) {
 	out.framesShown = st.frames;
 	out.badStamps = st.badStamps;
 	out.latency = summary(st.lat);
+	// the median of each second's frames: does the delay drift?
+	out.latencySeries = [];
+	for (let i = 0; i < st.lat.length; i += 30)
+		out.latencySeries.push(pct(st.lat.slice(i, i + 30), 0.5));
 	out.states = st.states;
 	const v = out.last.video || {};
 	out.framesDecoded = v.framesDecoded ?? 0;

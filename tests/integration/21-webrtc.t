@@ -104,7 +104,9 @@ check "video packets rise every second" \
     [ "$(j 'all(b > a for a, b in zip(d["videoPackets"], d["videoPackets"][1:]))')" = True ]
 check "audio (Opus from AAC) packets rise every second ($(j 'd["audioPackets"]'))" \
     [ "$(j 'd["audioPackets"][0] > 20 and all(b > a for a, b in zip(d["audioPackets"], d["audioPackets"][1:]))')" = True ]
-check "no freeze ($(j 'd["freezeCount"]'))" [ "$(j 'd["freezeCount"]')" = 0 ]
+# Chromium counts a freeze for a frame shown 150 ms late: on a shared CPU
+# one can come from the box, not the stream; more cannot.
+check "no more than one freeze ($(j 'd["freezeCount"]'))" [ "$(j 'd["freezeCount"]')" -le 1 ]
 check "the first frame within 1.5 s of the POST ($(j 'd["firstFrameMs"]') ms)" \
     [ "$(j 'int(d["firstFrameMs"] is not None and d["firstFrameMs"] < 1500)')" = 1 ]
 check "DELETE ended it: 200" [ "$(j 'd["deleteStatus"]')" = 200 ]
@@ -124,7 +126,7 @@ check "the watch page plays over WebRTC ($mode)" [ "$mode" = webrtc ]
 [ "$mode" = webrtc ] || diag "$(echo "$out" | cut -c1-600)"
 
 # The stream stops: its WebRTC viewer ends.
-timeout 90 node "$top/tests/browser/whep.mjs" --whep "$whep/cam1" --seconds 8 \
+timeout 90 node "$top/tests/browser/whep.mjs" --whep "$whep/cam1" --seconds 10 \
     > "$tmp/end.json" 2>&1 &
 wpid=$!
 sleep 5
@@ -133,8 +135,8 @@ sleep 2
 check "when the stream stops, rtcd ends its viewer" \
     grep -q 'ends: the stream ended' "$tmp/rtcd.log"
 reap $wpid 400
-check "and the browser got no packet more" \
-    [ "$(pyjson 'int(d["videoPackets"][-1] == d["videoPackets"][-2])' < "$tmp/end.json")" = 1 ]
+check "and the browser got no packet more in its last 2 s" \
+    [ "$(pyjson 'int(d["videoPackets"][-1] == d["videoPackets"][-3])' < "$tmp/end.json")" = 1 ]
 
 # B-frames cannot be played in order over WebRTC: refused, with why.
 ffmpeg -hide_banner -nostdin -loglevel warning -re -f lavfi -i testsrc2=size=320x240:rate=25 \
@@ -146,6 +148,26 @@ sleep 1
 code=$(post "$offer" "$whep/bframes")
 check "a stream with B-frames: 422 ($code)" [ "$code" = 422 ]
 check "saying B-frames and what to do" grep -q 'B-frames.*-bf 0' "$tmp/b"
+
+# Glass to glass, briefly (make bench measures it at length): a picture
+# stamped with the time it was made, read off each frame the browser shows.
+# Video alone, as the browser holds video back to the audio's jitter
+# buffer for lip sync, and that buffer is at the mercy of a shared CPU.
+python3 "$top/tests/bench/stamp.py" --seconds 40 |
+    ffmpeg -hide_banner -nostdin -loglevel error -f rawvideo -pix_fmt gray \
+    -s 640x360 -r 30 -i - -c:v libx264 -preset ultrafast -tune zerolatency \
+    -pix_fmt yuv420p -g 30 -bf 0 -b:v 1000k -flush_packets 1 \
+    -f flv "rtmp://127.0.0.1:$RTMP_PORT/live/stamp" >> "$tmp/pub-stamp.log" 2>&1 &
+pids="$pids $!"
+check "stamp goes live" wait_live stamp
+sleep 2
+out=$(timeout 90 node "$top/tests/browser/whep.mjs" --whep "$whep/stamp" --seconds 6 --stamp 2>&1)
+p50=$(echo "$out" | pyjson 'd["latency"]["p50"]' 2>/dev/null)
+n=$(echo "$out" | pyjson 'd["latency"]["n"]' 2>/dev/null)
+check "stamps read off the frames shown ($n)" [ "${n:-0}" -ge 60 ]
+check "the picture shown is under 150 ms old, half the time (p50 ${p50:-?} ms)" \
+    [ "${p50:-999}" -lt 150 ]
+[ "${p50:-999}" -lt 150 ] || diag "$(echo "$out" | cut -c1-500)"
 
 publish cam2 640x360 60
 check "cam2 goes live" wait_live cam2
