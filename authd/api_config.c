@@ -90,7 +90,8 @@ api_network_get(struct api_req *r)
 
 		if (listen_parse(conf_str(authd->d.conf, "rtc_listen"), la,
 		        nitems(la), e, sizeof(e)) > 0)
-			json_int(out, "rtc_port", strtoll(la[0].port, NULL, 10));
+			json_int(
+			    out, "rtc_port", strtoll(la[0].port, NULL, 10));
 	}
 	yajl_gen_map_close(out);
 	yajl_tree_free(list);

@@ -174,12 +174,14 @@ api_health_webrtc(yajl_gen g, yajl_val rs)
 	api_health_copy_num(g, "webrtc_viewers", rs, "viewers");
 	json_key(g, "webrtc");
 	yajl_gen_array_open(g);
-	for (i = 0; list != NULL && YAJL_IS_ARRAY(list) && i < list->u.array.len;
+	for (i = 0;
+	     list != NULL && YAJL_IS_ARRAY(list) && i < list->u.array.len;
 	     i++) {
 		v = list->u.array.values[i];
 		yajl_gen_map_open(g);
 		json_str(g, "address",
-		    json_get_str(v, "address") ? json_get_str(v, "address") : "");
+		    json_get_str(v, "address") ? json_get_str(v, "address")
+		                               : "");
 		json_str(g, "state",
 		    json_get_str(v, "state") ? json_get_str(v, "state") : "");
 		api_health_copy_num(g, "loss_pct", v, "loss_pct");

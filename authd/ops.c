@@ -327,8 +327,8 @@ ops_urls_for(
 	    buf, sizeof(buf), "http://%s:%s/watch/%s", host, port[2], name);
 	json_str(g, "watch_url", buf);
 	/* WebRTC (rtcd): its port is nyon.conf's, not a dashboard setting */
-	if (listen_parse(conf_str(authd->d.conf, "rtc_listen"), la, nitems(la), err,
-	        sizeof(err)) > 0) {
+	if (listen_parse(conf_str(authd->d.conf, "rtc_listen"), la, nitems(la),
+	        err, sizeof(err)) > 0) {
 		snprintf(buf, sizeof(buf), "http://%s%s%s:%s/whep/%s",
 		    strchr(host, ':') ? "[" : "", host,
 		    strchr(host, ':') ? "]" : "", la[0].port, name);

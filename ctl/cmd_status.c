@@ -142,12 +142,14 @@ status_webrtc(yajl_val rtcd)
 			printf("  %-24s %-22s %-5s %7.1f %6.1fms %5.0fms %9.0f "
 			       "%7.0f\n",
 			    name ? name : "?",
-			    json_get_str(v, "address") ? json_get_str(v, "address")
-			                               : "-",
+			    json_get_str(v, "address")
+			        ? json_get_str(v, "address")
+			        : "-",
 			    json_get_str(v, "state") ? json_get_str(v, "state")
 			                             : "?",
-			    status_num(v, "loss_pct"), status_num(v, "jitter_ms"),
-			    status_num(v, "rtt_ms"), status_num(v, "packets"),
+			    status_num(v, "loss_pct"),
+			    status_num(v, "jitter_ms"), status_num(v, "rtt_ms"),
+			    status_num(v, "packets"),
 			    status_num(v, "retransmits"));
 		}
 	}

@@ -2,9 +2,9 @@
  * The few static files flvd serves beside the streams, all from www_dir:
  * the public watch page (watch/index.html for any /watch/NAME; the page
  * reads NAME from its own URL), the third-party scripts it loads
- * (/vendor/FILE), /favicon.ico and /whep.json (where WebRTC is).  A name is one path component of
- * letters, digits, '.', '_' and '-' not starting with '.', so no request
- * can leave www_dir; files are regular, bounded in size and sent from the
+ * (/vendor/FILE), /favicon.ico, and /whep.json (where WebRTC is).  A
+ * name is one path component of letters, digits, '.', '_' and '-' not
+ * starting with '.', so no request can leave www_dir; files are regular, bounded in size and sent from the
  * page cache (evbuffer_add_file), one response per connection as for the
  * streams.
  */

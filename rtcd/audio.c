@@ -86,8 +86,8 @@ audio_tc_new(const uint8_t *asc, size_t asclen, audio_out out, void *arg,
 	tc->pkt = av_packet_alloc();
 	tc->frame = av_frame_alloc();
 	tc->channels = tc->dec->ch_layout.nb_channels >= 2 ? 2 : 1;
-	tc->enc = opus_encoder_create(OPUS_RATE, tc->channels,
-	    OPUS_APPLICATION_RESTRICTED_LOWDELAY, &e);
+	tc->enc = opus_encoder_create(
+	    OPUS_RATE, tc->channels, OPUS_APPLICATION_RESTRICTED_LOWDELAY, &e);
 	if (tc->enc == NULL) {
 		snprintf(err, errlen, "opus: %s", opus_strerror(e));
 		audio_tc_free(tc);
@@ -129,9 +129,8 @@ audio_swr(struct audio_tc *tc, const AVFrame *f)
 	swr_free(&tc->swr);
 	av_channel_layout_default(&out, tc->channels);
 	if (swr_alloc_set_opts2(&tc->swr, &out, AV_SAMPLE_FMT_FLT, OPUS_RATE,
-	        (AVChannelLayout *)&f->ch_layout, (enum AVSampleFormat)f->format,
-	        f->sample_rate,
-	        0, NULL) < 0 ||
+	        (AVChannelLayout *)&f->ch_layout,
+	        (enum AVSampleFormat)f->format, f->sample_rate, 0, NULL) < 0 ||
 	    swr_init(tc->swr) < 0) {
 		swr_free(&tc->swr);
 		return -1;

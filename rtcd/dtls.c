@@ -103,8 +103,8 @@ dtls_verify(int ok, X509_STORE_CTX *ctx)
 }
 
 static int
-dtls_make_cert(const char *certpath, const char *keypath, char *err,
-    size_t errlen)
+dtls_make_cert(
+    const char *certpath, const char *keypath, char *err, size_t errlen)
 {
 	EVP_PKEY *key = NULL;
 	X509 *x = NULL;
@@ -175,8 +175,7 @@ dtls_ctx(int server, const char *certpath, const char *keypath)
 	SSL_CTX *ctx;
 
 	if ((ctx = SSL_CTX_new(
-	         server ? DTLS_server_method() : DTLS_client_method())) ==
-	    NULL)
+	         server ? DTLS_server_method() : DTLS_client_method())) == NULL)
 		return NULL;
 	SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
 	if (SSL_CTX_use_certificate_file(ctx, certpath, SSL_FILETYPE_PEM) !=
@@ -397,8 +396,8 @@ dtls_peer_matches(
 }
 
 int
-dtls_srtp_keys(struct dtls *d, uint8_t tx[DTLS_SRTP_KEY],
-    uint8_t rx[DTLS_SRTP_KEY])
+dtls_srtp_keys(
+    struct dtls *d, uint8_t tx[DTLS_SRTP_KEY], uint8_t rx[DTLS_SRTP_KEY])
 {
 	SRTP_PROTECTION_PROFILE *p;
 	uint8_t km[60];

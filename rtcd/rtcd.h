@@ -75,8 +75,8 @@ size_t stun_binding_response(uint8_t *out, size_t cap, const uint8_t txid[12],
     const struct sockaddr *peer, const char *pwd, const char *software);
 /* A Binding request as a controlling ICE agent (the load client's, tests). */
 size_t stun_binding_request(uint8_t *out, size_t cap, const uint8_t txid[12],
-    const char *username, const char *pwd, uint32_t priority,
-    int use_candidate, uint64_t tiebreaker);
+    const char *username, const char *pwd, uint32_t priority, int use_candidate,
+    uint64_t tiebreaker);
 
 /* sdp.c: the offer a WHEP client sends, the answer we give, no I/O */
 #define SDP_MEDIA_MAX 8
@@ -134,34 +134,33 @@ int sdp_parse_offer(
 /* H.264 profile classes; whether offered can decode a stream's stream. */
 int sdp_h264_compatible(uint32_t offered_plid, uint32_t stream_plid);
 /* Writes the answer into out (NUL-terminated); its length, -1 if cap. */
-int sdp_write_answer(char *out, size_t cap, const struct sdp_offer *,
-    const struct sdp_answer *);
+int sdp_write_answer(
+    char *out, size_t cap, const struct sdp_offer *, const struct sdp_answer *);
 
 /* rtp.c: RTP packets and H.264 packetization (RFC 6184), no I/O */
 #define RTP_HEADER 12
-typedef void (*rtp_emit)(const uint8_t *pkt, size_t len, int marker,
-    int frame_start, void *arg);
+typedef void (*rtp_emit)(
+    const uint8_t *pkt, size_t len, int marker, int frame_start, void *arg);
 struct rtp_h264 {
 	const uint8_t *nal[64]; /* a frame's NAL units */
 	size_t nallen[64];
 	int nnal;
 };
-void rtp_header(uint8_t *out, int pt, int marker, uint16_t seq, uint32_t ts,
-    uint32_t ssrc);
+void rtp_header(
+    uint8_t *out, int pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc);
 /*
  * Splits an AVCC frame (length-prefixed NAL units of lensize bytes) into
  * f; AUD and filler are left out.  0, or -1 if a length overruns.
  */
-int rtp_h264_split(
-    const uint8_t *, size_t, int lensize, struct rtp_h264 *f);
+int rtp_h264_split(const uint8_t *, size_t, int lensize, struct rtp_h264 *f);
 /*
  * Payloads (no RTP header) of a frame for mtu-byte packets: STAP-A of
  * sps/pps first when given, single NAL units, FU-A for larger ones.  emit
  * gets each payload; marker on the last.  -1 if a NAL is empty.
  */
 int rtp_h264_packetize(const struct rtp_h264 *, const uint8_t *sps,
-    size_t spslen, const uint8_t *pps, size_t ppslen, size_t mtu,
-    rtp_emit emit, void *arg);
+    size_t spslen, const uint8_t *pps, size_t ppslen, size_t mtu, rtp_emit emit,
+    void *arg);
 
 /* rtcp.c: what viewers report, and our sender reports, no I/O */
 #define RTCP_NACK_MAX 64
@@ -186,13 +185,12 @@ int rtcp_is(const uint8_t *, size_t);
 /* 0, or -1 and why for a malformed compound packet. */
 int rtcp_parse(const uint8_t *, size_t, struct rtcp_info *, const char **why);
 /* SR with no report blocks, then SDES CNAME; its length. */
-size_t rtcp_sender_report(uint8_t *out, size_t cap, uint32_t ssrc,
-    uint64_t ntp, uint32_t rtp_ts, uint32_t packets, uint32_t octets,
-    const char *cname);
+size_t rtcp_sender_report(uint8_t *out, size_t cap, uint32_t ssrc, uint64_t ntp,
+    uint32_t rtp_ts, uint32_t packets, uint32_t octets, const char *cname);
 size_t rtcp_bye(uint8_t *out, size_t cap, uint32_t ssrc);
 /* For the load client: an RR block about ssrc, and a generic NACK. */
-size_t rtcp_receiver_report(uint8_t *out, size_t cap, uint32_t ssrc,
-    const struct rtcp_report *);
+size_t rtcp_receiver_report(
+    uint8_t *out, size_t cap, uint32_t ssrc, const struct rtcp_report *);
 size_t rtcp_nack(uint8_t *out, size_t cap, uint32_t sender, uint32_t media,
     const uint16_t *seqs, int n);
 uint64_t rtcp_ntp_now(void);
@@ -215,11 +213,11 @@ int dtls_input(struct dtls *, const uint8_t *, size_t, const char **why);
 /* Retransmits on the handshake's timer; ms until the next, -1 none. */
 int dtls_timer(struct dtls *);
 /* After the handshake: the peer's certificate against the offer's. */
-int dtls_peer_matches(struct dtls *, const char *alg, const uint8_t *fp,
-    size_t fplen);
+int dtls_peer_matches(
+    struct dtls *, const char *alg, const uint8_t *fp, size_t fplen);
 /* Our keys (tx) and the peer's (rx), each DTLS_SRTP_KEY bytes. */
-int dtls_srtp_keys(struct dtls *, uint8_t tx[DTLS_SRTP_KEY],
-    uint8_t rx[DTLS_SRTP_KEY]);
+int dtls_srtp_keys(
+    struct dtls *, uint8_t tx[DTLS_SRTP_KEY], uint8_t rx[DTLS_SRTP_KEY]);
 void dtls_close(struct dtls *); /* close_notify */
 
 /* srtp.c: libsrtp2 per session */
@@ -260,10 +258,10 @@ struct track {
 
 /* audio.c: AAC to Opus, once per stream while it has viewers */
 struct audio_tc;
-typedef void (*audio_out)(const uint8_t *opus, size_t len, uint64_t pts48,
-    void *arg);
-struct audio_tc *audio_tc_new(const uint8_t *asc, size_t asclen,
-    audio_out, void *arg, char *err, size_t errlen);
+typedef void (*audio_out)(
+    const uint8_t *opus, size_t len, uint64_t pts48, void *arg);
+struct audio_tc *audio_tc_new(const uint8_t *asc, size_t asclen, audio_out,
+    void *arg, char *err, size_t errlen);
 /* One raw AAC frame at ts (ms). */
 void audio_tc_feed(struct audio_tc *, const uint8_t *, size_t, uint32_t ts);
 void audio_tc_free(struct audio_tc *);
@@ -375,13 +373,13 @@ struct session {
 	double rtt_ms;
 	char addr[64];
 };
-struct session *session_new(struct rstream *, const struct sdp_offer *,
-    int video_pt, int audio_pt);
+struct session *session_new(
+    struct rstream *, const struct sdp_offer *, int video_pt, int audio_pt);
 void session_end(struct session *, const char *why);
 struct session *session_find_id(const char *id);
 /* A datagram from a peer not known by address: STUN may make it one. */
-void session_input(int sock, const struct sockaddr *, socklen_t,
-    uint8_t *, size_t);
+void session_input(
+    int sock, const struct sockaddr *, socklen_t, uint8_t *, size_t);
 /* Sends what the stream has for it, as far as the socket takes. */
 void session_pump(struct session *);
 void session_status(yajl_gen, const struct session *);
@@ -398,8 +396,8 @@ void udp_start(void);
 void udp_local(int sock, char *buf, size_t len);
 void udp_close(void);
 /* 0 sent, 1 the socket is full (try on writable), -1 dropped. */
-int udp_send(int sock, const struct sockaddr *, socklen_t, const void *,
-    size_t);
+int udp_send(
+    int sock, const struct sockaddr *, socklen_t, const void *, size_t);
 void udp_want_write(void);
 int udp_port(int sock);
 int udp_family(int sock);

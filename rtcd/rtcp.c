@@ -48,8 +48,8 @@ rtcp_blocks(const uint8_t *p, int count, struct rtcp_info *info)
 }
 
 int
-rtcp_parse(const uint8_t *p, size_t len, struct rtcp_info *info,
-    const char **why)
+rtcp_parse(
+    const uint8_t *p, size_t len, struct rtcp_info *info, const char **why)
 {
 	size_t off = 0, plen, fci;
 	int count, type;
@@ -191,8 +191,8 @@ rtcp_bye(uint8_t *out, size_t cap, uint32_t ssrc)
 }
 
 size_t
-rtcp_receiver_report(uint8_t *out, size_t cap, uint32_t ssrc,
-    const struct rtcp_report *r)
+rtcp_receiver_report(
+    uint8_t *out, size_t cap, uint32_t ssrc, const struct rtcp_report *r)
 {
 	if (cap < 32)
 		return 0;

@@ -15,8 +15,8 @@
 #define NAL_FU_A 28
 
 void
-rtp_header(uint8_t *out, int pt, int marker, uint16_t seq, uint32_t ts,
-    uint32_t ssrc)
+rtp_header(
+    uint8_t *out, int pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc)
 {
 	out[0] = 0x80;
 	out[1] = (uint8_t)((marker ? 0x80 : 0) | (pt & 0x7f));
@@ -59,9 +59,8 @@ rtp_h264_split(const uint8_t *p, size_t len, int lensize, struct rtp_h264 *f)
 }
 
 int
-rtp_h264_packetize(const struct rtp_h264 *f, const uint8_t *sps,
-    size_t spslen, const uint8_t *pps, size_t ppslen, size_t mtu,
-    rtp_emit emit, void *arg)
+rtp_h264_packetize(const struct rtp_h264 *f, const uint8_t *sps, size_t spslen,
+    const uint8_t *pps, size_t ppslen, size_t mtu, rtp_emit emit, void *arg)
 {
 	uint8_t pkt[RTC_MTU];
 	size_t room = mtu - RTP_HEADER, off, n, chunk;

@@ -49,7 +49,8 @@ sdp_token(const char *s, size_t max)
 	if (n == 0 || n > max)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && strchr("-_.", s[i]) == NULL)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("-_.", s[i]) == NULL)
 			return 0;
 	return 1;
 }
@@ -157,8 +158,8 @@ sdp_media_line(struct sdp_offer *o, const char *v, char *why, size_t whylen)
 	int n;
 
 	if (o->nmedia == SDP_MEDIA_MAX)
-		return sdp_fail(why, whylen, "more than %d m-lines",
-		    SDP_MEDIA_MAX);
+		return sdp_fail(
+		    why, whylen, "more than %d m-lines", SDP_MEDIA_MAX);
 	m = &o->media[o->nmedia++];
 	memset(m, 0, sizeof(*m));
 	m->chosen = -1;
@@ -179,8 +180,8 @@ sdp_media_line(struct sdp_offer *o, const char *v, char *why, size_t whylen)
 		    (*p != ' ' && *p != '\0')) {
 			/* application m-lines list words: not RTP */
 			if (m->kind != SDP_OTHER)
-				return sdp_fail(why, whylen,
-				    "m-line: bad payload type");
+				return sdp_fail(
+				    why, whylen, "m-line: bad payload type");
 			break;
 		}
 		if (m->ncodecs == SDP_CODECS_MAX)
@@ -290,8 +291,8 @@ sdp_attr(struct sdp_offer *o, struct sdp_media *m, const char *a, char *why,
 }
 
 int
-sdp_parse_offer(const char *sdp, size_t len, struct sdp_offer *o, char *why,
-    size_t whylen)
+sdp_parse_offer(
+    const char *sdp, size_t len, struct sdp_offer *o, char *why, size_t whylen)
 {
 	char line[SDP_LINE_MAX];
 	struct sdp_media *m = NULL;
@@ -314,8 +315,8 @@ sdp_parse_offer(const char *sdp, size_t len, struct sdp_offer *o, char *why,
 			continue;
 		for (i = 0; i < n; i++)
 			if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
-				return sdp_fail(why, whylen,
-				    "control character in a line");
+				return sdp_fail(
+				    why, whylen, "control character in a line");
 		if (n < 2 || line[1] != '=')
 			return sdp_fail(why, whylen, "not an SDP line");
 		if (first && strcmp(line, "v=0") != 0)
@@ -344,8 +345,8 @@ sdp_parse_offer(const char *sdp, size_t len, struct sdp_offer *o, char *why,
 		    o->setup);
 	for (i = 0; i < (size_t)o->nmedia; i++)
 		if (o->media[i].mid[0] == '\0')
-			return sdp_fail(why, whylen, "m-line %zu has no mid",
-			    i);
+			return sdp_fail(
+			    why, whylen, "m-line %zu has no mid", i);
 	return 0;
 }
 
@@ -395,8 +396,7 @@ sdp_h264_class(uint32_t plid)
 int
 sdp_h264_compatible(uint32_t offered, uint32_t stream)
 {
-	enum h264_class o = sdp_h264_class(offered),
-	                s = sdp_h264_class(stream);
+	enum h264_class o = sdp_h264_class(offered), s = sdp_h264_class(stream);
 
 	if (o == H_UNKNOWN || s == H_UNKNOWN)
 		return 0;
@@ -437,8 +437,7 @@ sdp_negotiate(struct sdp_offer *o, enum stream_video vcodec, uint32_t plid,
 		if (m->port == 0 || !m->recv ||
 		    strcmp(m->proto, "UDP/TLS/RTP/SAVPF") != 0)
 			continue;
-		if (m->kind == SDP_VIDEO && *vpt < 0 &&
-		    vcodec == VIDEO_H264) {
+		if (m->kind == SDP_VIDEO && *vpt < 0 && vcodec == VIDEO_H264) {
 			best = -1;
 			for (k = 0; k < m->ncodecs; k++) {
 				c = &m->codecs[k];
@@ -540,9 +539,10 @@ sdp_write_answer(char *out, size_t cap, const struct sdp_offer *o,
 	for (i = 0; i < o->nmedia; i++) {
 		m = &o->media[i];
 		if (m->chosen < 0) {
-			sdp_put(&w, "m=%s 0 %s %s\r\nc=IN IP4 0.0.0.0\r\n"
-			            "a=mid:%s\r\na=inactive\r\n",
-			    m->kind == SDP_AUDIO   ? "audio"
+			sdp_put(&w,
+			    "m=%s 0 %s %s\r\nc=IN IP4 0.0.0.0\r\n"
+			    "a=mid:%s\r\na=inactive\r\n",
+			    m->kind == SDP_AUDIO       ? "audio"
 			        : m->kind == SDP_VIDEO ? "video"
 			                               : "application",
 			    m->kind == SDP_OTHER ? "UDP/DTLS/SCTP"
@@ -555,8 +555,8 @@ sdp_write_answer(char *out, size_t cap, const struct sdp_offer *o,
 		sdp_put(&w, "m=%s 9 UDP/TLS/RTP/SAVPF %d\r\n",
 		    m->kind == SDP_AUDIO ? "audio" : "video", c->pt);
 		sdp_put(&w, "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n");
-		sdp_put(&w, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", a->ufrag,
-		    a->pwd);
+		sdp_put(
+		    &w, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", a->ufrag, a->pwd);
 		sdp_put(&w, "a=fingerprint:sha-256 %s\r\na=setup:passive\r\n",
 		    a->fingerprint);
 		sdp_put(&w, "a=mid:%s\r\na=sendonly\r\na=rtcp-mux\r\n", m->mid);
@@ -592,7 +592,8 @@ sdp_write_answer(char *out, size_t cap, const struct sdp_offer *o,
 				continue;
 			sdp_put(&w,
 			    "a=candidate:%d 1 udp %u %.*s %s typ host\r\n",
-			    k + 1, (126u << 24) | ((65535u - (unsigned)k) << 8) | 255u,
+			    k + 1,
+			    (126u << 24) | ((65535u - (unsigned)k) << 8) | 255u,
 			    (int)(port - ip), ip, port + 1);
 		}
 		sdp_put(&w, "a=end-of-candidates\r\n");

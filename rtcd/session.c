@@ -25,8 +25,8 @@
 #define ADDR_BUCKETS 256
 
 static LIST_HEAD(, session) session_byaddr[ADDR_BUCKETS];
-static TAILQ_HEAD(, session) session_blocked =
-    TAILQ_HEAD_INITIALIZER(session_blocked);
+static TAILQ_HEAD(, session) session_blocked = TAILQ_HEAD_INITIALIZER(
+    session_blocked);
 
 static void session_arm(struct session *, int ms);
 
@@ -38,7 +38,8 @@ session_addr_hash(const struct sockaddr *sa)
 	unsigned h = 2166136261u;
 
 	if (sa->sa_family == AF_INET) {
-		p = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_port;
+		p = (const uint8_t *)&((const struct sockaddr_in *)sa)
+		        ->sin_port;
 		n = 6; /* port and address are adjacent */
 	} else {
 		const struct sockaddr_in6 *in6 = (const void *)sa;
@@ -92,7 +93,8 @@ session_by_ufrag(const char *ufrag, size_t len)
 	struct session *s;
 
 	TAILQ_FOREACH(s, &rtcd->sessions, all)
-		if (strlen(s->ufrag) == len && memcmp(s->ufrag, ufrag, len) == 0)
+		if (strlen(s->ufrag) == len &&
+		    memcmp(s->ufrag, ufrag, len) == 0)
 			return s;
 	return NULL;
 }
@@ -127,13 +129,13 @@ session_dtls_send(const uint8_t *p, size_t len, void *arg)
 	struct session *s = arg;
 
 	if (s->has_peer)
-		udp_send(s->sock, (struct sockaddr *)&s->peer, s->peerlen, p,
-		    len);
+		udp_send(
+		    s->sock, (struct sockaddr *)&s->peer, s->peerlen, p, len);
 }
 
 struct session *
-session_new(struct rstream *st, const struct sdp_offer *o, int video_pt,
-    int audio_pt)
+session_new(
+    struct rstream *st, const struct sdp_offer *o, int video_pt, int audio_pt)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
 
@@ -193,8 +195,7 @@ session_end(struct session *s, const char *why)
 	log_info("viewer %s of %s (%s): ends: %s; %llu packets, %llu "
 	         "retransmitted",
 	    s->id, s->stream->name, s->addr, why,
-	    (unsigned long long)s->packets,
-	    (unsigned long long)s->retransmits);
+	    (unsigned long long)s->packets, (unsigned long long)s->retransmits);
 	if (s->has_peer)
 		LIST_REMOVE(s, byaddr);
 	if (s->is_blocked)
@@ -289,7 +290,8 @@ session_catch_up(struct session *s)
 	struct track *v = &s->stream->video;
 
 	if (s->vnext >= v->head ||
-	    (v->head - s->vnext <= v->cap / 2 && track_get(v, s->vnext) != NULL))
+	    (v->head - s->vnext <= v->cap / 2 &&
+	        track_get(v, s->vnext) != NULL))
 		return;
 	s->skips++;
 	if (v->has_key && v->last_key > s->vnext &&
@@ -555,9 +557,10 @@ session_stun(int sock, const struct sockaddr *sa, socklen_t salen,
 		return;
 	s->last_stun_ms = now_ms();
 	/* the pair the browser nominates (or the first) carries the media */
-	if (!s->has_peer || (m.use_candidate && (s->sock != sock ||
-	                         !session_addr_eq((struct sockaddr *)&s->peer,
-	                             sa)))) {
+	if (!s->has_peer ||
+	    (m.use_candidate &&
+	        (s->sock != sock ||
+	            !session_addr_eq((struct sockaddr *)&s->peer, sa)))) {
 		if (s->has_peer)
 			LIST_REMOVE(s, byaddr);
 		memcpy(&s->peer, sa, salen);
@@ -569,14 +572,14 @@ session_stun(int sock, const struct sockaddr *sa, socklen_t salen,
 		addr_string(sa, s->addr, sizeof(s->addr));
 		log_debug("viewer %s: ICE from %s", s->id, s->addr);
 	}
-	if ((n = stun_binding_response(out, sizeof(out), m.txid, sa, s->pwd,
-	         NULL)) > 0)
+	if ((n = stun_binding_response(
+	         out, sizeof(out), m.txid, sa, s->pwd, NULL)) > 0)
 		udp_send(sock, sa, salen, out, n);
 }
 
 void
-session_input(int sock, const struct sockaddr *sa, socklen_t salen,
-    uint8_t *p, size_t len)
+session_input(int sock, const struct sockaddr *sa, socklen_t salen, uint8_t *p,
+    size_t len)
 {
 	struct session *s = session_by_addr(sock, sa);
 
@@ -631,8 +634,9 @@ session_tick(evutil_socket_t fd, short what, void *arg)
 	if (s->state != SESS_LIVE) {
 		if (now - s->created_ms > SESS_ICE_TIMEOUT_MS) {
 			rtcd->ended_timeout++;
-			session_end(s, s->has_peer ? "DTLS did not complete"
-			                           : "no ICE check came");
+			session_end(s,
+			    s->has_peer ? "DTLS did not complete"
+			                : "no ICE check came");
 			return;
 		}
 		ms = s->state == SESS_DTLS ? dtls_timer(s->dtls) : -1;
@@ -686,8 +690,8 @@ session_status(yajl_gen g, const struct session *s)
 	json_double(g, "loss_pct", s->rr_video.fraction_lost * 100.0 / 256);
 	json_int(g, "lost", s->rr_video.lost);
 	json_double(g, "jitter_ms", s->rr_video.jitter / 90.0);
-	json_double(g, "audio_loss_pct",
-	    s->rr_audio.fraction_lost * 100.0 / 256);
+	json_double(
+	    g, "audio_loss_pct", s->rr_audio.fraction_lost * 100.0 / 256);
 	json_double(g, "audio_jitter_ms", s->rr_audio.jitter / 48.0);
 	json_double(g, "rtt_ms", s->rtt_ms);
 	yajl_gen_map_close(g);

@@ -308,8 +308,8 @@ struct emit_ctx {
 };
 
 static void
-stream_emit_video(const uint8_t *p, size_t len, int marker, int start,
-    void *arg)
+stream_emit_video(
+    const uint8_t *p, size_t len, int marker, int start, void *arg)
 {
 	struct emit_ctx *e = arg;
 	int flags = 0;
@@ -330,8 +330,8 @@ stream_pump_all(struct rstream *s)
 }
 
 static void
-stream_video_frame(struct rstream *s, const uint8_t *data, size_t dlen,
-    int64_t pts, int key)
+stream_video_frame(
+    struct rstream *s, const uint8_t *data, size_t dlen, int64_t pts, int key)
 {
 	struct rtp_h264 f;
 	struct emit_ctx e;
@@ -340,8 +340,8 @@ stream_video_frame(struct rstream *s, const uint8_t *data, size_t dlen,
 	if (s->video.hist == NULL || s->lensize == 0)
 		return;
 	if (rtp_h264_split(data, dlen, s->lensize, &f) == -1) {
-		log_warnx("stream %s: a malformed H.264 frame; skipped",
-		    s->name);
+		log_warnx(
+		    "stream %s: a malformed H.264 frame; skipped", s->name);
 		return;
 	}
 	if (f.nnal == 0)
@@ -505,8 +505,8 @@ stream_live(struct ringsub_stream *rs, void *arg)
 	TAILQ_INIT(&s->sessions);
 	s->rs = rs;
 	s->ring = ringsub_ring(rs);
-	s->bufcap = ring_max_tag(s->ring) > READ_MAX ? ring_max_tag(s->ring)
-	                                              : READ_MAX;
+	s->bufcap =
+	    ring_max_tag(s->ring) > READ_MAX ? ring_max_tag(s->ring) : READ_MAX;
 	s->buf = xmalloc(s->bufcap);
 	s->clock_offset_ms = INT64_MAX;
 	s->video.kind = SDP_VIDEO;
@@ -617,8 +617,8 @@ stream_vname(enum stream_video v)
 static const char *
 stream_aname(enum stream_audio a)
 {
-	return a == AUDIO_AAC ? "aac"
-	    : a == AUDIO_OPUS ? "opus"
+	return a == AUDIO_AAC  ? "aac"
+	    : a == AUDIO_OPUS  ? "opus"
 	    : a == AUDIO_OTHER ? "other"
 	                       : "none";
 }

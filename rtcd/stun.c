@@ -170,8 +170,7 @@ stun_parse(const uint8_t *p, size_t len, struct stun_msg *m, const char **why)
 				m->error_code = (v[2] & 7) * 100 + v[3];
 			break;
 		case ATTR_XOR_MAPPED:
-			if (stun_xor_address(v, alen, m->txid, &m->mapped) ==
-			    0)
+			if (stun_xor_address(v, alen, m->txid, &m->mapped) == 0)
 				m->has_mapped = 1;
 			break;
 		default:
@@ -212,8 +211,8 @@ stun_check_integrity(const uint8_t *p, size_t len, const struct stun_msg *m,
 	if (off == 0 || off + 4 + INTEGRITY_LEN > len)
 		return -1;
 	/* the length as if the message ended after MESSAGE-INTEGRITY */
-	stun_hmac(p, off, off + 4 + INTEGRITY_LEN - STUN_HEADER, key, keylen,
-	    mac);
+	stun_hmac(
+	    p, off, off + 4 + INTEGRITY_LEN - STUN_HEADER, key, keylen, mac);
 	return CRYPTO_memcmp(mac, p + off + 4, INTEGRITY_LEN) == 0 ? 0 : -1;
 }
 
@@ -313,15 +312,15 @@ stun_binding_response(uint8_t *out, size_t cap, const uint8_t txid[12],
 
 size_t
 stun_binding_request(uint8_t *out, size_t cap, const uint8_t txid[12],
-    const char *username, const char *pwd, uint32_t priority,
-    int use_candidate, uint64_t tiebreaker)
+    const char *username, const char *pwd, uint32_t priority, int use_candidate,
+    uint64_t tiebreaker)
 {
 	uint8_t v[8];
 	size_t off;
 
 	off = stun_start(out, cap, STUN_BINDING_REQUEST, txid);
-	off = stun_attr(
-	    out, cap, off, ATTR_USERNAME, username, strlen(username));
+	off =
+	    stun_attr(out, cap, off, ATTR_USERNAME, username, strlen(username));
 	be32_write(v, priority);
 	off = stun_attr(out, cap, off, ATTR_PRIORITY, v, 4);
 	be32_write(v, (uint32_t)(tiebreaker >> 32));

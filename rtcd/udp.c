@@ -135,11 +135,11 @@ udp_listen(void)
 			if (udp_n == RTC_UDP_MAX)
 				fatalx("rtc_udp_listen: too many addresses");
 			size = UDP_SNDBUF;
-			setsockopt(fds[k], SOL_SOCKET, SO_SNDBUF, &size,
-			    sizeof(size));
+			setsockopt(
+			    fds[k], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 			size = UDP_RCVBUF;
-			setsockopt(fds[k], SOL_SOCKET, SO_RCVBUF, &size,
-			    sizeof(size));
+			setsockopt(
+			    fds[k], SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 			sslen = sizeof(ss);
 			getsockname(fds[k], (struct sockaddr *)&ss, &sslen);
 			udp_fds[udp_n] = fds[k];
@@ -164,8 +164,8 @@ udp_start(void)
 	for (i = 0; i < udp_n; i++) {
 		udp_rev[i] = event_new(rtcd->d.base, udp_fds[i],
 		    EV_READ | EV_PERSIST, udp_read, (void *)(intptr_t)i);
-		udp_wev[i] =
-		    event_new(rtcd->d.base, udp_fds[i], EV_WRITE, udp_write, NULL);
+		udp_wev[i] = event_new(
+		    rtcd->d.base, udp_fds[i], EV_WRITE, udp_write, NULL);
 		event_add(udp_rev[i], NULL);
 	}
 }
@@ -199,7 +199,8 @@ udp_local(int sock, char *buf, size_t len)
 	if ((ss.ss_family == AF_INET &&
 	        ((struct sockaddr_in *)&ss)->sin_addr.s_addr == INADDR_ANY) ||
 	    (ss.ss_family == AF_INET6 &&
-	        IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr)))
+	        IN6_IS_ADDR_UNSPECIFIED(
+	            &((struct sockaddr_in6 *)&ss)->sin6_addr)))
 		return;
 	addr_string(&ss, tmp, sizeof(tmp));
 	/* "1.2.3.4:5" or "[::1]:5" without the port */

@@ -57,18 +57,36 @@ whep_error(struct evhttp_request *req, int status, const char *msg)
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json; charset=utf-8");
 	if (status == 503)
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Retry-After", "2");
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(req), "Retry-After", "2");
 	switch (status) {
-	case 400: reason = "Bad Request"; break;
-	case 404: reason = "Not Found"; break;
-	case 405: reason = "Method Not Allowed"; break;
-	case 406: reason = "Not Acceptable"; break;
-	case 413: reason = "Payload Too Large"; break;
-	case 415: reason = "Unsupported Media Type"; break;
-	case 422: reason = "Unprocessable Content"; break;
-	case 503: reason = "Service Unavailable"; break;
-	default: reason = "Internal Server Error"; break;
+	case 400:
+		reason = "Bad Request";
+		break;
+	case 404:
+		reason = "Not Found";
+		break;
+	case 405:
+		reason = "Method Not Allowed";
+		break;
+	case 406:
+		reason = "Not Acceptable";
+		break;
+	case 413:
+		reason = "Payload Too Large";
+		break;
+	case 415:
+		reason = "Unsupported Media Type";
+		break;
+	case 422:
+		reason = "Unprocessable Content";
+		break;
+	case 503:
+		reason = "Service Unavailable";
+		break;
+	default:
+		reason = "Internal Server Error";
+		break;
 	}
 	evhttp_send_reply(req, status, reason, NULL);
 }
@@ -90,8 +108,9 @@ whep_post(struct evhttp_request *req, const char *name)
 
 	ct = evhttp_find_header(ih, "Content-Type");
 	if (ct == NULL || strncasecmp(ct, "application/sdp", 15) != 0) {
-		whep_error(req, 415, "the body must be an SDP offer "
-		                     "(Content-Type: application/sdp)");
+		whep_error(req, 415,
+		    "the body must be an SDP offer "
+		    "(Content-Type: application/sdp)");
 		return;
 	}
 	if (len > WHEP_BODY_MAX) {
@@ -108,8 +127,9 @@ whep_post(struct evhttp_request *req, const char *name)
 	    s->nsessions >=
 	        conf_int(rtcd->d.conf, "rtc_max_viewers_per_stream")) {
 		rtcd->refused++;
-		whep_error(req, 503, "too many WebRTC viewers; try again later "
-		                     "or watch over HTTP-FLV");
+		whep_error(req, 503,
+		    "too many WebRTC viewers; try again later "
+		    "or watch over HTTP-FLV");
 		return;
 	}
 	if ((msg = stream_unplayable(s, &status)) != NULL) {
@@ -167,8 +187,7 @@ whep_post(struct evhttp_request *req, const char *name)
 	evbuffer_add(evhttp_request_get_output_buffer(req), answer, (size_t)n);
 	evhttp_send_reply(req, 201, "Created", NULL);
 	log_info("viewer %s of %s: offer from %s answered", sess->id, name,
-	    evhttp_request_get_host(req) ? evhttp_request_get_host(req)
-	                                 : "?");
+	    evhttp_request_get_host(req) ? evhttp_request_get_host(req) : "?");
 	free(loc);
 	free(answer);
 }
@@ -222,8 +241,9 @@ whep_request(struct evhttp_request *req, void *arg)
 	/* PATCH (trickle ICE) too: an ICE-lite server needs no candidates */
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
 	    kind == 1 ? "POST, OPTIONS" : "DELETE, OPTIONS");
-	whep_error(req, 405, kind == 1 ? "use POST with an SDP offer"
-	                               : "use DELETE to end the session");
+	whep_error(req, 405,
+	    kind == 1 ? "use POST with an SDP offer"
+	              : "use DELETE to end the session");
 }
 
 void

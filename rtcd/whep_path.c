@@ -62,4 +62,3 @@ whep_path(const char *uri, char *name, char *id)
 	free(dec);
 	return kind;
 }
-

@@ -175,8 +175,8 @@ viewer_read(evutil_socket_t fd, short what, void *arg)
 				v->state = 2;
 				v->live_us = now_us();
 			} else if (r == -1) {
-				fprintf(stderr, "viewer %d: DTLS: %s\n", v->i,
-				    why);
+				fprintf(
+				    stderr, "viewer %d: DTLS: %s\n", v->i, why);
 				if (v->state != 2)
 					v->state = 3;
 			}
@@ -263,7 +263,8 @@ viewer_start(struct viewer *v)
 	status = http("POST", path, offer, answer, sizeof(answer), v->location,
 	    sizeof(v->location));
 	if (status != 201) {
-		fprintf(stderr, "viewer %d: POST: %d %s\n", v->i, status, answer);
+		fprintf(
+		    stderr, "viewer %d: POST: %d %s\n", v->i, status, answer);
 		return -1;
 	}
 	if ((p = strstr(answer, "a=ice-ufrag:")) != NULL)
@@ -346,11 +347,13 @@ main(int argc, char *argv[])
 		struct viewer *v = &viewers[i];
 
 		if (v->state != 2)
-			fprintf(stderr, "viewer %d: state %d, %llu STUN answers\n",
-			    i, v->state, (unsigned long long)v->stun_ok);
+			fprintf(stderr,
+			    "viewer %d: state %d, %llu STUN answers\n", i,
+			    v->state, (unsigned long long)v->stun_ok);
 		if (v->state == 2) {
 			live++;
-			connect_ms[nconn++] = (v->live_us - v->posted_us) / 1000;
+			connect_ms[nconn++] =
+			    (v->live_us - v->posted_us) / 1000;
 		}
 		bytes += v->bytes;
 		for (k = 0; k < 2; k++)

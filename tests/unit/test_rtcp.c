@@ -13,8 +13,12 @@ static void
 test_compound(void **state)
 {
 	uint8_t buf[512];
-	struct rtcp_report r = {.ssrc = 0x1234, .fraction_lost = 64,
-	    .lost = -3, .highest_seq = 70000, .jitter = 900, .lsr = 77,
+	struct rtcp_report r = {.ssrc = 0x1234,
+	    .fraction_lost = 64,
+	    .lost = -3,
+	    .highest_seq = 70000,
+	    .jitter = 900,
+	    .lsr = 77,
 	    .dlsr = 65536};
 	uint16_t seqs[2] = {100, 65535};
 	struct rtcp_info info;

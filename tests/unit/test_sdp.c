@@ -50,8 +50,8 @@ test_chrome_offer(void **state)
 	char why[256];
 	int i, h264 = 0;
 
-	assert_int_equal(sdp_parse_offer(offer, offerlen, &o, why, sizeof(why)),
-	    0);
+	assert_int_equal(
+	    sdp_parse_offer(offer, offerlen, &o, why, sizeof(why)), 0);
 	assert_string_equal(o.ufrag, "6FOO");
 	assert_string_equal(o.pwd, "9PuDd+omi8V0F94tfmYDQ7Sk");
 	assert_string_equal(o.fp_alg, "sha-256");
@@ -84,8 +84,8 @@ test_negotiate(void **state)
 
 	/* constrained baseline (x264 ultrafast): its own class first */
 	sdp_parse_offer(offer, offerlen, &o, why, sizeof(why));
-	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x42c01f, 1, &vpt,
-	                     &apt, why, sizeof(why)),
+	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x42c01f, 1, &vpt, &apt,
+	                     why, sizeof(why)),
 	    0);
 	c = chosen(&o, SDP_VIDEO);
 	assert_non_null(c);
@@ -95,22 +95,22 @@ test_negotiate(void **state)
 	assert_int_equal(apt, 111);
 	/* high (OBS's x264): this Chromium offers no high, but 4:4:4 */
 	sdp_parse_offer(offer, offerlen, &o, why, sizeof(why));
-	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x640028, 1, &vpt,
-	                     &apt, why, sizeof(why)),
+	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x640028, 1, &vpt, &apt,
+	                     why, sizeof(why)),
 	    0);
 	assert_int_equal(chosen(&o, SDP_VIDEO)->plid, 0xf4001f);
 	/* main */
 	sdp_parse_offer(offer, offerlen, &o, why, sizeof(why));
-	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x4d0029, 0, &vpt,
-	                     &apt, why, sizeof(why)),
+	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x4d0029, 0, &vpt, &apt,
+	                     why, sizeof(why)),
 	    0);
 	assert_int_equal(chosen(&o, SDP_VIDEO)->plid, 0x4d001f);
 	assert_int_equal(apt, -1); /* audio off */
 	assert_null(chosen(&o, SDP_AUDIO));
 	/* audio only */
 	sdp_parse_offer(offer, offerlen, &o, why, sizeof(why));
-	assert_int_equal(sdp_negotiate(&o, VIDEO_NONE, 0, 1, &vpt, &apt, why,
-	                     sizeof(why)),
+	assert_int_equal(
+	    sdp_negotiate(&o, VIDEO_NONE, 0, 1, &vpt, &apt, why, sizeof(why)),
 	    0);
 	assert_int_equal(vpt, -1);
 	assert_int_equal(apt, 111);
@@ -140,21 +140,21 @@ test_refusals(void **state)
 	snprintf(sdp, sizeof(sdp), small, 0, "42e01f");
 	assert_int_equal(
 	    sdp_parse_offer(sdp, strlen(sdp), &o, why, sizeof(why)), 0);
-	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x42c01f, 1, &vpt,
-	                     &apt, why, sizeof(why)),
+	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x42c01f, 1, &vpt, &apt,
+	                     why, sizeof(why)),
 	    406);
 	assert_non_null(strstr(why, "packetization-mode=0"));
 	/* high stream, baseline browser */
 	snprintf(sdp, sizeof(sdp), small, 1, "42e01f");
 	sdp_parse_offer(sdp, strlen(sdp), &o, why, sizeof(why));
-	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x640028, 1, &vpt,
-	                     &apt, why, sizeof(why)),
+	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x640028, 1, &vpt, &apt,
+	                     why, sizeof(why)),
 	    406);
 	assert_non_null(strstr(why, "640028"));
 	/* but a constrained baseline stream plays */
 	sdp_parse_offer(sdp, strlen(sdp), &o, why, sizeof(why));
-	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x42c01f, 1, &vpt,
-	                     &apt, why, sizeof(why)),
+	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x42c01f, 1, &vpt, &apt,
+	                     why, sizeof(why)),
 	    0);
 	assert_int_equal(vpt, 97);
 }
@@ -166,7 +166,10 @@ test_malformed(void **state)
 	char sdp[8192], why[256];
 	size_t i;
 	static const char *bad[] = {
-	    "", "x", "v=1\r\n", "v=0\r\nm=video\r\n",
+	    "",
+	    "x",
+	    "v=1\r\n",
+	    "v=0\r\nm=video\r\n",
 	    "v=0\r\na=ice-ufrag:a\r\n", /* too short */
 	    "v=0\r\na=ice-ufrag:ab\"cd\r\n",
 	    "v=0\r\na=fingerprint:sha-256 zz:zz\r\n",
@@ -186,8 +189,8 @@ test_malformed(void **state)
 		    -1);
 	/* no m-line, a missing fingerprint, setup:passive */
 	snprintf(sdp, sizeof(sdp), small, 1, "42e01f");
-	assert_int_equal(sdp_parse_offer(sdp, strstr(sdp, "m=") - sdp, &o,
-	                     why, sizeof(why)),
+	assert_int_equal(
+	    sdp_parse_offer(sdp, strstr(sdp, "m=") - sdp, &o, why, sizeof(why)),
 	    -1);
 	assert_string_equal(why, "no m-line");
 	memcpy(strstr(sdp, "actpass"), "passive", 7);
@@ -216,8 +219,8 @@ test_answer(void **state)
 	int vpt, apt, n;
 
 	sdp_parse_offer(offer, offerlen, &o, why, sizeof(why));
-	sdp_negotiate(&o, VIDEO_H264, 0x42c01f, 1, &vpt, &apt, why,
-	    sizeof(why));
+	sdp_negotiate(
+	    &o, VIDEO_H264, 0x42c01f, 1, &vpt, &apt, why, sizeof(why));
 	memset(&a, 0, sizeof(a));
 	a.ufrag = "uFrag123";
 	a.pwd = "0123456789abcdef0123456789abcdef";
@@ -246,8 +249,8 @@ test_answer(void **state)
 	assert_int_equal(sdp_write_answer(out, 100, &o, &a), -1);
 	/* a rejected m-line is answered with port 0 */
 	sdp_parse_offer(offer, offerlen, &o, why, sizeof(why));
-	sdp_negotiate(&o, VIDEO_H264, 0x42c01f, 0, &vpt, &apt, why,
-	    sizeof(why));
+	sdp_negotiate(
+	    &o, VIDEO_H264, 0x42c01f, 0, &vpt, &apt, why, sizeof(why));
 	n = sdp_write_answer(out, sizeof(out), &o, &a);
 	assert_non_null(strstr(out, "m=audio 0 "));
 	assert_non_null(strstr(out, "a=group:BUNDLE 0\r\n"));
