@@ -4,8 +4,10 @@
  * endpoint, checks connectivity with STUN as a controlling ICE agent,
  * makes a DTLS client handshake and reads SRTP, all with rtcd's own code
  * (stun.c, dtls.c, srtp.c, rtcp.c); it sends receiver reports and STUN
- * consent checks as a browser would.  Packets lost are counted from the
- * sequence numbers.  Prints one JSON line.
+ * consent checks as a browser would, and NACKs what a gap in the sequence
+ * numbers says is missing.  Packets lost are what never came, counted
+ * from the sequence numbers (retransmissions that came in time are not
+ * lost; duplicates count as received).  Prints one JSON line.
  *
  *	rtc-load HOST PORT NAME VIEWERS SECONDS
  */
@@ -41,7 +43,7 @@ struct viewer {
 	struct srtp_pair *srtp;
 	char ufrag[64], pwd[64], lufrag[16], lpwd[40], location[256];
 	struct track_rx t[2];
-	uint64_t posted_us, live_us, bytes, stun_ok;
+	uint64_t posted_us, live_us, bytes, stun_ok, nacked;
 	int ticks;
 };
 
@@ -115,8 +117,26 @@ random_chars(char *out, size_t n)
 	out[n] = '\0';
 }
 
+/* A gap: ask for what is missing (at most 16), as a browser would. */
 static void
-track_rx(struct track_rx *t, uint16_t seq)
+viewer_nack(struct viewer *v, uint32_t ssrc, uint16_t from, int n)
+{
+	uint8_t buf[256];
+	uint16_t seqs[16];
+	size_t len;
+	int i, k;
+
+	for (i = 0; i < n && i < 16; i++)
+		seqs[i] = (uint16_t)(from + i);
+	len = rtcp_nack(buf, 128, 0x1000 + v->i, ssrc, seqs, i);
+	if ((k = srtp_pair_protect(v->srtp, buf, len, 1)) > 0) {
+		send(v->fd, buf, (size_t)k, MSG_DONTWAIT);
+		v->nacked += (uint64_t)i;
+	}
+}
+
+static void
+track_rx(struct viewer *v, struct track_rx *t, uint16_t seq)
 {
 	uint32_t ext;
 	int16_t d;
@@ -129,6 +149,8 @@ track_rx(struct track_rx *t, uint16_t seq)
 	}
 	d = (int16_t)(seq - (uint16_t)t->highest);
 	ext = t->highest + (uint32_t)(int32_t)d;
+	if (d > 1)
+		viewer_nack(v, t->ssrc, (uint16_t)(t->highest + 1), d - 1);
 	if (d > 0)
 		t->highest = ext;
 	t->received++;
@@ -192,7 +214,7 @@ viewer_read(evutil_socket_t fd, short what, void *arg)
 			if (k == 2)
 				continue;
 			v->t[k].ssrc = be32_read(buf + 8);
-			track_rx(&v->t[k], be16_read(buf + 2));
+			track_rx(v, &v->t[k], be16_read(buf + 2));
 		}
 	}
 }
@@ -309,7 +331,7 @@ main(int argc, char *argv[])
 {
 	struct timeval tv = {0, 0};
 	char dir[] = "/tmp/rtc-load.XXXXXX", e[256], out[1024];
-	uint64_t received = 0, expected = 0, bytes = 0, *connect_ms;
+	uint64_t received = 0, expected = 0, bytes = 0, nacked = 0, *connect_ms;
 	int i, k, live = 0, nconn = 0, secs;
 
 	if (argc != 6)
@@ -356,6 +378,7 @@ main(int argc, char *argv[])
 			    (v->live_us - v->posted_us) / 1000;
 		}
 		bytes += v->bytes;
+		nacked += v->nacked;
 		for (k = 0; k < 2; k++)
 			if (v->t[k].started) {
 				received += v->t[k].received;
@@ -365,15 +388,21 @@ main(int argc, char *argv[])
 			http("DELETE", v->location, NULL, out, sizeof(out),
 			    NULL, 0);
 	}
+	snprintf(out, sizeof(out), "%s/cert.pem", dir);
+	unlink(out);
+	snprintf(out, sizeof(out), "%s/key.pem", dir);
+	unlink(out);
+	rmdir(dir);
 	qsort(connect_ms, (size_t)nconn, sizeof(*connect_ms), cmp_u64);
 	printf("{\"viewers\":%d,\"live\":%d,\"connect_ms_p50\":%llu,"
 	       "\"connect_ms_max\":%llu,\"packets\":%llu,\"expected\":%llu,"
-	       "\"lost\":%lld,\"mbit_per_viewer\":%.2f}\n",
+	       "\"lost\":%lld,\"nacked\":%llu,\"mbit_per_viewer\":%.2f}\n",
 	    nviewers, live,
 	    nconn ? (unsigned long long)connect_ms[nconn / 2] : 0,
 	    nconn ? (unsigned long long)connect_ms[nconn - 1] : 0,
 	    (unsigned long long)received, (unsigned long long)expected,
 	    (long long)expected - (long long)received,
+	    (unsigned long long)nacked,
 	    live ? bytes * 8.0 / 1e6 / secs / live : 0);
 	return live == nviewers ? 0 : 1;
 }
