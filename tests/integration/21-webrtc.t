@@ -28,6 +28,21 @@ check "rtcd starts" start rtcd
 check "rtcd made its certificate, the key private" \
     sh -c "[ \"\$(stat -c %a '$tmp/state/rtc/key.pem')\" = 600 ]"
 
+# rtc_lives: rtcd's viewers past DTLS.  rtc_live N: until there are more
+# than N, at most 60 s (a browser's launch takes seconds, more on a busy box)
+rtc_lives() {
+	nyonctl --json status 2>/dev/null | pyjson 'sum(1 for s in d["rtcd"]["streams"] for v in s["sessions"] if v["state"] == "live")' 2>/dev/null
+}
+rtc_live() {
+	_i=0
+	while [ $_i -lt 300 ]; do
+		[ "$(rtc_lives)" -gt "$1" ] 2>/dev/null && return 0
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
 # post FILE URL [CONTENT-TYPE]: status, headers in $tmp/h, body in $tmp/b
 post() {
 	curl -s -m 10 -D "$tmp/h" -o "$tmp/b" -w '%{http_code}' -X POST \
@@ -88,7 +103,8 @@ check "DELETE of the second: 200 ($code)" [ "$code" = 200 ]
 timeout 120 node "$top/tests/browser/whep.mjs" --whep "$whep/cam1" --seconds 8 \
     --delete > "$tmp/whep.json" 2> "$tmp/whep.err" &
 wpid=$!
-sleep 6
+check "the browser becomes a live viewer" rtc_live 0
+sleep 2
 nyonctl status > "$tmp/status" 2>&1
 nyonctl --json status > "$tmp/status.json" 2>&1
 reap $wpid 600
@@ -126,17 +142,21 @@ check "the watch page plays over WebRTC ($mode)" [ "$mode" = webrtc ]
 [ "$mode" = webrtc ] || diag "$(echo "$out" | cut -c1-600)"
 
 # The stream stops: its WebRTC viewer ends.
-timeout 90 node "$top/tests/browser/whep.mjs" --whep "$whep/cam1" --seconds 10 \
+before=$(rtc_lives)
+timeout 90 node "$top/tests/browser/whep.mjs" --whep "$whep/cam1" --seconds 12 \
     > "$tmp/end.json" 2>&1 &
 wpid=$!
-sleep 5
+check "a browser is a live viewer of cam1" rtc_live "${before:-0}"
+sleep 2
 kill "$pub_cam1"
 sleep 2
 check "when the stream stops, rtcd ends its viewer" \
     grep -q 'ends: the stream ended' "$tmp/rtcd.log"
-reap $wpid 400
+reap $wpid 600
 check "and the browser got no packet more in its last 2 s" \
-    [ "$(pyjson 'int(d["videoPackets"][-1] == d["videoPackets"][-3])' < "$tmp/end.json")" = 1 ]
+    [ "$(pyjson 'int(d["videoPackets"][-1] == d["videoPackets"][-3] > 0)' < "$tmp/end.json")" = 1 ]
+[ "$(pyjson 'int(d["videoPackets"][-1] == d["videoPackets"][-3] > 0)' < "$tmp/end.json" 2>/dev/null)" = 1 ] ||
+    diag "$(cut -c1-400 "$tmp/end.json")"
 
 # B-frames cannot be played in order over WebRTC: refused, with why.
 ffmpeg -hide_banner -nostdin -loglevel warning -re -f lavfi -i testsrc2=size=320x240:rate=25 \
