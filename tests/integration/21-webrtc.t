@@ -6,7 +6,8 @@
 # POST), nyonctl status shows the viewer with its receiver reports, DELETE
 # and the end of the stream end the session, the watch page plays WebRTC
 # and falls back to HTTP-FLV when rtcd is stopped, a stream with B-frames
-# is refused with a reason, and a stamped picture shows a low delay.
+# is refused with a reason, and a stamped picture shows a low delay over
+# WebRTC and, through the watch page, over HTTP-FLV.
 . "$(dirname "$0")/lib.sh"
 
 RTC_PORT=$(free_port)
@@ -120,9 +121,11 @@ check "video packets rise every second" \
     [ "$(j 'all(b > a for a, b in zip(d["videoPackets"], d["videoPackets"][1:]))')" = True ]
 check "audio (Opus from AAC) packets rise every second ($(j 'd["audioPackets"]'))" \
     [ "$(j 'd["audioPackets"][0] > 20 and all(b > a for a, b in zip(d["audioPackets"], d["audioPackets"][1:]))')" = True ]
-# Chromium counts a freeze for a frame shown 150 ms late: on a shared CPU
-# one can come from the box, not the stream; more cannot.
-check "no more than one freeze ($(j 'd["freezeCount"]'))" [ "$(j 'd["freezeCount"]')" -le 1 ]
+# Chromium counts a freeze for a frame shown 150 ms late: on a quiet box
+# there is none; on a CPU shared with builds a few come from the box.  A
+# stream that stalls (a lost keyframe, a GOP's wait) freezes every second.
+check "the picture hardly froze ($(j 'd["freezeCount"]') freezes, $(j 'd["totalFreezesDuration"]') s)" \
+    [ "$(j 'int(d["freezeCount"] <= 3 and d["totalFreezesDuration"] < 1.0)')" = 1 ]
 check "the first frame within 1.5 s of the POST ($(j 'd["firstFrameMs"]') ms)" \
     [ "$(j 'int(d["firstFrameMs"] is not None and d["firstFrameMs"] < 1500)')" = 1 ]
 check "DELETE ended it: 200" [ "$(j 'd["deleteStatus"]')" = 200 ]
@@ -173,7 +176,7 @@ check "saying B-frames and what to do" grep -q 'B-frames.*-bf 0' "$tmp/b"
 # stamped with the time it was made, read off each frame the browser shows.
 # Video alone, as the browser holds video back to the audio's jitter
 # buffer for lip sync, and that buffer is at the mercy of a shared CPU.
-python3 "$top/tests/bench/stamp.py" --seconds 40 |
+python3 "$top/tests/bench/stamp.py" --seconds 90 |
     ffmpeg -hide_banner -nostdin -loglevel error -f rawvideo -pix_fmt gray \
     -s 640x360 -r 30 -i - -c:v libx264 -preset ultrafast -tune zerolatency \
     -pix_fmt yuv420p -g 30 -bf 0 -b:v 1000k -flush_packets 1 \
@@ -189,15 +192,15 @@ check "the picture shown is under 150 ms old, half the time (p50 ${p50:-?} ms)" 
     [ "${p50:-999}" -lt 150 ]
 [ "${p50:-999}" -lt 150 ] || diag "$(echo "$out" | cut -c1-500)"
 
-publish cam2 640x360 60
-check "cam2 goes live" wait_live cam2
-sleep 1
 check "rtcd stops cleanly" stop rtcd
 out=$(timeout 90 node "$top/tests/browser/whep.mjs" --page \
-    "http://127.0.0.1:$FLV_PORT/watch/cam2" --seconds 6 2>&1)
+    "http://127.0.0.1:$FLV_PORT/watch/stamp" --seconds 8 --stamp 2>&1)
 mode=$(echo "$out" | pyjson 'd["joins"][0]["watch"]["mode"]' 2>/dev/null)
 check "with rtcd stopped the watch page falls back to HTTP-FLV ($mode)" [ "$mode" = http-flv ]
 [ "$mode" = http-flv ] || diag "$(echo "$out" | cut -c1-600)"
+p50=$(echo "$out" | pyjson 'd["joins"][0]["latency"]["p50"]' 2>/dev/null)
+check "and chases the live edge: the picture under 500 ms old, half the time (p50 ${p50:-?} ms)" \
+    [ "${p50:-999}" -lt 500 ]
 check "ingestd stops cleanly" stop ingestd
 check "flvd stops cleanly" stop flvd
 done_testing
