@@ -23,9 +23,15 @@ whep=http://127.0.0.1:$RTC_PORT/whep
 offer=$top/tests/fuzz/corpus/fuzz_sdp/chrome-offer
 check "the browser test's node modules are installed" timeout 180 "$top/tests/browser/setup.sh"
 check "the watch page's scripts are there (make www)" [ -f "$top/www/vendor/mpegts.js" ]
+check "authd starts" start authd
 check "ingestd starts" start ingestd
 check "flvd starts" start flvd
 check "rtcd starts" start rtcd
+nyonctl stream add cam9 >/dev/null 2>&1
+url=$(nyonctl --json stream urls cam9 | pyjson 'd["lan"]["whep"]' 2>/dev/null)
+check "nyonctl stream urls gives the WHEP URL ($url)" \
+    sh -c "case '$url' in http://*:$RTC_PORT/whep/cam9) exit 0;; esac; exit 1"
+check "and prints it" sh -c "'$bin/ctl/nyonctl' -f '$conf' stream urls cam9 | grep -q 'WHEP URL: *http://.*:$RTC_PORT/whep/cam9'"
 check "rtcd made its certificate, the key private" \
     sh -c "[ \"\$(stat -c %a '$tmp/state/rtc/key.pem')\" = 600 ]"
 
@@ -203,4 +209,5 @@ check "and chases the live edge: the picture under 500 ms old, half the time (p5
     [ "${p50:-999}" -lt 500 ]
 check "ingestd stops cleanly" stop ingestd
 check "flvd stops cleanly" stop flvd
+check "authd stops cleanly" stop authd
 done_testing
