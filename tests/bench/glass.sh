@@ -103,10 +103,12 @@ sleep 1
 echo "== watch page over WebRTC, 1 join of 8 s"
 w --page "http://127.0.0.1:$flv/watch/stamp" --seconds 8 --stamp |
     python3 -c 'import json, sys; d = json.loads(sys.stdin.readline())
-for j in d["joins"]: print(j["watch"]["mode"], j["firstFrameMs"], json.dumps(j["latency"]))'
+for j in d["joins"]: print(j["watch"]["mode"], j["firstFrameMs"], json.dumps(j["latency"]))' ||
+    echo "(no result; whep.mjs said: $(tail -1 "$tmp/whep.err"))"
 kill "$pid_rtcd"
 sleep 1
 echo "== watch page over HTTP-FLV (rtcd stopped), $joins joins of 8 s"
 w --page "http://127.0.0.1:$flv/watch/stamp" --seconds 8 --join "$joins" --stamp |
     python3 -c 'import json, sys; d = json.loads(sys.stdin.readline())
-for j in d["joins"]: print(j["watch"]["mode"], j["firstFrameMs"], json.dumps(j["latency"]))'
+for j in d["joins"]: print(j["watch"]["mode"], j["firstFrameMs"], json.dumps(j["latency"]))' ||
+    echo "(no result; whep.mjs said: $(tail -1 "$tmp/whep.err"))"
