@@ -21,6 +21,10 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out srt,$(PKGS)) 2>/dev/null)
 SRT_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir srt 2>/dev/null)/libsrt.so 2>/dev/null | \
 		awk '$$1 == "SONAME" { print $$2 }')
+# rtcd alone links these: DTLS (OpenSSL), SRTP, and AAC to Opus
+RTC_PKGS   = libssl libcrypto libsrtp2 opus libavcodec libswresample libavutil
+RTC_CFLAGS := $(shell pkg-config --cflags $(RTC_PKGS) 2>/dev/null)
+RTC_LIBS   := $(shell pkg-config --libs $(RTC_PKGS) 2>/dev/null)
 # the unit tests check our HMAC-SHA256 users against OpenSSL's
 TEST_PKGS  = cmocka libcrypto
 CMOCKA_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
@@ -31,7 +35,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 NOBUILD_GOALS = deps clean www format uninstall run
 UNIT_GOALS    = unit unit-asan test
 ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
-NEED_PKGS = $(PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
+NEED_PKGS = $(PKGS) $(RTC_PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
 PKG_MISSING := $(shell for m in $(NEED_PKGS); do \
 		pkg-config --exists $$m 2>/dev/null || echo $$m; done)
 ifneq ($(PKG_MISSING),)
@@ -50,8 +54,8 @@ HARDEN_CFLAGS  = -fstack-protector-strong -fPIE
 HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
 FORTIFY = $(if $(filter -O1 -O2 -O3 -Os -Og -Ofast,$(CFLAGS)),-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
 CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' \
-	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib -Iingestd -Iflvd -Iauthd -Ictl \
-	    $(PKG_CFLAGS)
+	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib -Iingestd -Iflvd -Iauthd -Ictl -Irtcd \
+	    $(PKG_CFLAGS) $(RTC_CFLAGS)
 ALLCFLAGS = -std=c11 $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
 # each program maps only the libraries it uses (flvd: no libsrt, no C++)
@@ -75,6 +79,7 @@ INGESTD_SRCS := $(wildcard ingestd/*.c)
 FLVD_SRCS    := $(wildcard flvd/*.c)
 AUTHD_SRCS   := $(wildcard authd/*.c)
 CTL_SRCS     := $(wildcard ctl/*.c)
+RTCD_SRCS    := $(wildcard rtcd/*.c)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -86,9 +91,11 @@ LIBINGESTD = $(O)ingestd/libingestd.a
 LIBFLVD    = $(O)flvd/libflvd.a
 LIBAUTHD   = $(O)authd/libauthd.a
 LIBCTL     = $(O)ctl/libctl.a
-DAEMON_LIBS = $(LIBINGESTD) $(LIBFLVD) $(LIBAUTHD) $(LIBCTL)
+LIBRTCD    = $(O)rtcd/librtcd.a
+DAEMON_LIBS = $(LIBINGESTD) $(LIBFLVD) $(LIBAUTHD) $(LIBCTL) $(LIBRTCD)
 
-PROGS = $(O)ingestd/ingestd $(O)flvd/flvd $(O)authd/authd $(O)ctl/nyonctl
+PROGS = $(O)ingestd/ingestd $(O)flvd/flvd $(O)authd/authd $(O)ctl/nyonctl \
+	$(O)rtcd/rtcd
 UNIT_BINS = $(patsubst tests/unit/%.c,$(O)tests/unit/%,$(UNIT_SRCS))
 
 .PHONY: all clean deps run test unit unit-asan integration fuzz fuzz-build install uninstall bench format
@@ -113,6 +120,9 @@ $(LIBAUTHD): $(call obj,$(filter-out authd/authd.c,$(AUTHD_SRCS)))
 $(LIBCTL): $(call obj,$(filter-out ctl/nyonctl.c,$(CTL_SRCS)))
 	@mkdir -p $(dir $@); rm -f $@
 	$(AR) rcs $@ $^
+$(LIBRTCD): $(call obj,$(filter-out rtcd/rtcd.c,$(RTCD_SRCS)))
+	@mkdir -p $(dir $@); rm -f $@
+	$(AR) rcs $@ $^
 
 $(O)ingestd/ingestd: $(O)ingestd/ingestd.o $(LIBINGESTD) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -122,10 +132,12 @@ $(O)authd/authd: $(O)authd/authd.o $(LIBAUTHD) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(O)ctl/nyonctl: $(O)ctl/nyonctl.o $(LIBCTL) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(O)rtcd/rtcd: $(O)rtcd/rtcd.o $(LIBRTCD) $(LIBNYON)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(RTC_LIBS)
 
 # Unit tests: one cmocka program per file; each may use any daemon's code.
 $(O)tests/unit/%: $(O)tests/unit/%.o $(DAEMON_LIBS) $(LIBNYON)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIBS) $(LIBNYON) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIBS) $(LIBNYON) $(LDLIBS) $(RTC_LIBS) $(CMOCKA_LIBS)
 
 unit: $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)
@@ -140,7 +152,8 @@ FUZZ_O     = build/fuzz/
 FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	     -fno-sanitize-recover=undefined $(CPPFLAGS)
 fuzzobj    = $(patsubst %.c,$(FUZZ_O)%.o,$(1))
-FUZZ_LIBS  = $(FUZZ_O)ingestd.a $(FUZZ_O)flvd.a $(FUZZ_O)authd.a $(FUZZ_O)lib.a
+FUZZ_LIBS  = $(FUZZ_O)ingestd.a $(FUZZ_O)flvd.a $(FUZZ_O)authd.a $(FUZZ_O)rtcd.a \
+	     $(FUZZ_O)lib.a
 FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(FUZZ_O)%,$(FUZZ_SRCS))
 $(FUZZ_O)%.o: %.c
 	@mkdir -p $(dir $@)
@@ -153,8 +166,10 @@ $(FUZZ_O)flvd.a: $(call fuzzobj,$(filter-out flvd/flvd.c,$(FLVD_SRCS)))
 	@rm -f $@; $(AR) rcs $@ $^
 $(FUZZ_O)authd.a: $(call fuzzobj,$(filter-out authd/authd.c,$(AUTHD_SRCS)))
 	@rm -f $@; $(AR) rcs $@ $^
+$(FUZZ_O)rtcd.a: $(call fuzzobj,$(filter-out rtcd/rtcd.c,$(RTCD_SRCS)))
+	@rm -f $@; $(AR) rcs $@ $^
 $(FUZZ_O)fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS)
-	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS)
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS) $(RTC_LIBS)
 fuzz-build: $(FUZZ_BINS)
 # FUZZ_TIME seconds per target: a smoke run in `make test`, longer by hand.
 FUZZ_TIME ?= 8
@@ -190,7 +205,7 @@ format:
 clean:
 	rm -rf build $(PROGS) lib/libnyon.a $(DAEMON_LIBS) \
 		$(UNIT_BINS) */*.o */*.d tests/*/*.o tests/*/*.d run www/vendor \
-		$(BENCH_BIN) $(FLOOR_BIN)
+		$(BENCH_BIN) $(FLOOR_BIN) $(RTCLOAD_BIN)
 
 -include $(wildcard $(O)*/*.d $(O)tests/*/*.d $(FUZZ_O)*/*.d $(FUZZ_O)tests/*/*.d)
 
@@ -233,11 +248,12 @@ UNITDIR   ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 INITDIR   ?= /etc/init.d
 INSTALL   ?= install
-INST_DAEMONS = authd ingestd flvd
+INST_DAEMONS = authd ingestd flvd rtcd
 INST_MAN5 = man/nyon.conf.5
 INST_MAN7 = man/nyon.7
-INST_MAN8 = man/ingestd.8 man/flvd.8 man/authd.8 man/nyonctl.8
-INST_UNITS = nyon-authd.service nyon-ingestd.service nyon-flvd.service
+INST_MAN8 = man/ingestd.8 man/flvd.8 man/authd.8 man/nyonctl.8 man/rtcd.8
+INST_UNITS = nyon-authd.service nyon-ingestd.service nyon-flvd.service \
+	     nyon-rtcd.service
 # Static web files: these directories go under $(DATADIR)/www, the default
 # www_dir of nyon.conf(5); vendor/ is made by `make www`.
 INST_WWW  = www/dashboard www/watch www/vendor
@@ -248,6 +264,8 @@ INIT_REQUIRES_ingestd = nyon-authd
 INIT_SHOULD_ingestd   =
 INIT_REQUIRES_flvd    =
 INIT_SHOULD_flvd      = nyon-ingestd
+INIT_REQUIRES_rtcd    =
+INIT_SHOULD_rtcd      = nyon-ingestd
 RC_SUBST  = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONF@|$(CONFDIR)/nyon.conf|g'
 
 install: all www
@@ -315,6 +333,10 @@ $(BENCH_BIN): tests/bench/nyon-bench.c $(LIBNYON)
 # the floor: unbatched fan-out with nothing else, for the ratio
 $(FLOOR_BIN): tests/bench/nyon-floor.c $(LIBINGESTD) $(LIBNYON)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIBINGESTD) $(LIBNYON) $(LDLIBS)
-bench: all $(BENCH_BIN) $(FLOOR_BIN)
+# WebRTC viewers speaking DTLS-SRTP with rtcd's own code
+RTCLOAD_BIN = tests/bench/rtc-load
+$(RTCLOAD_BIN): tests/bench/rtc-load.c $(LIBRTCD) $(LIBNYON)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIBRTCD) $(LIBNYON) $(LDLIBS) $(RTC_LIBS)
+bench: all $(BENCH_BIN) $(FLOOR_BIN) $(RTCLOAD_BIN)
 	tests/bench/run.sh $(BENCH_ARGS)
 # end of bench ----------------------------------------------------------------

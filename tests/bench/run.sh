@@ -11,7 +11,10 @@
 #
 # --quick runs every scenario for 5 s instead of 15.  SCENARIO names pick
 # some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-200 floor-4m-200 4m-300
-# 1m-1000 floor-1m-1000 ttfk 50m.  The floor-* scenarios run nyon-floor
+# 1m-1000 floor-1m-1000 ttfk 50m rtc-100 glass.  rtc-100 is 100 WebRTC
+# viewers of a 2 Mb/s stream (tests/bench/rtc-load.sh); glass is the
+# glass-to-glass delay in Chromium, WebRTC against HTTP-FLV through the
+# watch page, join by join (tests/bench/glass.sh).  The floor-* scenarios run nyon-floor
 # (tests/bench/nyon-floor.c) instead of Nyon; the table gives each Nyon
 # scenario's CPU as a multiple of its floor's.  With SRS=PATH/objs/srs
 # in the environment, srs-4m-200 and srs-1m-1000 run the same loads
@@ -304,6 +307,21 @@ other srs-1m-1000 "$out/in-1m.flv" 1000 "$secs"
 scenario ttfk "$out/in-1m.flv" 20 5 --stagger-ms 400
 scenario 50m "$out/in-50m.flv" 1 "$secs"
 
+# ---- WebRTC (rtcd) ----------------------------------------------------------
+# Their own output, after the HTTP-FLV table's scenarios: they run their
+# own daemons and clients.
+rtc_out=""
+if wanted rtc-100; then
+	echo "== rtc-100"
+	rtc_out="$rtc_out$("$top/tests/bench/rtc-load.sh" 100 $((secs * 2)) 2>&1 | grep -v '^ ')
+"
+fi
+if wanted glass; then
+	echo "== glass"
+	rtc_out="$rtc_out$("$top/tests/bench/glass.sh" $((secs * 2)) 5 2>&1)
+"
+fi
+
 # ---- the table ------------------------------------------------------------
 jq -rs '
 def f(x; d): if x == null or x < 0 then "-" else (x * pow(10; d) | round / pow(10; d) | tostring) end;
@@ -330,3 +348,4 @@ jq -r 'select(.idle_rss_kib != null) | to_entries[] | select(.key != "scenario")
   .key as $k | .value |
   "\($k) KiB: ingestd \(.ingestd) + flvd \(.flvd) + authd \(.authd) = \(.total) (\(.total / 1024 * 100 | round / 100) MiB)"' "$results"
 echo "raw results: $results"
+[ -z "$rtc_out" ] || printf '\n%s' "$rtc_out"
