@@ -14,7 +14,8 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 CLANG    ?= clang
 
-PKGS      = libevent srt sqlite3 libbsd-overlay libxcrypt yajl libmd
+PKGS      = libevent srt sqlite3 libbsd-overlay libxcrypt yajl libmd \
+	    libavcodec libavutil libswscale libturbojpeg
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libsrt is not linked: ingestd opens it on the first SRT datagram
 # (ingestd/srt_lib.c), by the soname of the libsrt we compile against
@@ -50,7 +51,7 @@ HARDEN_CFLAGS  = -fstack-protector-strong -fPIE
 HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
 FORTIFY = $(if $(filter -O1 -O2 -O3 -Os -Og -Ofast,$(CFLAGS)),-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
 CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' \
-	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib -Iingestd -Iflvd -Iauthd -Ictl \
+	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib -Iingestd -Iflvd -Iauthd -Ictl -Irecd \
 	    $(PKG_CFLAGS)
 ALLCFLAGS = -std=c11 $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
@@ -75,6 +76,7 @@ INGESTD_SRCS := $(wildcard ingestd/*.c)
 FLVD_SRCS    := $(wildcard flvd/*.c)
 AUTHD_SRCS   := $(wildcard authd/*.c)
 CTL_SRCS     := $(wildcard ctl/*.c)
+RECD_SRCS    := $(wildcard recd/*.c)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -86,9 +88,11 @@ LIBINGESTD = $(O)ingestd/libingestd.a
 LIBFLVD    = $(O)flvd/libflvd.a
 LIBAUTHD   = $(O)authd/libauthd.a
 LIBCTL     = $(O)ctl/libctl.a
-DAEMON_LIBS = $(LIBINGESTD) $(LIBFLVD) $(LIBAUTHD) $(LIBCTL)
+LIBRECD    = $(O)recd/librecd.a
+DAEMON_LIBS = $(LIBINGESTD) $(LIBFLVD) $(LIBAUTHD) $(LIBCTL) $(LIBRECD)
 
-PROGS = $(O)ingestd/ingestd $(O)flvd/flvd $(O)authd/authd $(O)ctl/nyonctl
+PROGS = $(O)ingestd/ingestd $(O)flvd/flvd $(O)authd/authd $(O)ctl/nyonctl \
+	$(O)recd/recd
 UNIT_BINS = $(patsubst tests/unit/%.c,$(O)tests/unit/%,$(UNIT_SRCS))
 
 .PHONY: all clean deps run test unit unit-asan integration fuzz fuzz-build install uninstall bench format
@@ -113,6 +117,9 @@ $(LIBAUTHD): $(call obj,$(filter-out authd/authd.c,$(AUTHD_SRCS)))
 $(LIBCTL): $(call obj,$(filter-out ctl/nyonctl.c,$(CTL_SRCS)))
 	@mkdir -p $(dir $@); rm -f $@
 	$(AR) rcs $@ $^
+$(LIBRECD): $(call obj,$(filter-out recd/recd.c,$(RECD_SRCS)))
+	@mkdir -p $(dir $@); rm -f $@
+	$(AR) rcs $@ $^
 
 $(O)ingestd/ingestd: $(O)ingestd/ingestd.o $(LIBINGESTD) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -122,6 +129,8 @@ $(O)authd/authd: $(O)authd/authd.o $(LIBAUTHD) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(O)ctl/nyonctl: $(O)ctl/nyonctl.o $(LIBCTL) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(O)recd/recd: $(O)recd/recd.o $(LIBRECD) $(LIBNYON)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
 # Unit tests: one cmocka program per file; each may use any daemon's code.
 $(O)tests/unit/%: $(O)tests/unit/%.o $(DAEMON_LIBS) $(LIBNYON)
@@ -140,7 +149,8 @@ FUZZ_O     = build/fuzz/
 FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	     -fno-sanitize-recover=undefined $(CPPFLAGS)
 fuzzobj    = $(patsubst %.c,$(FUZZ_O)%.o,$(1))
-FUZZ_LIBS  = $(FUZZ_O)ingestd.a $(FUZZ_O)flvd.a $(FUZZ_O)authd.a $(FUZZ_O)lib.a
+FUZZ_LIBS  = $(FUZZ_O)ingestd.a $(FUZZ_O)flvd.a $(FUZZ_O)authd.a $(FUZZ_O)recd.a \
+	     $(FUZZ_O)lib.a
 FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(FUZZ_O)%,$(FUZZ_SRCS))
 $(FUZZ_O)%.o: %.c
 	@mkdir -p $(dir $@)
@@ -152,6 +162,8 @@ $(FUZZ_O)ingestd.a: $(call fuzzobj,$(filter-out ingestd/ingestd.c,$(INGESTD_SRCS
 $(FUZZ_O)flvd.a: $(call fuzzobj,$(filter-out flvd/flvd.c,$(FLVD_SRCS)))
 	@rm -f $@; $(AR) rcs $@ $^
 $(FUZZ_O)authd.a: $(call fuzzobj,$(filter-out authd/authd.c,$(AUTHD_SRCS)))
+	@rm -f $@; $(AR) rcs $@ $^
+$(FUZZ_O)recd.a: $(call fuzzobj,$(filter-out recd/recd.c,$(RECD_SRCS)))
 	@rm -f $@; $(AR) rcs $@ $^
 $(FUZZ_O)fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS)
 	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS)
@@ -233,11 +245,12 @@ UNITDIR   ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 INITDIR   ?= /etc/init.d
 INSTALL   ?= install
-INST_DAEMONS = authd ingestd flvd
+INST_DAEMONS = authd ingestd flvd recd
 INST_MAN5 = man/nyon.conf.5
 INST_MAN7 = man/nyon.7
-INST_MAN8 = man/ingestd.8 man/flvd.8 man/authd.8 man/nyonctl.8
-INST_UNITS = nyon-authd.service nyon-ingestd.service nyon-flvd.service
+INST_MAN8 = man/ingestd.8 man/flvd.8 man/authd.8 man/nyonctl.8 man/recd.8
+INST_UNITS = nyon-authd.service nyon-ingestd.service nyon-flvd.service \
+	     nyon-recd.service
 # Static web files: these directories go under $(DATADIR)/www, the default
 # www_dir of nyon.conf(5); vendor/ is made by `make www`.
 INST_WWW  = www/dashboard www/watch www/vendor
@@ -248,6 +261,8 @@ INIT_REQUIRES_ingestd = nyon-authd
 INIT_SHOULD_ingestd   =
 INIT_REQUIRES_flvd    =
 INIT_SHOULD_flvd      = nyon-ingestd
+INIT_REQUIRES_recd    =
+INIT_SHOULD_recd      = nyon-ingestd
 RC_SUBST  = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONF@|$(CONFDIR)/nyon.conf|g'
 
 install: all www
