@@ -117,7 +117,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		up[i] = ctl_request(ctx, ctl_daemons[i],
 		            ctl_msg_begin(CTL_OP_STATUS), &reply[i], err[i],
 		            sizeof(err[i])) == 0;
-		if (!up[i])
+		if (!up[i] && !ctl_daemon_optional(ctl_daemons[i]))
 			down++;
 	}
 	if (ctx->json) {
@@ -142,6 +142,9 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < nitems(ctl_daemons); i++) {
 			if (up[i])
 				status_print(ctl_daemons[i], reply[i].root);
+			else if (ctl_daemon_optional(ctl_daemons[i]))
+				printf("%-8s off   (%s)\n", ctl_daemons[i],
+				    err[i]);
 			else
 				printf("%-8s down  (%s)\n", ctl_daemons[i],
 				    err[i]);
@@ -171,7 +174,7 @@ cmd_ping(struct ctl_ctx *ctx, int argc, char **argv)
 	if (i == nitems(ctl_daemons)) {
 		fprintf(stderr,
 		    "nyonctl: no daemon named '%s' (authd, "
-		    "ingestd or flvd)\n",
+		    "ingestd, flvd or recd)\n",
 		    argv[0]);
 		return CTL_EXIT_USAGE;
 	}

@@ -26,7 +26,9 @@ struct cmd_entry {
 };
 
 /* nyonctl.c */
-extern const char *ctl_daemons[3];
+extern const char *ctl_daemons[4];
+/* Daemons that may be left off (recd): status does not fail for them. */
+int ctl_daemon_optional(const char *);
 const char *ctl_sockpath(
     struct ctl_ctx *, const char *daemon, char *buf, size_t len);
 /* Closes and sends req (from ctl_msg_begin), frees it, waits for the reply. */
@@ -63,6 +65,12 @@ int cmd_session_kick(struct ctl_ctx *, int, char **);
 int cmd_config_get(struct ctl_ctx *, int, char **);
 int cmd_config_set(struct ctl_ctx *, int, char **);
 int cmd_user_passwd(struct ctl_ctx *, int, char **);
+
+/* cmd_recording.c */
+int cmd_recording_list(struct ctl_ctx *, int, char **);
+int cmd_recording_rm(struct ctl_ctx *, int, char **);
+int cmd_recording_keep(struct ctl_ctx *, int, char **);
+int cmd_recording_unkeep(struct ctl_ctx *, int, char **);
 
 /* cmd_status.c */
 int cmd_status(struct ctl_ctx *, int, char **);

@@ -34,6 +34,8 @@ control_list(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 	yajl_gen g = ctl_reply_begin();
 
 	json_bool(g, "paused", recd->paused);
+	if (recd->warning[0] != '\0')
+		json_str(g, "warning", recd->warning);
 	json_key(g, "recordings");
 	yajl_gen_array_open(g);
 	/* newest first: what an operator looks for */
