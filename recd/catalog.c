@@ -354,11 +354,12 @@ catalog_retention(void)
 	TAILQ_FOREACH(r, &recd->recs, entry)
 		if (!r->keep && r->active != NULL)
 			used += r->size;
-	/* oldest first, until the rest fit */
+	/* oldest first, until the rest fit; the newest always stays */
 	TAILQ_FOREACH_SAFE(r, &recd->recs, entry, next) {
 		if (budget == 0 || used <= budget)
 			break;
-		if (r->keep || r->active != NULL)
+		if (r->keep || r->active != NULL ||
+		    r == TAILQ_LAST(&recd->recs, recordinglist))
 			continue;
 		used -= r->size;
 		snprintf(why, sizeof(why), "record_max_size (%llu MB) reached",
