@@ -100,6 +100,10 @@ codec_scaling_list(struct codec_bits *b, int size)
 	for (j = 0; j < size && !b->overrun; j++) {
 		if (next != 0) {
 			delta = codec_bits_se(b);
+			if (delta < -128 || delta > 127) {
+				b->overrun = 1; /* not an SPS: -128..127 */
+				return;
+			}
 			next = (last + delta + 256) % 256;
 		}
 		last = next == 0 ? last : next;

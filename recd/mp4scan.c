@@ -177,7 +177,7 @@ mp4scan_init(const uint8_t *buf, size_t len, struct mp4scan *s, size_t *need,
 	memset(s, 0, sizeof(*s));
 	*need = 0;
 	for (;;) {
-		if (len - off < 16) {
+		if (off > len || len - off < 16) {
 			*need = off + 16;
 			return 1;
 		}
@@ -225,7 +225,10 @@ mp4scan_init(const uint8_t *buf, size_t len, struct mp4scan *s, size_t *need,
 		ts = be32_read(mvhd + 12);
 		dur = be32_read(mvhd + 16);
 	}
-	s->created = created - 2082844800LL;
+	/* seconds since 1904; nonsense reads as 0 */
+	s->created = created >= 2082844800LL && created < (1LL << 40)
+	    ? created - 2082844800LL
+	    : 0;
 	s->duration_ms = ts > 0 && dur < UINT64_MAX / 1000 ? dur * 1000 / ts : 0;
 	off = 0;
 	while (scan_child(body, blen, &off, &type, &mvhd, &mlen) == 1) {
