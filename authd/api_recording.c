@@ -75,8 +75,8 @@ api_rec_up(struct ctl_client *c, void *arg)
 	yajl_gen g = a->msg;
 
 	a->msg = NULL;
-	if (ctl_client_request(c, g, NULL, 0, RECD_TIMEOUT_MS, api_rec_reply,
-	        a) == -1)
+	if (ctl_client_request(
+	        c, g, NULL, 0, RECD_TIMEOUT_MS, api_rec_reply, a) == -1)
 		api_rec_reply(NULL, a);
 }
 
@@ -138,8 +138,8 @@ api_rec_error(struct api_req *r, struct ctl_msg *m)
 }
 
 static void
-api_rec_signed(yajl_gen g, const char *key, int64_t id, const char *what,
-    int64_t exp)
+api_rec_signed(
+    yajl_gen g, const char *key, int64_t id, const char *what, int64_t exp)
 {
 	char msg[128], sig[2 * SHA256_LEN + 1], url[256];
 
@@ -199,8 +199,8 @@ api_rec_list_done(struct api_req *r, struct api_rec *a, struct ctl_msg *m)
 		json_null(g, "warning");
 	json_key(g, "recordings");
 	yajl_gen_array_open(g);
-	for (i = 0; list != NULL && YAJL_IS_ARRAY(list) &&
-	     i < list->u.array.len;
+	for (i = 0;
+	     list != NULL && YAJL_IS_ARRAY(list) && i < list->u.array.len;
 	     i++) {
 		v = list->u.array.values[i];
 		if (!YAJL_IS_OBJECT(v) || json_get_int(v, "id", &id) == -1)
@@ -213,8 +213,8 @@ api_rec_list_done(struct api_req *r, struct api_rec *a, struct ctl_msg *m)
 		api_rec_signed(g, "url", id, "file", a->exp);
 		thumb = YAJL_IS_TRUE(json_get(v, "thumbnail"));
 		if (thumb)
-			api_rec_signed(g, "thumbnail_url", id, "thumbnail",
-			    a->exp);
+			api_rec_signed(
+			    g, "thumbnail_url", id, "thumbnail", a->exp);
 		else
 			json_null(g, "thumbnail_url");
 		yajl_gen_map_close(g);
@@ -293,7 +293,7 @@ api_rec_file_done(struct api_req *r, struct api_rec *a, struct ctl_msg *m)
 	api_reply_headers(r);
 	evhttp_add_header(h, "Content-Type",
 	    type != NULL && strcmp(type, "image/jpeg") == 0 ? "image/jpeg"
-	                                                     : "video/mp4");
+	                                                    : "video/mp4");
 	evhttp_add_header(h, "Accept-Ranges", "bytes");
 	evhttp_add_header(h, "Cache-Control", "private, no-cache");
 	if (a->download && file != NULL) {
@@ -310,8 +310,8 @@ api_rec_file_done(struct api_req *r, struct api_rec *a, struct ctl_msg *m)
 	}
 	if (rr == 1) {
 		status = 206;
-		snprintf(buf, sizeof(buf), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64,
-		    from, to, size);
+		snprintf(buf, sizeof(buf),
+		    "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, from, to, size);
 		evhttp_add_header(h, "Content-Range", buf);
 	} else if (size > 0)
 		to = size - 1;

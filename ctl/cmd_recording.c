@@ -76,7 +76,8 @@ cmd_recording_list(struct ctl_ctx *ctx, int argc, char **argv)
 		       "status)\n");
 	printf("%-10s %-20s %-20s %9s %9s %-9s %-28s %s\n", "ID", "STREAM",
 	    "STARTED", "DURATION", "SIZE", "PICTURE", "CODECS", "");
-	for (i = 0; list != NULL && YAJL_IS_ARRAY(list) && i < list->u.array.len;
+	for (i = 0;
+	     list != NULL && YAJL_IS_ARRAY(list) && i < list->u.array.len;
 	     i++) {
 		r = list->u.array.values[i];
 		id = size = w = h = 0;
@@ -92,9 +93,11 @@ cmd_recording_list(struct ctl_ctx *ctx, int argc, char **argv)
 		    d != NULL && YAJL_IS_NUMBER(d) ? YAJL_GET_DOUBLE(d) : 0.0);
 		recording_size(sz, sizeof(sz), size);
 		printf("%-10lld %-20s %-20s %9s %9s %4lldx%-4lld %-28s %s%s\n",
-		    id, json_get_str(r, "stream") ? json_get_str(r, "stream") : "",
-		    json_get_str(r, "started_at") ? json_get_str(r, "started_at")
-		                                  : "",
+		    id,
+		    json_get_str(r, "stream") ? json_get_str(r, "stream") : "",
+		    json_get_str(r, "started_at")
+		        ? json_get_str(r, "started_at")
+		        : "",
 		    dur, sz, w, h,
 		    json_get_str(r, "codecs") ? json_get_str(r, "codecs") : "",
 		    keep ? "kept" : "", active ? " recording" : "");
@@ -104,8 +107,8 @@ cmd_recording_list(struct ctl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-recording_simple(struct ctl_ctx *ctx, enum ctl_op op, const char *arg,
-    int keep, const char *done)
+recording_simple(struct ctl_ctx *ctx, enum ctl_op op, const char *arg, int keep,
+    const char *done)
 {
 	struct ctl_msg reply;
 	yajl_gen req;
@@ -130,8 +133,8 @@ recording_simple(struct ctl_ctx *ctx, enum ctl_op op, const char *arg,
 int
 cmd_recording_rm(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	return recording_simple(ctx, CTL_OP_RECORDING_DELETE, argv[0], 0,
-	    "deleted");
+	return recording_simple(
+	    ctx, CTL_OP_RECORDING_DELETE, argv[0], 0, "deleted");
 }
 
 int
@@ -144,6 +147,6 @@ cmd_recording_keep(struct ctl_ctx *ctx, int argc, char **argv)
 int
 cmd_recording_unkeep(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	return recording_simple(ctx, CTL_OP_RECORDING_KEEP, argv[0], 0,
-	    "no longer kept");
+	return recording_simple(
+	    ctx, CTL_OP_RECORDING_KEEP, argv[0], 0, "no longer kept");
 }

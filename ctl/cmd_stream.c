@@ -91,12 +91,12 @@ stream_options(yajl_gen req, int argc, char **argv, int edit)
 			else if (strcmp(v, "default") == 0)
 				json_null(req, "record");
 			else {
-				fprintf(stderr, "nyonctl: --record: on, off "
-				                "or default\n");
+				fprintf(stderr,
+				    "nyonctl: --record: on, off "
+				    "or default\n");
 				return -1;
 			}
-		}
-		else if (strcmp(o, "--name") == 0 && edit) {
+		} else if (strcmp(o, "--name") == 0 && edit) {
 			if (stream_check("name", argv[++i]) == -1)
 				return -2;
 			json_str(req, "name", argv[i]);

@@ -183,7 +183,8 @@ void viewer_end_all(struct fstream *);
 /* Lapped or discontinuous: every viewer waits for the next keyframe. */
 void viewer_resync_all(struct fstream *);
 void viewer_free(struct viewer *);
-void viewer_add_ref(struct viewer *, struct chunk *, uint32_t off, uint32_t len);
+void viewer_add_ref(
+    struct viewer *, struct chunk *, uint32_t off, uint32_t len);
 /* A short plain-text response (body may be NULL), then the close. */
 void viewer_respond(struct viewer *, int status, const char *body);
 /* Flushes what is queued, then closes. */

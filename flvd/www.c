@@ -68,8 +68,7 @@ www_open(struct viewer *v, const char *path, off_t max, struct stat *st)
 			viewer_respond(v, 404, "not found\n");
 		return -1;
 	}
-	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) ||
-	    st->st_size > max) {
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) || st->st_size > max) {
 		log_warnx("www: %s: not a regular file of at most %lld bytes",
 		    path, (long long)max);
 		close(fd);

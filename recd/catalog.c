@@ -23,8 +23,8 @@
 #define CATALOG_HEAD_MAX (256 * 1024)
 
 const char *
-catalog_path(const struct recording *r, const char *suffix, char *buf,
-    size_t len)
+catalog_path(
+    const struct recording *r, const char *suffix, char *buf, size_t len)
 {
 	size_t n;
 

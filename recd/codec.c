@@ -21,8 +21,8 @@ struct codec_bits {
 
 /* The NAL unit's payload from byte skip on, emulation prevention removed. */
 static int
-codec_bits_init(struct codec_bits *b, const uint8_t *nal, size_t len,
-    size_t skip)
+codec_bits_init(
+    struct codec_bits *b, const uint8_t *nal, size_t len, size_t skip)
 {
 	size_t i, zeros = 0;
 
@@ -131,10 +131,9 @@ codec_h264_sps_size(const uint8_t *nal, size_t len, uint16_t *w, uint16_t *h)
 	codec_bits_skip(&b, 16); /* constraint flags, level */
 	(void)codec_bits_ue(&b); /* seq_parameter_set_id */
 	if (profile == 100 || profile == 110 || profile == 122 ||
-	    profile == 244 || profile == 44 || profile == 83 ||
-	    profile == 86 || profile == 118 || profile == 128 ||
-	    profile == 138 || profile == 139 || profile == 134 ||
-	    profile == 135) {
+	    profile == 244 || profile == 44 || profile == 83 || profile == 86 ||
+	    profile == 118 || profile == 128 || profile == 138 ||
+	    profile == 139 || profile == 134 || profile == 135) {
 		chroma = codec_bits_ue(&b);
 		if (chroma > 3)
 			return -1;
@@ -238,7 +237,8 @@ codec_hevc_sps_size(const uint8_t *nal, size_t len, uint16_t *w, uint16_t *h)
 		return -1;
 	cx = chroma == 1 || chroma == 2 ? 2 : 1;
 	cy = chroma == 1 ? 2 : 1;
-	if ((uint64_t)(l + r) * cx >= width || (uint64_t)(t + bo) * cy >= height)
+	if ((uint64_t)(l + r) * cx >= width ||
+	    (uint64_t)(t + bo) * cy >= height)
 		return -1;
 	width -= (l + r) * cx;
 	height -= (t + bo) * cy;
@@ -250,8 +250,8 @@ codec_hevc_sps_size(const uint8_t *nal, size_t len, uint16_t *w, uint16_t *h)
 }
 
 int
-codec_avc(const uint8_t *avcc, size_t len, struct mp4_track *t,
-    const char **why)
+codec_avc(
+    const uint8_t *avcc, size_t len, struct mp4_track *t, const char **why)
 {
 	struct flv_codec_config cfg;
 	size_t n;
@@ -281,8 +281,8 @@ codec_avc(const uint8_t *avcc, size_t len, struct mp4_track *t,
 }
 
 int
-codec_hevc(const uint8_t *hvcc, size_t len, struct mp4_track *t,
-    const char **why)
+codec_hevc(
+    const uint8_t *hvcc, size_t len, struct mp4_track *t, const char **why)
 {
 	struct flv_codec_config cfg;
 	size_t off = 23, n;
@@ -307,8 +307,8 @@ codec_hevc(const uint8_t *hvcc, size_t len, struct mp4_track *t,
 		for (j = 0; j < nnalus; j++) {
 			n = be16_read(hvcc + off);
 			if (type == 33 && !found &&
-			    codec_hevc_sps_size(hvcc + off + 2, n, &t->width,
-			        &t->height) == 0)
+			    codec_hevc_sps_size(
+			        hvcc + off + 2, n, &t->width, &t->height) == 0)
 				found = 1;
 			off += 2 + n;
 		}
@@ -325,20 +325,20 @@ codec_hevc(const uint8_t *hvcc, size_t len, struct mp4_track *t,
 	for (j = 0; j < 32; j++)
 		rev |= ((compat >> j) & 1) << (31 - j);
 	snprintf(t->codecs, sizeof(t->codecs), "hvc1.%s%u.%x.%c%u.%x",
-	    (hvcc[1] >> 6) == 0 ? "" : (hvcc[1] >> 6) == 1 ? "A" : "B",
-	    hvcc[1] & 0x1f, rev, hvcc[1] & 0x20 ? 'H' : 'L', hvcc[12],
-	    hvcc[6]);
+	    (hvcc[1] >> 6) == 0       ? ""
+	        : (hvcc[1] >> 6) == 1 ? "A"
+	                              : "B",
+	    hvcc[1] & 0x1f, rev, hvcc[1] & 0x20 ? 'H' : 'L', hvcc[12], hvcc[6]);
 	memcpy(t->config, hvcc, len);
 	t->config_len = len;
 	return 0;
 }
 
-static const uint32_t codec_aac_rates[13] = {96000, 88200, 64000, 48000,
-    44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350};
+static const uint32_t codec_aac_rates[13] = {96000, 88200, 64000, 48000, 44100,
+    32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350};
 
 int
-codec_aac(const uint8_t *asc, size_t len, struct mp4_track *t,
-    const char **why)
+codec_aac(const uint8_t *asc, size_t len, struct mp4_track *t, const char **why)
 {
 	struct codec_bits b;
 	uint32_t aot, idx, rate, chan;

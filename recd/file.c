@@ -152,13 +152,14 @@ file_open(struct rstream *s, char *err, size_t errlen)
 			ts.tv_sec++;
 		}
 		gmtime_r(&ts.tv_sec, &tm);
-		snprintf(name, sizeof(name), "%04d%02d%02d-%02d%02d%02d-%03d.mp4",
+		snprintf(name, sizeof(name),
+		    "%04d%02d%02d-%02d%02d%02d-%03d.mp4",
 		    (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
 		    tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
 		    tm.tm_sec % 100, (int)(ms % 1000));
 		snprintf(f->path, sizeof(f->path), "%.900s/%s", dir, name);
-		fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		    0640);
+		fd = open(
+		    f->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
 		if (fd == -1 && errno != EEXIST)
 			break;
 	}
@@ -354,7 +355,8 @@ file_repair(const char *path, uint64_t *sizep, char *err, size_t errlen)
 		if (file_read_at(fd, hdr, 16, (off_t)off) == -1 ||
 		    mp4scan_box(hdr, 16, &type, &size, &hl) == -1 ||
 		    type != MP4_FOURCC('m', 'o', 'o', 'f') ||
-		    size > FILE_MOOF_MAX || off + size + 16 > (uint64_t)sb.st_size)
+		    size > FILE_MOOF_MAX ||
+		    off + size + 16 > (uint64_t)sb.st_size)
 			break;
 		moof = xreallocarray(moof, (size_t)size, 1);
 		if (file_read_at(fd, moof, (size_t)size, (off_t)off) == -1 ||
@@ -388,14 +390,14 @@ file_repair(const char *path, uint64_t *sizep, char *err, size_t errlen)
 	mp4_mfra(&mfra, frags, nfr, ids, sc.ntracks, video);
 	if (ftruncate(fd, (off_t)off) == -1 ||
 	    file_write_all(fd, mfra.data, mfra.len, (off_t)off) == -1) {
-		snprintf(err, errlen, "cannot rewrite its end: %s",
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "cannot rewrite its end: %s", strerror(errno));
 		goto out;
 	}
 	n = mp4scan_patches(head, (size_t)sc.init_len, &sc, dur, p, nitems(p));
 	for (i = 0; i < n; i++)
-		if (file_write_all(fd, p[i].bytes, p[i].len,
-		        (off_t)p[i].offset) == -1) {
+		if (file_write_all(
+		        fd, p[i].bytes, p[i].len, (off_t)p[i].offset) == -1) {
 			snprintf(err, errlen, "cannot set its duration: %s",
 			    strerror(errno));
 			goto out;

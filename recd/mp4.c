@@ -245,9 +245,9 @@ mp4_stsd(struct mp4buf *b, const struct mp4_track *t)
 		putzero(b, 32); /* compressorname */
 		put16(b, 0x0018);
 		put16(b, 0xffff);
-		c = box_open(b, t->fourcc == MP4_FOURCC('h', 'v', 'c', '1')
-		        ? "hvcC"
-		        : "avcC");
+		c = box_open(b,
+		    t->fourcc == MP4_FOURCC('h', 'v', 'c', '1') ? "hvcC"
+		                                                : "avcC");
 		putbytes(b, t->config, t->config_len);
 		box_close(b, c);
 	} else {
@@ -379,8 +379,8 @@ mp4mux_init(struct mp4mux *m, struct mp4buf *b)
 		put32(b, 0);
 		put32(b, 0);
 		/* video: not sync unless trun says; audio: all sync */
-		put32(b, m->trk[i].t.kind == MP4_VIDEO ? 0x01010000
-		                                       : 0x02000000);
+		put32(
+		    b, m->trk[i].t.kind == MP4_VIDEO ? 0x01010000 : 0x02000000);
 		box_close(b, at);
 	}
 	box_close(b, mvex);
@@ -442,13 +442,13 @@ mp4mux_free(struct mp4mux *m)
 /* fragments */
 
 static void
-mp4_traf(struct mp4buf *b, const struct mp4_trk *k, size_t n,
-    size_t *data_off_at)
+mp4_traf(
+    struct mp4buf *b, const struct mp4_trk *k, size_t n, size_t *data_off_at)
 {
 	size_t traf, at, i;
 	int video = k->t.kind == MP4_VIDEO;
-	uint32_t flags = 0x000001 | 0x000100 | 0x000200 |
-	    (video ? 0x000400 | 0x000800 : 0);
+	uint32_t flags =
+	    0x000001 | 0x000100 | 0x000200 | (video ? 0x000400 | 0x000800 : 0);
 
 	traf = box_open(b, "traf");
 	at = fullbox_open(b, "tfhd", 0, 0x020000); /* default-base-is-moof */
@@ -552,7 +552,8 @@ mp4_fragment(struct mp4mux *m, const size_t count[2], struct mp4buf *b)
 	m->offset += b->len - start;
 	if (m->nfrags == m->fragcap) {
 		m->fragcap = m->fragcap ? m->fragcap * 2 : 256;
-		m->frags = xreallocarray(m->frags, m->fragcap, sizeof(*m->frags));
+		m->frags =
+		    xreallocarray(m->frags, m->fragcap, sizeof(*m->frags));
 	}
 	m->frags[m->nfrags++] = f;
 }
@@ -683,8 +684,8 @@ mp4mux_video(struct mp4mux *m, uint32_t dts_ms, int32_t cts_ms, int key,
 }
 
 int
-mp4mux_audio(struct mp4mux *m, uint32_t dts_ms, const uint8_t *data,
-    size_t len, struct mp4buf *b, const char **why)
+mp4mux_audio(struct mp4mux *m, uint32_t dts_ms, const uint8_t *data, size_t len,
+    struct mp4buf *b, const char **why)
 {
 	struct mp4_trk *k = NULL;
 	struct mp4_sample *s;

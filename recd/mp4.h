@@ -46,17 +46,17 @@ struct mp4_track {
 };
 
 /* codec.c: 0, or -1 and why for a configuration we cannot record. */
-int codec_avc(const uint8_t *avcc, size_t len, struct mp4_track *,
-    const char **why);
-int codec_hevc(const uint8_t *hvcc, size_t len, struct mp4_track *,
-    const char **why);
-int codec_aac(const uint8_t *asc, size_t len, struct mp4_track *,
-    const char **why);
+int codec_avc(
+    const uint8_t *avcc, size_t len, struct mp4_track *, const char **why);
+int codec_hevc(
+    const uint8_t *hvcc, size_t len, struct mp4_track *, const char **why);
+int codec_aac(
+    const uint8_t *asc, size_t len, struct mp4_track *, const char **why);
 /* Picture size from an SPS NAL unit (with its header): 0 or -1. */
-int codec_h264_sps_size(const uint8_t *nal, size_t len, uint16_t *w,
-    uint16_t *h);
-int codec_hevc_sps_size(const uint8_t *nal, size_t len, uint16_t *w,
-    uint16_t *h);
+int codec_h264_sps_size(
+    const uint8_t *nal, size_t len, uint16_t *w, uint16_t *h);
+int codec_hevc_sps_size(
+    const uint8_t *nal, size_t len, uint16_t *w, uint16_t *h);
 
 /*
  * mp4.c: the muxer.  mp4mux_init writes ftyp and moov; samples come in
@@ -127,11 +127,11 @@ struct mp4scan {
 	struct mp4scan_track track[MP4SCAN_TRACKS];
 };
 /* 0, 1 if more bytes are needed (*need says how many), or -1 and why. */
-int mp4scan_init(const uint8_t *buf, size_t len, struct mp4scan *,
-    size_t *need, const char **why);
+int mp4scan_init(const uint8_t *buf, size_t len, struct mp4scan *, size_t *need,
+    const char **why);
 /* A box header at buf: its type and whole size.  0, or -1 if malformed. */
-int mp4scan_box(const uint8_t *buf, size_t len, uint32_t *type,
-    uint64_t *size, size_t *hdrlen);
+int mp4scan_box(const uint8_t *buf, size_t len, uint32_t *type, uint64_t *size,
+    size_t *hdrlen);
 /*
  * One moof (the whole box) read into f (moof_offset left to the caller);
  * *end_ms is the latest end of its samples over the tracks.  0 or -1.
@@ -139,8 +139,7 @@ int mp4scan_box(const uint8_t *buf, size_t len, uint32_t *type,
 int mp4scan_moof(const uint8_t *buf, size_t len, const struct mp4scan *,
     struct mp4_frag *f, uint64_t *end_ms);
 /* The offsets moov keeps durations at, for a repair to patch. */
-size_t mp4scan_patches(const uint8_t *buf, size_t len,
-    const struct mp4scan *, uint64_t duration_ms, struct mp4_patch *,
-    size_t max);
+size_t mp4scan_patches(const uint8_t *buf, size_t len, const struct mp4scan *,
+    uint64_t duration_ms, struct mp4_patch *, size_t max);
 
 #endif

@@ -126,12 +126,13 @@ scan_stsd(const uint8_t *p, size_t len, struct mp4scan_track *t)
 		t->height = be16_read(e + 26);
 		c = scan_find(e + 78, elen - 78, T('a', 'v', 'c', 'C'), &clen);
 		if (c != NULL && clen >= 4)
-			snprintf(t->codecs, sizeof(t->codecs), "avc1.%02x%02x%02x",
-			    c[1], c[2], c[3]);
+			snprintf(t->codecs, sizeof(t->codecs),
+			    "avc1.%02x%02x%02x", c[1], c[2], c[3]);
 	} else if (type == T('m', 'p', '4', 'a') && elen >= 28) {
 		c = scan_find(e + 28, elen - 28, T('e', 's', 'd', 's'), &clen);
 		if (c != NULL && (aot = scan_esds_aot(c, clen)) > 0)
-			snprintf(t->codecs, sizeof(t->codecs), "mp4a.40.%d", aot);
+			snprintf(
+			    t->codecs, sizeof(t->codecs), "mp4a.40.%d", aot);
 	}
 }
 
@@ -147,8 +148,7 @@ scan_trak(const uint8_t *p, size_t len, struct mp4scan_track *t)
 		return -1;
 	t->id = be32_read(b + (b[0] == 1 ? 20 : 12));
 	if ((mdia = scan_find(p, len, T('m', 'd', 'i', 'a'), &mlen)) == NULL ||
-	    (b = scan_find(mdia, mlen, T('m', 'd', 'h', 'd'), &blen)) ==
-	        NULL ||
+	    (b = scan_find(mdia, mlen, T('m', 'd', 'h', 'd'), &blen)) == NULL ||
 	    blen < 4 || blen < (b[0] == 1 ? 24u : 16u))
 		return -1;
 	t->timescale = be32_read(b + (b[0] == 1 ? 20 : 12));
@@ -181,7 +181,8 @@ mp4scan_init(const uint8_t *buf, size_t len, struct mp4scan *s, size_t *need,
 			*need = off + 16;
 			return 1;
 		}
-		if (mp4scan_box(buf + off, len - off, &type, &size, &hdr) == -1) {
+		if (mp4scan_box(buf + off, len - off, &type, &size, &hdr) ==
+		    -1) {
 			*why = "not an MP4 box";
 			return -1;
 		}
@@ -229,10 +230,12 @@ mp4scan_init(const uint8_t *buf, size_t len, struct mp4scan *s, size_t *need,
 	s->created = created >= 2082844800LL && created < (1LL << 40)
 	    ? created - 2082844800LL
 	    : 0;
-	s->duration_ms = ts > 0 && dur < UINT64_MAX / 1000 ? dur * 1000 / ts : 0;
+	s->duration_ms =
+	    ts > 0 && dur < UINT64_MAX / 1000 ? dur * 1000 / ts : 0;
 	off = 0;
 	while (scan_child(body, blen, &off, &type, &mvhd, &mlen) == 1) {
-		if (type != T('t', 'r', 'a', 'k') || s->ntracks == MP4SCAN_TRACKS)
+		if (type != T('t', 'r', 'a', 'k') ||
+		    s->ntracks == MP4SCAN_TRACKS)
 			continue;
 		if (scan_trak(mvhd, mlen, &s->track[s->ntracks]) == 0)
 			s->ntracks++;
@@ -274,8 +277,7 @@ scan_traf(const uint8_t *p, size_t len, const struct mp4scan *s,
 	int idx;
 
 	if ((b = scan_find(p, len, T('t', 'f', 'h', 'd'), &blen)) == NULL ||
-	    blen < 8 ||
-	    (idx = scan_track_index(s, be32_read(b + 4))) == -1)
+	    blen < 8 || (idx = scan_track_index(s, be32_read(b + 4))) == -1)
 		return -1;
 	tflags = be32_read(b) & 0xffffff;
 	off = 8;
@@ -411,20 +413,21 @@ mp4scan_patches(const uint8_t *buf, size_t len, const struct mp4scan *s,
 		return 0;
 	moov = buf + off + hdr;
 	mlen = (size_t)size - hdr;
-#define AT(ptr) ((uint64_t)((ptr) - buf))
+#define AT(ptr) ((uint64_t)((ptr)-buf))
 	if (n < max &&
 	    (b = scan_find(moov, mlen, T('m', 'v', 'h', 'd'), &blen)) != NULL &&
 	    blen >= 32 && b[0] == 1) {
 		ts = be32_read(b + 20);
-		n += scan_patch(&p[n], AT(b + 24),
-		    ts ? dur_ms * ts / 1000 : 0, 1);
+		n += scan_patch(
+		    &p[n], AT(b + 24), ts ? dur_ms * ts / 1000 : 0, 1);
 	}
 	if (n < max &&
 	    (mvex = scan_find(moov, mlen, T('m', 'v', 'e', 'x'), &xlen)) !=
 	        NULL &&
 	    (b = scan_find(mvex, xlen, T('m', 'e', 'h', 'd'), &blen)) != NULL &&
 	    blen >= 12 && b[0] == 1)
-		n += scan_patch(&p[n], AT(b + 4), ts ? dur_ms * ts / 1000 : 0, 1);
+		n += scan_patch(
+		    &p[n], AT(b + 4), ts ? dur_ms * ts / 1000 : 0, 1);
 	toff = 0;
 	while (n + 2 <= max &&
 	    scan_child(moov, mlen, &toff, &type, &trak, &tlen) == 1) {
@@ -433,10 +436,10 @@ mp4scan_patches(const uint8_t *buf, size_t len, const struct mp4scan *s,
 		if ((b = scan_find(trak, tlen, T('t', 'k', 'h', 'd'), &blen)) !=
 		        NULL &&
 		    blen >= 36 && b[0] == 1)
-			n += scan_patch(&p[n], AT(b + 28),
-			    ts ? dur_ms * ts / 1000 : 0, 1);
-		if ((mdia = scan_find(trak, tlen, T('m', 'd', 'i', 'a'), &dlen)) !=
-		        NULL &&
+			n += scan_patch(
+			    &p[n], AT(b + 28), ts ? dur_ms * ts / 1000 : 0, 1);
+		if ((mdia = scan_find(
+		         trak, tlen, T('m', 'd', 'i', 'a'), &dlen)) != NULL &&
 		    (b = scan_find(mdia, dlen, T('m', 'd', 'h', 'd'), &blen)) !=
 		        NULL &&
 		    blen >= 32 && b[0] == 1)

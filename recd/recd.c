@@ -32,7 +32,8 @@ recd_status(yajl_gen g, void *arg)
 	json_int(g, "used_bytes", (long long)recd->used_bytes);
 	json_int(g, "budget_bytes", conf_int(recd->d.conf, "record_max_size"));
 	json_int(g, "free_bytes", (long long)recd->free_bytes);
-	json_int(g, "min_free_bytes", conf_int(recd->d.conf, "record_min_free"));
+	json_int(
+	    g, "min_free_bytes", conf_int(recd->d.conf, "record_min_free"));
 	json_int(g, "files_done", (long long)recd->files_done);
 	json_int(g, "removed", (long long)recd->removed);
 	json_int(g, "write_errors", (long long)recd->write_errors);

@@ -122,8 +122,8 @@ void catalog_json(yajl_gen, const struct recording *);
 void catalog_retention(void);
 void catalog_free(void);
 /* "NAME/FILE" under recd->dir into buf; suffix replaces ".mp4" if given. */
-const char *catalog_path(const struct recording *, const char *suffix,
-    char *buf, size_t len);
+const char *catalog_path(
+    const struct recording *, const char *suffix, char *buf, size_t len);
 
 /* thumb.c */
 void thumb_start(void);
@@ -133,8 +133,8 @@ void thumb_stop(void);
  * and, if file is not NULL, the recording's.  Skipped (0) while the last
  * one is still being made.  1 if taken.
  */
-int thumb_offer(struct rstream *, const uint8_t *body, size_t len,
-    const char *file_jpg);
+int thumb_offer(
+    struct rstream *, const uint8_t *body, size_t len, const char *file_jpg);
 
 /* control.c */
 void control_init(struct daemon *);

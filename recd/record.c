@@ -74,8 +74,8 @@ record_open_file(struct rstream *s)
 
 /* A new configuration: the file (if any) ends; the next one uses it. */
 static void
-record_config(struct rstream *s, enum mp4_kind kind, struct mp4_track *t,
-    int ok)
+record_config(
+    struct rstream *s, enum mp4_kind kind, struct mp4_track *t, int ok)
 {
 	struct mp4_track *cur = kind == MP4_VIDEO ? &s->video : &s->audio;
 	int *has = kind == MP4_VIDEO ? &s->has_video : &s->has_audio;
@@ -140,8 +140,8 @@ record_video_frame(struct rstream *s, uint32_t ts, int32_t cts, int key,
 		if (thumb_offer(s, data, len, s->file->path) == 1)
 			s->file->thumb_due = 0;
 	}
-	if (mp4mux_video(s->file->mux, ts, cts, key, data, len,
-	        &s->file->out, &why) == -1) {
+	if (mp4mux_video(s->file->mux, ts, cts, key, data, len, &s->file->out,
+	        &why) == -1) {
 		record_skip(s, why);
 		return;
 	}
@@ -207,8 +207,8 @@ record_video(struct rstream *s, const uint8_t *body, size_t len, uint32_t ts)
 	}
 	if (pkt == 0) {
 		memset(&t, 0, sizeof(t));
-		ok = (hevc ? codec_hevc : codec_avc)(body + hdr, len - hdr, &t,
-		         &why) == 0;
+		ok = (hevc ? codec_hevc : codec_avc)(
+		         body + hdr, len - hdr, &t, &why) == 0;
 		if (!ok)
 			record_skip(s, why);
 		record_config(s, MP4_VIDEO, &t, ok);
@@ -255,8 +255,8 @@ record_audio(struct rstream *s, const uint8_t *body, size_t len, uint32_t ts)
 		record_open_file(s);
 	if (s->file == NULL || s->file->mux == NULL)
 		return;
-	if (mp4mux_audio(s->file->mux, ts, body + 2, len - 2, &s->file->out,
-	        &why) == -1)
+	if (mp4mux_audio(
+	        s->file->mux, ts, body + 2, len - 2, &s->file->out, &why) == -1)
 		return; /* a file with video only: audio came later */
 	record_write(s);
 }
@@ -412,8 +412,7 @@ record_tick(void)
 	TAILQ_FOREACH(s, &recd->streams, entry)
 		if (s->file != NULL && !s->has_video &&
 		    now_ms() - s->file->started_ms >=
-		        (uint64_t)conf_int(recd->d.conf, "record_split") *
-		            1000)
+		        (uint64_t)conf_int(recd->d.conf, "record_split") * 1000)
 			record_end_file(s);
 }
 
@@ -458,7 +457,8 @@ record_status(yajl_gen g)
 		json_bool(g, "record", s->record);
 		json_bool(g, "recording", s->file != NULL);
 		if (s->file != NULL && s->file->rec != NULL)
-			json_int(g, "recording_id", (long long)s->file->rec->id);
+			json_int(
+			    g, "recording_id", (long long)s->file->rec->id);
 		json_str(g, "video", s->has_video ? s->video.codecs : "");
 		json_str(g, "audio", s->has_audio ? s->audio.codecs : "");
 		if (s->has_video) {

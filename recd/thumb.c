@@ -90,7 +90,8 @@ thumb_encode(AVFrame *f, unsigned char **jpeg, unsigned long *jlen)
 
 	if ((tj = tjInitCompress()) == NULL)
 		return -1;
-	if (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P) {
+	if (f->format == AV_PIX_FMT_YUV420P ||
+	    f->format == AV_PIX_FMT_YUVJ420P) {
 		planes[0] = f->data[0];
 		planes[1] = f->data[1];
 		planes[2] = f->data[2];
@@ -137,8 +138,8 @@ thumb_run(struct thumb_job *j)
 	unsigned long jlen = 0;
 	int r;
 
-	codec = avcodec_find_decoder(j->hevc ? AV_CODEC_ID_HEVC
-	                                     : AV_CODEC_ID_H264);
+	codec =
+	    avcodec_find_decoder(j->hevc ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264);
 	if (codec == NULL || (ctx = avcodec_alloc_context3(codec)) == NULL ||
 	    (pkt = av_packet_alloc()) == NULL ||
 	    (frame = av_frame_alloc()) == NULL) {
@@ -147,7 +148,8 @@ thumb_run(struct thumb_job *j)
 		goto out;
 	}
 	ctx->thread_count = 1;
-	ctx->extradata = av_mallocz(j->config_len + AV_INPUT_BUFFER_PADDING_SIZE);
+	ctx->extradata =
+	    av_mallocz(j->config_len + AV_INPUT_BUFFER_PADDING_SIZE);
 	if (ctx->extradata == NULL)
 		goto out;
 	memcpy(ctx->extradata, j->config, j->config_len);
@@ -172,8 +174,8 @@ thumb_run(struct thumb_job *j)
 		goto out;
 	}
 	if (thumb_encode(frame, &jpeg, &jlen) == -1) {
-		log_warnx("stream %s: thumbnail: JPEG encoding failed",
-		    j->stream);
+		log_warnx(
+		    "stream %s: thumbnail: JPEG encoding failed", j->stream);
 		goto out;
 	}
 	if (thumb_save(j->live, jpeg, jlen) == -1)
@@ -208,8 +210,8 @@ thumb_main(void *arg)
 }
 
 int
-thumb_offer(struct rstream *s, const uint8_t *frame, size_t len,
-    const char *file)
+thumb_offer(
+    struct rstream *s, const uint8_t *frame, size_t len, const char *file)
 {
 	struct thumb_job *j = &thumb.job;
 	size_t n;

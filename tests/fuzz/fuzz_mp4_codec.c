@@ -36,8 +36,8 @@ fuzz_feed(const struct mp4_track *t, const uint8_t *p, size_t len)
 		if (n > len - 6)
 			n = len - 6;
 		if (video)
-			mp4mux_video(m, ts, (int8_t)p[0], p[0] & 1, p + 6, n,
-			    &b, &why);
+			mp4mux_video(
+			    m, ts, (int8_t)p[0], p[0] & 1, p + 6, n, &b, &why);
 		else
 			mp4mux_audio(m, ts, p + 6, n, &b, &why);
 		p += 6 + n;

@@ -32,8 +32,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (p[i].offset + p[i].len > size)
 				abort();
 		/* the bytes after moov as a fragment of these tracks */
-		mp4scan_moof(data + sc.init_len, size - sc.init_len, &sc, &f,
-		    &end);
+		mp4scan_moof(
+		    data + sc.init_len, size - sc.init_len, &sc, &f, &end);
 	} else {
 		/* or as a fragment of two made-up tracks */
 		sc.ntracks = 2;

@@ -17,21 +17,21 @@
 #include "mp4.h"
 
 /* x264 (high profile) and x265 for 640x360 and 320x240 test patterns */
-static const uint8_t hvcc_320x240[] = {0x01, 0x01, 0x60, 0x00, 0x00, 0x00,
-    0x90, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3c, 0xf0, 0x00, 0xfc, 0xfd, 0xf8,
-    0xf8, 0x00, 0x00, 0x0f, 0x03, 0xa0, 0x00, 0x01, 0x00, 0x18, 0x40, 0x01,
-    0x0c, 0x01, 0xff, 0xff, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00,
-    0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x3c, 0x95, 0x98, 0x09, 0xa1, 0x00,
-    0x01, 0x00, 0x2a, 0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00,
-    0x90, 0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x3c, 0xa0, 0x0a, 0x08,
-    0x0f, 0x16, 0x59, 0x59, 0xa4, 0x93, 0x2b, 0xc0, 0x5a, 0x02, 0x00, 0x00,
-    0x03, 0x00, 0x02, 0x00, 0x00, 0x03, 0x00, 0x32, 0x10, 0xa2, 0x00, 0x01,
-    0x00, 0x07, 0x44, 0x01, 0xc1, 0x72, 0xb4, 0x62, 0x40};
-static const uint8_t avcc_640x360[] = {0x01, 0x64, 0x00, 0x1e, 0xff, 0xe1,
-    0x00, 0x1a, 0x67, 0x64, 0x00, 0x1e, 0xac, 0xd9, 0x40, 0xa0, 0x2f, 0xf9,
-    0x70, 0x11, 0x00, 0x00, 0x03, 0x00, 0x01, 0x00, 0x00, 0x03, 0x00, 0x32,
-    0x0f, 0x16, 0x2d, 0x96, 0x01, 0x00, 0x06, 0x68, 0xeb, 0xe3, 0xcb, 0x22,
-    0xc0, 0xfd, 0xf8, 0xf8, 0x00};
+static const uint8_t hvcc_320x240[] = {0x01, 0x01, 0x60, 0x00, 0x00, 0x00, 0x90,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x3c, 0xf0, 0x00, 0xfc, 0xfd, 0xf8, 0xf8,
+    0x00, 0x00, 0x0f, 0x03, 0xa0, 0x00, 0x01, 0x00, 0x18, 0x40, 0x01, 0x0c,
+    0x01, 0xff, 0xff, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90, 0x00, 0x00,
+    0x03, 0x00, 0x00, 0x03, 0x00, 0x3c, 0x95, 0x98, 0x09, 0xa1, 0x00, 0x01,
+    0x00, 0x2a, 0x42, 0x01, 0x01, 0x01, 0x60, 0x00, 0x00, 0x03, 0x00, 0x90,
+    0x00, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x3c, 0xa0, 0x0a, 0x08, 0x0f,
+    0x16, 0x59, 0x59, 0xa4, 0x93, 0x2b, 0xc0, 0x5a, 0x02, 0x00, 0x00, 0x03,
+    0x00, 0x02, 0x00, 0x00, 0x03, 0x00, 0x32, 0x10, 0xa2, 0x00, 0x01, 0x00,
+    0x07, 0x44, 0x01, 0xc1, 0x72, 0xb4, 0x62, 0x40};
+static const uint8_t avcc_640x360[] = {0x01, 0x64, 0x00, 0x1e, 0xff, 0xe1, 0x00,
+    0x1a, 0x67, 0x64, 0x00, 0x1e, 0xac, 0xd9, 0x40, 0xa0, 0x2f, 0xf9, 0x70,
+    0x11, 0x00, 0x00, 0x03, 0x00, 0x01, 0x00, 0x00, 0x03, 0x00, 0x32, 0x0f,
+    0x16, 0x2d, 0x96, 0x01, 0x00, 0x06, 0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0,
+    0xfd, 0xf8, 0xf8, 0x00};
 /* AAC-LC, 44.1 kHz, stereo */
 static const uint8_t asc_lc[] = {0x12, 0x10};
 
@@ -42,13 +42,15 @@ test_codecs(void **state)
 	const char *why = NULL;
 
 	memset(&t, 0, sizeof(t));
-	assert_int_equal(codec_avc(avcc_640x360, sizeof(avcc_640x360), &t, &why), 0);
+	assert_int_equal(
+	    codec_avc(avcc_640x360, sizeof(avcc_640x360), &t, &why), 0);
 	assert_int_equal(t.width, 640);
 	assert_int_equal(t.height, 360);
 	assert_string_equal(t.codecs, "avc1.64001e");
 	assert_int_equal(t.nalu_length_size, 4);
 	memset(&t, 0, sizeof(t));
-	assert_int_equal(codec_hevc(hvcc_320x240, sizeof(hvcc_320x240), &t, &why), 0);
+	assert_int_equal(
+	    codec_hevc(hvcc_320x240, sizeof(hvcc_320x240), &t, &why), 0);
 	assert_int_equal(t.width, 320);
 	assert_int_equal(t.height, 240);
 	assert_memory_equal(t.codecs, "hvc1.1.6.L60.", 13);
@@ -82,11 +84,14 @@ test_codecs_refused(void **state)
 	if (codec_avc(bad, sizeof(bad), &t, &why) == -1)
 		assert_non_null(why);
 	/* AAC: an escape object type, a reserved rate, too short */
-	assert_int_equal(codec_aac((const uint8_t *)"\xf8\x00", 2, &t, &why), -1);
-	assert_int_equal(codec_aac((const uint8_t *)"\x16\x90", 2, &t, &why), -1);
+	assert_int_equal(
+	    codec_aac((const uint8_t *)"\xf8\x00", 2, &t, &why), -1);
+	assert_int_equal(
+	    codec_aac((const uint8_t *)"\x16\x90", 2, &t, &why), -1);
 	assert_int_equal(codec_aac((const uint8_t *)"\x12", 1, &t, &why), -1);
 	/* MP3 in an ASC (object type 34): not recordable as AAC */
-	assert_int_equal(codec_aac((const uint8_t *)"\xf8\x48\x80", 3, &t, &why), -1);
+	assert_int_equal(
+	    codec_aac((const uint8_t *)"\xf8\x48\x80", 3, &t, &why), -1);
 }
 
 /* A muxed stream: 3 s of 25 fps video, a keyframe a second, and AAC. */
@@ -101,7 +106,8 @@ mux(struct mp4buf *b, struct mp4mux **mp, int audio_only)
 
 	memset(&v, 0, sizeof(v));
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(codec_avc(avcc_640x360, sizeof(avcc_640x360), &v, &why), 0);
+	assert_int_equal(
+	    codec_avc(avcc_640x360, sizeof(avcc_640x360), &v, &why), 0);
 	assert_int_equal(codec_aac(asc_lc, sizeof(asc_lc), &a, &why), 0);
 	m = mp4mux_new(audio_only ? NULL : &v, &a, 1700000000);
 	mp4mux_init(m, b);
@@ -110,8 +116,10 @@ mux(struct mp4buf *b, struct mp4mux **mp, int audio_only)
 		uint32_t ms = 1000 + (uint32_t)(i * 1024 * 1000 / 44100);
 
 		if (!audio_only && i < 75)
-			assert_int_equal(mp4mux_video(m, 1000 + i * 40, 80,
-			    i % 25 == 0, frame, 100 + i, b, &why), 0);
+			assert_int_equal(
+			    mp4mux_video(m, 1000 + i * 40, 80, i % 25 == 0,
+			        frame, 100 + i, b, &why),
+			    0);
 		assert_int_equal(mp4mux_audio(m, ms, frame, 20, b, &why), 0);
 	}
 	mp4mux_finish(m, b);
@@ -158,14 +166,15 @@ test_mux_read_back(void **state)
 	assert_true(need > 40);
 	assert_int_equal(mp4scan_init(b.data, b.len, &sc, &need, &why), 0);
 	for (off = sc.init_len; off < b.len; off += size) {
-		assert_int_equal(mp4scan_box(b.data + off, b.len - off, &type,
-		    &size, &hl), 0);
+		assert_int_equal(
+		    mp4scan_box(b.data + off, b.len - off, &type, &size, &hl),
+		    0);
 		if (type == MP4_FOURCC('m', 'f', 'r', 'a'))
 			break;
 		if (type != MP4_FOURCC('m', 'o', 'o', 'f'))
 			continue;
-		assert_int_equal(mp4scan_moof(b.data + off, b.len - off, &sc,
-		    &f, &end), 0);
+		assert_int_equal(
+		    mp4scan_moof(b.data + off, b.len - off, &sc, &f, &end), 0);
 		frags++;
 		sync += f.sync;
 		assert_true(end > last);
@@ -186,7 +195,8 @@ test_mux_read_back(void **state)
 	assert_int_equal(mp4scan_init(b.data, b.len, &sc, &need, &why), 0);
 	assert_true(sc.duration_ms >= 2990 && sc.duration_ms <= 3050);
 	/* a repair finds the same places to patch */
-	assert_int_equal(mp4scan_patches(b.data, b.len, &sc, 1234, p, nitems(p)), 6);
+	assert_int_equal(
+	    mp4scan_patches(b.data, b.len, &sc, 1234, p, nitems(p)), 6);
 	mp4mux_free(m);
 	mp4buf_free(&b);
 }
@@ -224,14 +234,16 @@ test_timestamps_jump(void **state)
 	size_t i;
 
 	memset(&v, 0, sizeof(v));
-	assert_int_equal(codec_avc(avcc_640x360, sizeof(avcc_640x360), &v, &why), 0);
+	assert_int_equal(
+	    codec_avc(avcc_640x360, sizeof(avcc_640x360), &v, &why), 0);
 	m = mp4mux_new(&v, NULL, 0);
 	mp4mux_init(m, &b);
 	/* before the first keyframe: nothing */
 	assert_int_equal(mp4mux_video(m, 4960, 0, 0, frame, 10, &b, &why), 0);
 	for (i = 0; i < nitems(ts); i++)
 		assert_int_equal(mp4mux_video(m, ts[i], 0, i % 3 == 0, frame,
-		    sizeof(frame), &b, &why), 0);
+		                     sizeof(frame), &b, &why),
+		    0);
 	mp4mux_finish(m, &b);
 	/* backwards and far ahead are folded: 8 frames, about 40 ms each */
 	assert_true(mp4mux_duration_ms(m) < 1000);
@@ -253,8 +265,13 @@ test_scan_garbage(void **state)
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = (uint8_t)(i * 7 + 3);
 	assert_int_equal(mp4scan_init(buf, sizeof(buf), &sc, &need, &why), -1);
-	memcpy(buf, "\x00\x00\x00\x10" "ftyp" "isom\x00\x00\x00\x00"
-	    "\xff\xff\xff\xff" "moov", 24);
+	memcpy(buf,
+	    "\x00\x00\x00\x10"
+	    "ftyp"
+	    "isom\x00\x00\x00\x00"
+	    "\xff\xff\xff\xff"
+	    "moov",
+	    24);
 	assert_true(mp4scan_init(buf, sizeof(buf), &sc, &need, &why) != 0);
 	sc.ntracks = 0;
 	assert_int_equal(mp4scan_moof(buf, sizeof(buf), &sc, &f, &end), -1);
