@@ -20,6 +20,21 @@
 #define RECD_LIVE_DIR ".live" /* live thumbnails: not a stream name */
 #define RECD_READ_MAX (2 * 1024 * 1024) /* ring bytes copied per read */
 #define RECD_REFS_MAX 512
+/*
+ * At a stream's start the first keyframe may come before the audio's
+ * configuration (an SRT publisher: ingestd learns it from the first audio
+ * frame): its video waits this long for it, held, so the file has both.
+ */
+#define RECD_AUDIO_WAIT_MS 1500
+#define RECD_HOLD_MAX (8 * 1024 * 1024) /* bytes of video held meanwhile */
+
+/* Video frames held until the audio's configuration comes. */
+struct recframe {
+	uint32_t ts;
+	int32_t cts;
+	int key;
+	size_t off, len;
+};
 
 struct recording;
 
@@ -51,6 +66,13 @@ struct rstream {
 	struct recfile *file;
 	int waiting_key; /* resynced or new config: a file starts on a key */
 	uint64_t last_thumb_ms;
+	uint64_t live_ms; /* now_ms() when it was announced */
+	/* held video (RECD_AUDIO_WAIT_MS) */
+	int holding, hold_done; /* hold_done: never again for this stream */
+	struct recframe *held;
+	size_t nheld, heldcap;
+	uint8_t *hold;
+	size_t holdlen, holdcap;
 	uint64_t tags, bytes;
 };
 TAILQ_HEAD(rstreamlist, rstream);

@@ -104,6 +104,68 @@ record_write(struct rstream *s)
 	}
 }
 
+static void record_video_frame(
+    struct rstream *, uint32_t, int32_t, int, const uint8_t *, size_t);
+
+static void
+record_hold_clear(struct rstream *s)
+{
+	s->holding = 0;
+	s->nheld = 0;
+	s->holdlen = 0;
+}
+
+static void
+record_hold(struct rstream *s, uint32_t ts, int32_t cts, int key,
+    const uint8_t *data, size_t len)
+{
+	struct recframe *f;
+
+	if (s->nheld == s->heldcap) {
+		s->heldcap = s->heldcap ? s->heldcap * 2 : 64;
+		s->held = xreallocarray(s->held, s->heldcap, sizeof(*s->held));
+	}
+	if (s->holdcap - s->holdlen < len) {
+		while (s->holdcap - s->holdlen < len)
+			s->holdcap = s->holdcap ? s->holdcap * 2 : 256 * 1024;
+		s->hold = xreallocarray(s->hold, s->holdcap, 1);
+	}
+	f = &s->held[s->nheld++];
+	f->ts = ts;
+	f->cts = cts;
+	f->key = key;
+	f->off = s->holdlen;
+	f->len = len;
+	memcpy(s->hold + s->holdlen, data, len);
+	s->holdlen += len;
+	s->holding = 1;
+}
+
+/* The wait is over (audio came, or did not in time): the held video goes. */
+static void
+record_unhold(struct rstream *s)
+{
+	size_t i, n = s->nheld;
+
+	if (!s->holding)
+		return;
+	s->holding = 0;
+	s->hold_done = 1;
+	for (i = 0; i < n && i < s->nheld; i++)
+		record_video_frame(s, s->held[i].ts, s->held[i].cts,
+		    s->held[i].key, s->hold + s->held[i].off, s->held[i].len);
+	record_hold_clear(s);
+}
+
+/* Whether a file about to start should wait for the audio's configuration. */
+static int
+record_wait_audio(const struct rstream *s, size_t len)
+{
+	return !s->hold_done && !s->has_audio &&
+	    now_ms() - s->live_ms < RECD_AUDIO_WAIT_MS &&
+	    s->holdlen + len <= RECD_HOLD_MAX;
+}
+
 static void
 record_video_frame(struct rstream *s, uint32_t ts, int32_t cts, int key,
     const uint8_t *data, size_t len)
@@ -130,9 +192,20 @@ record_video_frame(struct rstream *s, uint32_t ts, int32_t cts, int key,
 	    now - s->file->started_ms >=
 	        (uint64_t)conf_int(recd->d.conf, "record_split") * 1000)
 		record_end_file(s);
+	if (s->holding) {
+		if (record_wait_audio(s, len)) {
+			record_hold(s, ts, cts, key, data, len);
+			return;
+		}
+		record_unhold(s);
+	}
 	if (s->file == NULL) {
 		if (!key)
 			return;
+		if (record_wait_audio(s, len)) {
+			record_hold(s, ts, cts, key, data, len);
+			return;
+		}
 		record_open_file(s);
 		if (s->file == NULL)
 			return;
@@ -250,6 +323,8 @@ record_audio(struct rstream *s, const uint8_t *body, size_t len, uint32_t ts)
 		record_end_file(s);
 		return;
 	}
+	/* the video waited for this: it starts the file now */
+	record_unhold(s);
 	/* audio alone: no video came at all */
 	if (s->file == NULL && !s->has_video && !s->video_seen)
 		record_open_file(s);
@@ -324,7 +399,10 @@ record_data(struct ringsub_stream *rs, void *state, void *arg)
 static void
 record_free(struct rstream *s)
 {
+	record_unhold(s);
 	record_end_file(s);
+	free(s->held);
+	free(s->hold);
 	TAILQ_REMOVE(&recd->streams, s, entry);
 	free(s);
 }
@@ -375,6 +453,7 @@ record_live(struct ringsub_stream *rs, void *arg)
 	if (s->record == -1)
 		s->record = conf_bool(recd->d.conf, "record");
 	s->waiting_key = 1;
+	s->live_ms = now_ms();
 	TAILQ_INSERT_TAIL(&recd->streams, s, entry);
 	/*
 	 * From the ring's start while it has not wrapped, so a recording

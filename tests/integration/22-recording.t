@@ -212,6 +212,30 @@ sleep 1
 check "recd says why cam3 (Sorenson H.263) is not recorded" \
     grep -q "stream cam3: FLV video codec 2: not recorded" "$tmp/recd.log"
 check "and is still up" nyonctl ping recd
+# --- HEVC over SRT: recorded as hvc1 with its AAC, thumbnails decoded too --------------
+check "stream add cam5 --record on" sh -c "'$bin/ctl/nyonctl' -f '$conf' stream add cam5 --record on >/dev/null"
+k5=$(key cam5)
+timeout 30 ffmpeg -hide_banner -nostdin -loglevel warning -re \
+    -f lavfi -i "testsrc2=size=320x240:rate=25" -f lavfi -i "sine=frequency=440" \
+    -c:v libx265 -preset ultrafast -x265-params log-level=error -g 25 \
+    -c:a aac -t 6 -pes_payload_size 0 \
+    -f mpegts "srt://127.0.0.1:$SRT_PORT?streamid=#!::r=live/$k5,m=publish" \
+    >> "$tmp/pub-cam5.log" 2>&1
+sleep 1.5
+n5=$(ls "$rec/cam5/"*.mp4 2>/dev/null | wc -l)
+check "cam5 (HEVC over SRT): one recording ($n5), audio waited for" [ "$n5" -eq 1 ]
+f5=$(ls "$rec/cam5/"*.mp4 2>/dev/null | head -1)
+streams=$(timeout 20 ffprobe -v error -show_entries stream=codec_name,codec_tag_string,width,height \
+    -of csv=p=0 "${f5:-/nonexistent}" 2>&1 | tr '\n' ' ')
+check "hvc1 320x240 and AAC: $streams" [ "$streams" = "hevc,hvc1,320,240 aac,mp4a " ]
+dur=$(timeout 20 ffprobe -v error -show_entries format=duration -of csv=p=0 "${f5:-/nonexistent}")
+check "about the 6 s sent (${dur:-?} s)" awk -v d="${dur:-0}" 'BEGIN { exit !(d >= 4.5 && d <= 6.5) }'
+errs=$(timeout 60 ffmpeg -nostdin -v error -i "${f5:-/nonexistent}" -f null - 2>&1)
+check "and decodes with no error" [ -z "$errs" ]
+size=$(timeout 10 ffprobe -v error -show_entries stream=width,height -of csv=p=0 \
+    "$rec/.live/cam5.jpg" 2>&1)
+check "its live thumbnail is a JPEG of 320x240 ($size)" [ "$size" = "320,240" ]
+
 check "recd stops cleanly" stop recd
 check "flvd stops cleanly" stop flvd
 check "ingestd stops cleanly" stop ingestd
