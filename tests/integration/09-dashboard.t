@@ -24,6 +24,7 @@ CONF
 check "authd starts" start authd
 check "ingestd starts" start ingestd
 check "flvd starts" start flvd
+check "recd starts" start recd
 # the URLs the dashboard shows point at this test's ports
 for kv in "lan_ip 127.0.0.1" "rtmp_port $RTMP_PORT" "srt_port $SRT_PORT" \
     "http_port $FLV_PORT" "api_port $API_PORT"; do
