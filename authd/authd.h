@@ -56,6 +56,10 @@ void control_peer_closed(struct ctl_peer *, void *);
 void control_revoke(const char *stream, int64_t session, const char *why);
 int control_ingestd_connected(void);
 
+/* recdc.c: telling recd, with nobody waiting for the answer */
+/* A live stream's record setting changed: recd starts or stops now. */
+void recdc_record_set(const char *stream, int record);
+
 /*
  * api.c: the REST API and the dashboard's files over HTTP (evhttp).  Every
  * response is {"success":true,"data":...} or {"success":false,"error":...,

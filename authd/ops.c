@@ -237,6 +237,11 @@ ops_stream_update(int64_t id, yajl_val args, yajl_gen g, struct db_err *err)
 		control_revoke(before.name, 0, "stream changed");
 	else if (strcmp(before.protocol, s.protocol) != 0)
 		control_revoke(before.name, 0, "protocol changed");
+	/* a live stream records (or stops) at once, not from its next publish */
+	if ((before.record < 0 ? db_record_default : before.record) !=
+	    (s.record < 0 ? db_record_default : s.record))
+		recdc_record_set(
+		    s.name, s.record < 0 ? db_record_default : s.record);
 	log_info("stream %s: updated", s.name);
 	db_stream_json(g, &s, 1);
 	return 0;

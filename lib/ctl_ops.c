@@ -98,6 +98,9 @@ const struct ctl_opdef ctl_ops[CTL_OP_COUNT] = {
         {{"id", CTL_T_INT, REQ}}},
     [CTL_OP_RECORDING_KEEP] = {"recording_keep", OPER, RECD, 0,
         {{"id", CTL_T_INT, REQ}, {"keep", CTL_T_BOOL, REQ}}},
+    /* authd: a live stream's record setting changed */
+    [CTL_OP_RECORD_SET] = {"record_set", OPER, RECD, 0,
+        {{"stream", CTL_T_NAME, REQ}, {"record", CTL_T_BOOL, REQ}}},
 };
 
 const char *

@@ -1,6 +1,7 @@
 /*
  * recd's control socket: the recordings for nyonctl and authd (listed,
- * opened, deleted, kept).  recording_open hands the open file itself over
+ * opened, deleted, kept), and authd's word that a live stream's record
+ * setting changed.  recording_open hands the open file itself over
  * (SCM_RIGHTS), so authd serves downloads without any right to the
  * recordings directory.
  */
@@ -128,6 +129,21 @@ control_keep(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 	ctl_reply_end(p, g);
 }
 
+/* A live stream's setting changed (authd says so): on or off from now. */
+static void
+control_record_set(struct ctl_peer *p, struct ctl_msg *m, void *arg)
+{
+	const char *name = json_get_str(m->root, "stream");
+	int record = 0, live;
+	yajl_gen g;
+
+	json_get_bool(m->root, "record", &record);
+	live = record_set(name, record) == 0;
+	g = ctl_reply_begin();
+	json_bool(g, "live", live);
+	ctl_reply_end(p, g);
+}
+
 void
 control_init(struct daemon *d)
 {
@@ -136,4 +152,5 @@ control_init(struct daemon *d)
 	d->handlers[CTL_OP_RECORDING_OPEN] = control_open;
 	d->handlers[CTL_OP_RECORDING_DELETE] = control_delete;
 	d->handlers[CTL_OP_RECORDING_KEEP] = control_keep;
+	d->handlers[CTL_OP_RECORD_SET] = control_record_set;
 }

@@ -120,6 +120,8 @@ void record_status(yajl_gen);
 void record_finish_all(const char *why);
 /* Once a second: splits and the pause. */
 void record_tick(void);
+/* A live stream's record setting changed: 0, or -1 if it is not live. */
+int record_set(const char *name, int record);
 
 /* file.c */
 struct recfile *file_open(struct rstream *, char *err, size_t errlen);

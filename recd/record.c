@@ -482,6 +482,25 @@ record_finish_all(const char *why)
 		}
 }
 
+int
+record_set(const char *name, int record)
+{
+	struct rstream *s;
+
+	if ((s = record_find(name)) == NULL)
+		return -1;
+	if (s->record == record)
+		return 0;
+	s->record = record;
+	log_info("stream %s: recording turned %s%s", s->name,
+	    record ? "on" : "off", record ? ": from its next keyframe" : "");
+	if (!record) {
+		record_unhold(s);
+		record_end_file(s);
+	}
+	return 0;
+}
+
 void
 record_tick(void)
 {

@@ -212,6 +212,22 @@ sleep 1
 check "recd says why cam3 (Sorenson H.263) is not recorded" \
     grep -q "stream cam3: FLV video codec 2: not recorded" "$tmp/recd.log"
 check "and is still up" nyonctl ping recd
+# --- the setting changed while live: recording starts and stops at once ------------
+publish cam2 320x240 12 "rtmp://127.0.0.1:$RTMP_PORT/live/$k2"
+check "cam2 goes live, not recorded" wait_live cam2
+sleep 1
+check "stream edit cam2 --record on while it is live" sh -c "'$bin/ctl/nyonctl' -f '$conf' stream edit cam2 --record on >/dev/null"
+sleep 3
+f2=$(ls "$rec/cam2/"*.mp4 2>/dev/null | head -1)
+check "recd records cam2 from its next keyframe ($(basename "${f2:-none}"))" [ -n "$f2" ]
+check "and says so" grep -q "stream cam2: recording turned on" "$tmp/recd.log"
+check "stream edit cam2 --record default (off) while it is live" sh -c "'$bin/ctl/nyonctl' -f '$conf' stream edit cam2 --record default >/dev/null"
+sleep 1
+check "the file ends at once" grep -q "recording ${f2:-none}: done" "$tmp/recd.log"
+dur=$(timeout 20 ffprobe -v error -show_entries format=duration -of csv=p=0 "${f2:-/nonexistent}")
+check "holding the seconds it was on ($dur)" awk -v d="${dur:-0}" 'BEGIN { exit !(d >= 2 && d <= 5) }'
+reap "$pub_cam2" 150
+
 # --- HEVC over SRT: recorded as hvc1 with its AAC, thumbnails decoded too --------------
 check "stream add cam5 --record on" sh -c "'$bin/ctl/nyonctl' -f '$conf' stream add cam5 --record on >/dev/null"
 k5=$(key cam5)

@@ -34,7 +34,7 @@ function streamForm(s, save, cancel) {
 	        h('option', { value: 'default', selected: s.record_setting === null || s.record_setting === undefined }, 'The server default'),
 	        h('option', { value: 'on', selected: s.record_setting === true }, 'On: record every publish'),
 	        h('option', { value: 'off', selected: s.record_setting === false }, 'Off')),
-	        'Recordings are on the Recordings page; a change applies from the next publish.'),
+	        'Recordings are on the Recordings page; a change applies at once, also to a live stream.'),
 	    h('div', { class: 'actions' },
 	        h('button', { class: 'primary', type: 'submit' }, editing ? 'Save' : 'Create stream'),
 	        h('button', { type: 'button', onclick: cancel }, 'Cancel')));
