@@ -49,7 +49,6 @@ k1=$(key cam1) k2=$(key cam2) k3=$(key cam3)
 # --- 20 s of cam1, recorded; cam2 beside it, not --------------------------------
 publish cam1 640x360 20 "rtmp://127.0.0.1:$RTMP_PORT/live/$k1"
 publish cam2 320x240 8 "rtmp://127.0.0.1:$RTMP_PORT/live/$k2"
-t0=$(date +%s)
 check "cam1 goes live" wait_live cam1
 # the live thumbnail: within a few seconds, served by flvd
 i=0 code=
