@@ -14,7 +14,8 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 CLANG    ?= clang
 
-PKGS      = libevent srt sqlite3 libbsd-overlay libxcrypt yajl libmd
+PKGS      = libevent srt sqlite3 libbsd-overlay libxcrypt yajl libmd \
+	    libavcodec libavutil libswscale libturbojpeg
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libsrt is not linked: ingestd opens it on the first SRT datagram
 # (ingestd/srt_lib.c), by the soname of the libsrt we compile against
@@ -54,7 +55,7 @@ HARDEN_CFLAGS  = -fstack-protector-strong -fPIE
 HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
 FORTIFY = $(if $(filter -O1 -O2 -O3 -Os -Og -Ofast,$(CFLAGS)),-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
 CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' \
-	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib -Iingestd -Iflvd -Iauthd -Ictl -Irtcd \
+	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib -Iingestd -Iflvd -Iauthd -Ictl -Irtcd -Irecd \
 	    $(PKG_CFLAGS) $(RTC_CFLAGS)
 ALLCFLAGS = -std=c11 $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
@@ -80,6 +81,7 @@ FLVD_SRCS    := $(wildcard flvd/*.c)
 AUTHD_SRCS   := $(wildcard authd/*.c)
 CTL_SRCS     := $(wildcard ctl/*.c)
 RTCD_SRCS    := $(wildcard rtcd/*.c)
+RECD_SRCS    := $(wildcard recd/*.c)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -92,10 +94,11 @@ LIBFLVD    = $(O)flvd/libflvd.a
 LIBAUTHD   = $(O)authd/libauthd.a
 LIBCTL     = $(O)ctl/libctl.a
 LIBRTCD    = $(O)rtcd/librtcd.a
-DAEMON_LIBS = $(LIBINGESTD) $(LIBFLVD) $(LIBAUTHD) $(LIBCTL) $(LIBRTCD)
+LIBRECD    = $(O)recd/librecd.a
+DAEMON_LIBS = $(LIBINGESTD) $(LIBFLVD) $(LIBAUTHD) $(LIBCTL) $(LIBRTCD) $(LIBRECD)
 
 PROGS = $(O)ingestd/ingestd $(O)flvd/flvd $(O)authd/authd $(O)ctl/nyonctl \
-	$(O)rtcd/rtcd
+	$(O)rtcd/rtcd $(O)recd/recd
 UNIT_BINS = $(patsubst tests/unit/%.c,$(O)tests/unit/%,$(UNIT_SRCS))
 
 .PHONY: all clean deps run test unit unit-asan integration fuzz fuzz-build install uninstall bench format
@@ -123,6 +126,9 @@ $(LIBCTL): $(call obj,$(filter-out ctl/nyonctl.c,$(CTL_SRCS)))
 $(LIBRTCD): $(call obj,$(filter-out rtcd/rtcd.c,$(RTCD_SRCS)))
 	@mkdir -p $(dir $@); rm -f $@
 	$(AR) rcs $@ $^
+$(LIBRECD): $(call obj,$(filter-out recd/recd.c,$(RECD_SRCS)))
+	@mkdir -p $(dir $@); rm -f $@
+	$(AR) rcs $@ $^
 
 $(O)ingestd/ingestd: $(O)ingestd/ingestd.o $(LIBINGESTD) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -134,6 +140,8 @@ $(O)ctl/nyonctl: $(O)ctl/nyonctl.o $(LIBCTL) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(O)rtcd/rtcd: $(O)rtcd/rtcd.o $(LIBRTCD) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(RTC_LIBS)
+$(O)recd/recd: $(O)recd/recd.o $(LIBRECD) $(LIBNYON)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 
 # Unit tests: one cmocka program per file; each may use any daemon's code.
 $(O)tests/unit/%: $(O)tests/unit/%.o $(DAEMON_LIBS) $(LIBNYON)
@@ -153,6 +161,7 @@ FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	     -fno-sanitize-recover=undefined $(CPPFLAGS)
 fuzzobj    = $(patsubst %.c,$(FUZZ_O)%.o,$(1))
 FUZZ_LIBS  = $(FUZZ_O)ingestd.a $(FUZZ_O)flvd.a $(FUZZ_O)authd.a $(FUZZ_O)rtcd.a \
+	     $(FUZZ_O)recd.a \
 	     $(FUZZ_O)lib.a
 FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(FUZZ_O)%,$(FUZZ_SRCS))
 $(FUZZ_O)%.o: %.c
@@ -167,6 +176,8 @@ $(FUZZ_O)flvd.a: $(call fuzzobj,$(filter-out flvd/flvd.c,$(FLVD_SRCS)))
 $(FUZZ_O)authd.a: $(call fuzzobj,$(filter-out authd/authd.c,$(AUTHD_SRCS)))
 	@rm -f $@; $(AR) rcs $@ $^
 $(FUZZ_O)rtcd.a: $(call fuzzobj,$(filter-out rtcd/rtcd.c,$(RTCD_SRCS)))
+	@rm -f $@; $(AR) rcs $@ $^
+$(FUZZ_O)recd.a: $(call fuzzobj,$(filter-out recd/recd.c,$(RECD_SRCS)))
 	@rm -f $@; $(AR) rcs $@ $^
 $(FUZZ_O)fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS)
 	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS) $(RTC_LIBS)
@@ -248,12 +259,13 @@ UNITDIR   ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 INITDIR   ?= /etc/init.d
 INSTALL   ?= install
-INST_DAEMONS = authd ingestd flvd rtcd
+INST_DAEMONS = authd ingestd flvd rtcd recd
 INST_MAN5 = man/nyon.conf.5
 INST_MAN7 = man/nyon.7
-INST_MAN8 = man/ingestd.8 man/flvd.8 man/authd.8 man/nyonctl.8 man/rtcd.8
+INST_MAN8 = man/ingestd.8 man/flvd.8 man/authd.8 man/nyonctl.8 man/rtcd.8 \
+	    man/recd.8
 INST_UNITS = nyon-authd.service nyon-ingestd.service nyon-flvd.service \
-	     nyon-rtcd.service
+	     nyon-rtcd.service nyon-recd.service
 # Static web files: these directories go under $(DATADIR)/www, the default
 # www_dir of nyon.conf(5); vendor/ is made by `make www`.
 INST_WWW  = www/dashboard www/watch www/vendor
@@ -266,6 +278,8 @@ INIT_REQUIRES_flvd    =
 INIT_SHOULD_flvd      = nyon-ingestd
 INIT_REQUIRES_rtcd    =
 INIT_SHOULD_rtcd      = nyon-ingestd
+INIT_REQUIRES_recd    =
+INIT_SHOULD_recd      = nyon-ingestd
 RC_SUBST  = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONF@|$(CONFDIR)/nyon.conf|g'
 
 install: all www

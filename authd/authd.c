@@ -65,6 +65,13 @@ authd_open_db(void)
 	log_info("database %s", authd->dbpath);
 }
 
+/* Values authd caches out of the config, read again on SIGHUP. */
+static void
+authd_reload(void *arg)
+{
+	db_record_default = conf_bool(authd->d.conf, "record");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -73,8 +80,10 @@ main(int argc, char *argv[])
 	authd = &state;
 	authd->d.name = "authd";
 	authd->d.status = authd_status;
+	authd->d.reload = authd_reload;
 	control_init(&authd->d);
 	daemon_args(&authd->d, argc, argv);
+	authd_reload(NULL);
 	daemon_start(&authd->d);
 	api_listen();
 	daemon_drop_privileges(&authd->d);

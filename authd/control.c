@@ -246,6 +246,9 @@ control_publish(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 		json_str(g, "stream", pub.stream_name);
 		json_int(g, "session", pub.session_id);
 		json_int(g, "max_bitrate", pub.max_bitrate);
+		/* none: ingestd's readers follow nyon.conf's `record` */
+		if (pub.record >= 0)
+			json_bool(g, "record", pub.record);
 	}
 	ctl_reply_end(p, g);
 }

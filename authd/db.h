@@ -83,9 +83,12 @@ struct db_stream {
 	char protocol[DB_PROTO_SZ]; /* "rtmp", "srt" or "both" */
 	int is_active;
 	int max_bitrate; /* kbit/s */
+	int record; /* 1, 0, or -1: nyon.conf's `record` (migration 4) */
 	char created_at[DB_TIME_SZ];
 	char updated_at[DB_TIME_SZ];
 };
+/* nyon.conf's `record`, for the streams that follow it (authd sets it). */
+extern int db_record_default;
 
 /*
  * Fields for db_stream_create and db_stream_update: only those whose
@@ -99,6 +102,7 @@ struct db_stream {
 #define DB_SET_PROTOCOL 0x08
 #define DB_SET_ACTIVE 0x10
 #define DB_SET_BITRATE 0x20
+#define DB_SET_RECORD 0x40
 struct db_stream_set {
 	unsigned set;
 	const char *name;
@@ -107,6 +111,7 @@ struct db_stream_set {
 	const char *protocol;
 	int is_active;
 	int max_bitrate;
+	int record; /* 1, 0, -1 for the default */
 };
 
 struct db_session {
@@ -126,6 +131,7 @@ struct db_publish {
 	int64_t session_id;
 	char stream_name[DB_NAME_SZ];
 	int max_bitrate;
+	int record; /* the stream's setting: 1, 0, -1 for the default */
 };
 
 struct db_config {

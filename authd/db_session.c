@@ -99,6 +99,7 @@ db_publish_check(struct db *db, const char *key, const char *proto,
 	out->stream_id = s->id;
 	strlcpy(out->stream_name, s->name, sizeof(out->stream_name));
 	out->max_bitrate = s->max_bitrate;
+	out->record = s->record;
 	if ((rc = db_commit(db, err)) == -1)
 		memset(out, 0, sizeof(*out));
 	goto out;

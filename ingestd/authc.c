@@ -63,6 +63,8 @@ authc_reply(struct ctl_msg *m, void *arg)
 			    p, NULL, 0, "authorisation service unavailable");
 		else if (ok && stream != NULL) {
 			p->session = session;
+			p->record_set =
+			    json_get_bool(m->root, "record", &p->record) == 0;
 			r->done(p, stream, (uint64_t)bitrate, NULL);
 		} else
 			r->done(p, NULL, 0, err ? err : "refused by authd");

@@ -29,6 +29,7 @@ struct stream {
 	char proto[8]; /* "rtmp" or "srt" */
 	struct ring *ring;
 	struct publisher *publisher;
+	int record; /* authd's record setting: 1, 0, -1 not said */
 	int eventfds[8]; /* one per subscriber slot, -1 if none */
 	int unwoken; /* written to since the last stream_wake */
 	time_t started;
@@ -53,6 +54,7 @@ struct publisher {
 	int asking; /* publish asked for, no answer yet */
 	char key[STREAM_KEY_SZ]; /* as given, to authorise again */
 	int64_t session; /* authd's session, 0 if none */
+	int record, record_set; /* the stream's record setting, from authd */
 	int auth_pending;
 	void (*auth_done)(struct publisher *, const char *, uint64_t,
 	    const char *); /* publisher_authorise's caller */

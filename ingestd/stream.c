@@ -54,6 +54,8 @@ stream_announce(struct stream *s, struct subscriber *sub)
 	json_str(g, "name", s->name);
 	json_int(g, "id", (long long)s->id);
 	json_str(g, "proto", s->proto);
+	if (s->record != -1)
+		json_bool(g, "record", s->record);
 	yajl_gen_map_close(g);
 	ctl_peer_send(sub->peer, g, fds, 2);
 	yajl_gen_free(g);
@@ -106,6 +108,7 @@ stream_open(const char *name, const char *proto, struct publisher *p,
 	memcpy(s->name, name, strlen(name) + 1);
 	strlcpy(s->proto, proto, sizeof(s->proto));
 	s->publisher = p;
+	s->record = p != NULL && p->record_set ? p->record : -1;
 	s->started = time(NULL);
 	s->last_ms = now_ms();
 	for (i = 0; i < NSLOTS; i++)

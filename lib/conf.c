@@ -130,6 +130,23 @@ const struct conf_key conf_keys[] = {
         "SRS-compatible publish hooks: off, from loopback only, or anyone"},
     {"hook_session_ttl", CONF_INT, "3600", 5, 604800, NULL,
         "seconds a hook's session lasts unless SRS calls again"},
+    /* Recording and thumbnails (recd). */
+    {"recordings_dir", CONF_STR, "recordings", 0, 0, NULL,
+        "recordings and thumbnails, relative to statedir unless absolute; "
+        "recd's alone"},
+    {"record", CONF_BOOL, "no", 0, 0, NULL,
+        "record the streams whose own record setting is the default"},
+    {"record_split", CONF_INT, "3600", 10, 86400, NULL,
+        "seconds of a recording file; the next starts on a keyframe"},
+    {"record_max_days", CONF_INT, "30", 0, 36500, NULL,
+        "days a recording is kept, unless kept by hand; 0: no limit"},
+    {"record_max_size", CONF_SIZE, "8g", 0, 1024 * 1024 * GB, NULL,
+        "disk space recordings may take, oldest removed first (kept ones "
+        "aside); 0: no limit"},
+    {"record_min_free", CONF_SIZE, "1g", 0, 1024 * 1024 * GB, NULL,
+        "free space below which recording pauses"},
+    {"thumbnail_interval", CONF_INT, "5", 0, 3600, NULL,
+        "seconds between a live stream's thumbnails; 0: none"},
 };
 const size_t conf_nkeys = nitems(conf_keys);
 

@@ -27,6 +27,7 @@ static const char *const daemon_restart_keys[] = {
     "rundir",
     "statedir",
     "database",
+    "recordings_dir",
     "user",
     "authd_user",
     "admin_group",

@@ -171,12 +171,12 @@ test_schema_migrations(void **state)
 	int v;
 
 	EXPECT_OK(db_schema_version(f->db, &v, err));
-	assert_int_equal(v, 3);
+	assert_int_equal(v, 4);
 	mkstream(f->db, "kept", NULL, NULL);
 
 	sq = raw_open(f->path);
 	assert_int_equal(
-	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 3);
+	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 4);
 	assert_int_equal(raw_int(sq,
 	                     "SELECT count(*) FROM sqlite_master WHERE type = "
 	                     "'table' AND name IN ('users', 'streams', "
@@ -214,7 +214,7 @@ test_schema_migrations(void **state)
 	assert_int_equal(info.generated, 0);
 	sq = raw_open(f->path);
 	assert_int_equal(
-	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 3);
+	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 4);
 	assert_int_equal(raw_int(sq, "SELECT count(*) FROM users"), 1);
 	assert_int_equal(raw_int(sq, "SELECT count(*) FROM streams"), 1);
 	sqlite3_close(sq);
@@ -240,8 +240,9 @@ test_migration_token_gen(void **state)
 	/* back to what version 2 left */
 	sq = raw_open(f->path);
 	assert_int_equal(sqlite3_exec(sq,
-	                     "DELETE FROM schema_migrations WHERE version = 3;"
+	                     "DELETE FROM schema_migrations WHERE version >= 3;"
 	                     "ALTER TABLE users DROP COLUMN token_gen;"
+	                     "ALTER TABLE streams DROP COLUMN record;"
 	                     "UPDATE users SET tokens_after = 1700000000"
 	                     " WHERE username = 'admin';",
 	                     NULL, NULL, NULL),
@@ -250,11 +251,47 @@ test_migration_token_gen(void **state)
 
 	assert_int_equal(db_open(f->path, &f->db, NULL, NULL), 0);
 	EXPECT_OK(db_schema_version(f->db, &v, err));
-	assert_int_equal(v, 3);
+	assert_int_equal(v, 4);
 	EXPECT_OK(db_user_get_by_name(f->db, "admin", &u, err));
 	assert_true(u.token_gen == 1);
 	EXPECT_OK(db_user_get_by_name(f->db, "second", &u, err));
 	assert_true(u.token_gen == 0);
+}
+
+/*
+ * Migration 4: a stream's record setting, the default (NULL, -1) until
+ * set; it can be set back to the default; publishing says it.
+ */
+static void
+test_stream_record(void **state)
+{
+	struct fix *f = *state;
+	struct db_stream_set set = {.set = DB_SET_RECORD};
+	struct db_publish p;
+	struct db_stream s;
+	int64_t id;
+
+	id = mkstream(f->db, "rec1", NULL, "rec1_key");
+	EXPECT_OK(db_stream_get(f->db, id, &s, err));
+	assert_int_equal(s.record, -1);
+	set.record = 1;
+	EXPECT_OK(db_stream_update(f->db, id, &set, &s, err));
+	assert_int_equal(s.record, 1);
+	EXPECT_OK(db_publish_check(
+	    f->db, "rec1_key", "rtmp", "1.2.3.4", "c", &p, err));
+	assert_int_equal(p.record, 1);
+	set.record = 0;
+	EXPECT_OK(db_stream_update(f->db, id, &set, &s, err));
+	assert_int_equal(s.record, 0);
+	set.record = -1;
+	EXPECT_OK(db_stream_update(f->db, id, &set, &s, err));
+	assert_int_equal(s.record, -1);
+	/* created with a setting */
+	set.set = DB_SET_NAME | DB_SET_RECORD;
+	set.name = "rec2";
+	set.record = 1;
+	EXPECT_OK(db_stream_create(f->db, &set, &s, err));
+	assert_int_equal(s.record, 1);
 }
 
 /* Every password change moves the generation on by one, exactly. */
@@ -1321,6 +1358,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_passwords, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_migration_token_gen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_stream_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_token_gen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_user_create, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stream_rules, setup, teardown),
