@@ -88,6 +88,13 @@ struct fstream {
 	/* tags since the newest keyframe: a new viewer starts here */
 	struct gop_ref *gop;
 	size_t ngop, gopcap;
+	/*
+	 * The sequence headers' version the cached GOP decodes with; stale
+	 * once new headers came after its keyframe (a new resolution): a
+	 * new viewer then waits for the next keyframe instead.
+	 */
+	uint32_t gop_version;
+	int gop_stale;
 	/* republish: offset added to the new ring's timestamps */
 	int64_t ts_offset;
 	uint32_t last_ts; /* newest timestamp handed out */
@@ -179,7 +186,8 @@ void viewer_end_all(struct fstream *);
 /* Lapped or discontinuous: every viewer waits for the next keyframe. */
 void viewer_resync_all(struct fstream *);
 void viewer_free(struct viewer *);
-void viewer_add_ref(struct viewer *, struct chunk *, uint32_t off, uint32_t len);
+void viewer_add_ref(
+    struct viewer *, struct chunk *, uint32_t off, uint32_t len);
 /* A short plain-text response (body may be NULL), then the close. */
 void viewer_respond(struct viewer *, int status, const char *body);
 /* Flushes what is queued, then closes. */

@@ -109,7 +109,7 @@ rtmp_conn_authorised(struct publisher *p, const char *name,
 	         name, "rtmp", p, bitrate_kbps, err, sizeof(err))) == NULL) {
 		ingestd->publishes_refused++;
 		log_warnx("rtmp %s: publish refused: %s", p->addr, err);
-		publisher_end_stream(p); /* authd's session, if any */
+		publisher_end_stream(p, err); /* authd's session, if any */
 		rtmp_publish_result(c->rtmp, 0, err);
 		c->closing = 1;
 		return;
@@ -139,11 +139,15 @@ rtmp_conn_media(void *arg, uint8_t type, uint32_t timestamp,
 }
 
 static void
-rtmp_conn_unpublish(void *arg)
+rtmp_conn_unpublish(void *arg, const char *why)
 {
 	struct rtmp_conn *c = arg;
 
-	publisher_end_stream(c->pub);
+	if (why != NULL) {
+		log_warnx("rtmp %s: publish rejected: %s", c->pub->addr, why);
+		c->closing = 1;
+	}
+	publisher_end_stream(c->pub, why);
 }
 
 static const struct rtmp_cb rtmp_conn_cb = {
@@ -162,7 +166,7 @@ rtmp_conn_kick(struct publisher *p, const char *why)
 
 	log_info("rtmp %s: stopped: %s", p->addr, why);
 	rtmp_stop(c->rtmp, why);
-	publisher_end_stream(p);
+	publisher_end_stream(p, why);
 	c->closing = 1;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
 	    !c->in_feed)
