@@ -17,7 +17,7 @@ struct bufferevent;
 struct event;
 struct publisher;
 
-#define INGEST_LISTEN_MAX 8
+#define INGEST_LISTEN_MAX 16 /* rtmp_listen and rtmps_listen sockets */
 
 struct subscriber;
 
@@ -183,6 +183,15 @@ void authc_cancel(struct publisher *);
 int rtmp_conn_listen(void);
 void rtmp_conn_close_listeners(void);
 void rtmp_conn_status(yajl_gen);
+
+/* tls.c: RTMPS's TLS context */
+struct ssl_st;
+/* Loads rtmps_cert and rtmps_key into the context new connections get. */
+int tls_load(const struct conf *, char *err, size_t errlen);
+int tls_load_files(const char *cert, const char *key, char *err, size_t);
+struct ssl_st *tls_ssl_new(void); /* NULL if no context */
+const char *tls_error(char *buf, size_t len);
+void tls_free(void);
 
 /* srt_lib.c: libsrt, opened with dlopen() on first use */
 int srt_lib_load(char *err, size_t errlen);
