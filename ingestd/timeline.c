@@ -5,13 +5,15 @@
  * jump stalls for hours or drops everything until it catches up.
  *
  * Each track (audio, video) keeps an offset added to what the publisher
- * says.  A step that no real stream takes is a jump: backwards by more than
- * TIMELINE_JITTER_MS, or forwards by more than TIMELINE_JUMP_MS beyond the
- * time that really passed between the two messages (a track that paused
- * for a minute and comes back a minute later has not jumped).  After a jump
- * the track goes on from its last timestamp plus its usual step, or, if the
- * other track already jumped the same way, with that track's offset, which
- * keeps the two in sync.  Small steps back are held at the last timestamp.
+ * says.  A step back of more than TIMELINE_JITTER_MS is a jump.  A step
+ * forward is one when it is more than TIMELINE_JUMP_MS beyond the time
+ * that really passed between the two messages, unless it lands where the
+ * other track is now: then frames were lost (an encoder that fell behind
+ * drops them, and sends what it has in a burst), and the gap is real and
+ * keeps the two in sync.  After a jump the track goes on from its last
+ * timestamp plus its usual step, or, if the other track already jumped the
+ * same way, with that track's offset, which keeps the two in sync.  Small
+ * steps back are held at the last timestamp.
  * Pure: fed timestamps and the clock, so it is unit-tested without a peer.
  */
 #include <string.h>
@@ -20,6 +22,7 @@
 
 #define TIMELINE_JITTER_MS 200
 #define TIMELINE_JUMP_MS 1000
+#define TIMELINE_SYNC_MS 2000 /* how far audio and video may drift apart */
 #define TIMELINE_STEP_MAX 10000 /* the longest usual step remembered */
 #define TIMELINE_STEP_DEFAULT 40 /* before a track has shown its own */
 
@@ -29,12 +32,17 @@ timeline_init(struct timeline *tl)
 	memset(tl, 0, sizeof(*tl));
 }
 
-/* Whether the step d (input ms) over elapsed (wall ms) is a jump. */
+/* Whether out is where track o's timeline is now. */
 static int
-timeline_is_jump(int64_t d, int64_t elapsed)
+timeline_near(const struct timeline_track *o, int64_t out, uint64_t now_ms)
 {
-	return d < -TIMELINE_JITTER_MS ||
-	    (d > TIMELINE_JUMP_MS && d > elapsed + TIMELINE_JUMP_MS);
+	int64_t there;
+
+	if (!o->started)
+		return 0;
+	there = o->out + (int64_t)(now_ms - o->last_ms);
+	return out >= there - TIMELINE_SYNC_MS &&
+	    out <= there + TIMELINE_SYNC_MS;
 }
 
 uint32_t
@@ -60,11 +68,12 @@ timeline_map(struct timeline *tl, enum timeline_track_id id, uint32_t ts,
 	d = (int32_t)(ts - t->last_in);
 	in = t->in + d;
 	elapsed = (int64_t)(now_ms - t->last_ms);
-	if (timeline_is_jump(d, elapsed)) {
+	if (d < -TIMELINE_JITTER_MS ||
+	    (d > TIMELINE_JUMP_MS && d > elapsed + TIMELINE_JUMP_MS &&
+	        !timeline_near(o, in + t->offset, now_ms))) {
 		theirs = in + o->offset;
-		if (o->started && o->offset != t->offset &&
-		    theirs >= t->out - TIMELINE_JITTER_MS &&
-		    theirs <= t->out + TIMELINE_JUMP_MS + elapsed)
+		if (o->offset != t->offset && theirs >= t->out &&
+		    timeline_near(o, theirs, now_ms))
 			t->offset = o->offset;
 		else
 			t->offset = t->out + t->step - in;

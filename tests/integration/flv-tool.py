@@ -8,6 +8,8 @@ flv-tool.py hevc FILE OUT      the hvc1 video as HEVC Annex B (the hvcC's
                                parameter sets, then every frame's NAL
                                units), for ffmpeg -f hevc to decode; prints
                                the frame count
+flv-tool.py nals FILE          the NAL unit types in the AVC or HEVC
+                               frames, counted: {"6": SEIs, "9": AUDs, ...}
 flv-tool.py opus FILE OGG      whether the Opus in FILE is the Ogg file's:
                                the same OpusHead, and its packets one run of
                                the Ogg's packets, byte for byte; prints the
@@ -135,6 +137,25 @@ def hevc(path, out):
     return 0
 
 
+def nals(path):
+    counts = {}
+    for t, ts, body in tags(path):
+        if t != 9:
+            continue
+        fcc, pkt, key, pay = video_info(body)
+        if fcc not in ("avc1", "hvc1") or pkt not in (1, 3):
+            continue
+        off = 0
+        while off + 5 <= len(pay):
+            ln = struct.unpack(">I", pay[off:off + 4])[0]
+            b = pay[off + 4]
+            nt = b & 0x1F if fcc == "avc1" else (b >> 1) & 0x3F
+            counts[str(nt)] = counts.get(str(nt), 0) + 1
+            off += 4 + ln
+    print(json.dumps(counts))
+    return 0
+
+
 def ogg_packets(path):
     data, off, pkts, cur = open(path, "rb").read(), 0, [], b""
     while off + 27 <= len(data) and data[off:off + 4] == b"OggS":
@@ -183,6 +204,8 @@ def main():
     if len(sys.argv) == 3 and sys.argv[1] == "summary":
         print(json.dumps(summary(sys.argv[2])))
         return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "nals":
+        return nals(sys.argv[2])
     if len(sys.argv) == 4 and sys.argv[1] == "hevc":
         return hevc(sys.argv[2], sys.argv[3])
     if len(sys.argv) == 4 and sys.argv[1] == "opus":

@@ -21,6 +21,10 @@ media's own timestamps:
   --jump S:D      the publisher's clock jumps by D ms (may be negative) once
                   S seconds of media have been sent: every later timestamp
                   is off by D (a camera's NTP step, a drone's reset)
+  --start MS      the first timestamp (default 0): a publisher that
+                  joins mid-stream, its onMetaData at MS too
+  --video-fourcc F  send --hevc's frames under FourCC F (a codec the
+                  server does not know, for its refusal)
   --seconds S     stop after S seconds of media
   --enhanced      send fourCcList in connect (implied by --hevc/--av1/--opus)
 
@@ -552,6 +556,8 @@ def main():
     ap.add_argument("--fps", type=float, default=25)
     ap.add_argument("--jump", action="append", default=[])
     ap.add_argument("--seconds", type=float, default=0)
+    ap.add_argument("--start", type=int, default=0)
+    ap.add_argument("--video-fourcc")
     ap.add_argument("--enhanced", action="store_true")
     a = ap.parse_args()
 
@@ -585,7 +591,9 @@ def main():
                 time.sleep(delay)
             if r.stopped():
                 return 3
-            shift = sum(d for at, d in jumps if ms >= at)
+            shift = a.start + sum(d for at, d in jumps if ms >= at)
+            if a.video_fourcc and kind == "V" and body[0] & 0x80:
+                body = body[:1] + a.video_fourcc.encode()[:4] + body[5:]
             r.media(kind, ms + shift, body)
             sent += 1
         # what the server says about the last of it

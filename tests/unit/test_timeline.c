@@ -150,6 +150,39 @@ test_pause_and_jitter(void **state)
 	assert_int_equal(tl.jumps, 0);
 }
 
+/*
+ * Frames lost, not a clock jump: a live encoder that fell behind (GStreamer
+ * under load) drops 2.4 s of video and sends the next frame a second
+ * later, while audio went on.  The gap is real: audio and video stay in
+ * sync.
+ */
+static void
+test_lost_frames(void **state)
+{
+	struct timeline tl;
+	uint64_t now = 1000;
+	int64_t jump;
+	int i;
+
+	timeline_init(&tl);
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(
+		    map(&tl, V, 8000 + i * 40, now, NULL), 8000 + i * 40);
+		assert_int_equal(
+		    map(&tl, A, 8000 + i * 40, now, NULL), 8000 + i * 40);
+		now += 40;
+	}
+	/* audio goes on for 2.4 s, video stalls ... */
+	for (i = 100; i < 160; i++) {
+		map(&tl, A, 8000 + i * 40, now, NULL);
+		now += 16; /* arriving faster than real time: a backlog */
+	}
+	/* ... and video's next frame is 2.4 s on, a second later */
+	assert_int_equal(map(&tl, V, 8000 + 160 * 40, now, &jump), 14400);
+	assert_int_equal(jump, 0);
+	assert_int_equal(tl.jumps, 0);
+}
+
 /* One track alone jumps: only it is moved, the other is left alone. */
 static void
 test_one_track(void **state)
@@ -221,6 +254,7 @@ main(void)
 	    cmocka_unit_test(test_jump_forward),
 	    cmocka_unit_test(test_jump_back),
 	    cmocka_unit_test(test_pause_and_jitter),
+	    cmocka_unit_test(test_lost_frames),
 	    cmocka_unit_test(test_one_track),
 	    cmocka_unit_test(test_wrap),
 	    cmocka_unit_test(test_script),
