@@ -8,6 +8,8 @@ flv-tool.py hevc FILE OUT      the hvc1 video as HEVC Annex B (the hvcC's
                                parameter sets, then every frame's NAL
                                units), for ffmpeg -f hevc to decode; prints
                                the frame count
+flv-tool.py trim FILE          cuts FILE after its last whole tag (a
+                               viewer stopped mid-tag), in place
 flv-tool.py nals FILE          the NAL unit types in the AVC or HEVC
                                frames, counted: {"6": SEIs, "9": AUDs, ...}
 flv-tool.py opus FILE OGG      whether the Opus in FILE is the Ogg file's:
@@ -137,6 +139,22 @@ def hevc(path, out):
     return 0
 
 
+def trim(path):
+    data = open(path, "rb").read()
+    if data[:3] != b"FLV":
+        sys.exit("flv-tool: %s is not FLV" % path)
+    off = end = struct.unpack(">I", data[5:9])[0] + 4
+    while off + 11 <= len(data):
+        size = struct.unpack(">I", b"\0" + data[off + 1:off + 4])[0]
+        if off + 11 + size + 4 > len(data):
+            break
+        off += 11 + size + 4
+        end = off
+    with open(path, "r+b") as f:
+        f.truncate(end)
+    return 0
+
+
 def nals(path):
     counts = {}
     for t, ts, body in tags(path):
@@ -204,6 +222,8 @@ def main():
     if len(sys.argv) == 3 and sys.argv[1] == "summary":
         print(json.dumps(summary(sys.argv[2])))
         return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "trim":
+        return trim(sys.argv[2])
     if len(sys.argv) == 3 and sys.argv[1] == "nals":
         return nals(sys.argv[2])
     if len(sys.argv) == 4 and sys.argv[1] == "hevc":
