@@ -16,13 +16,20 @@ bitrate_init(struct bitrate *b, uint64_t max_kbps,
 {
 	memset(b, 0, sizeof(*b));
 	b->max_kbps = max_kbps;
-	b->rule = *rule;
-	if (b->rule.window_s < 1)
-		b->rule.window_s = 1;
-	if (b->rule.window_s > BITRATE_SLOTS)
-		b->rule.window_s = BITRATE_SLOTS;
+	bitrate_set_rule(b, rule);
 	b->start_ms = now_ms;
 	b->slot_s = now_ms / 1000;
+}
+
+void
+bitrate_set_rule(struct bitrate *b, const struct bitrate_rule *rule)
+{
+	b->rule = *rule;
+	/* the window is whole seconds of the ring of counts, never more */
+	if (b->rule.window_s < 1)
+		b->rule.window_s = 1;
+	if (b->rule.window_s > BITRATE_SLOTS - 1)
+		b->rule.window_s = BITRATE_SLOTS - 1;
 }
 
 /* Moves the window to the second of now, emptying the seconds passed. */

@@ -134,6 +134,8 @@ uint32_t timeline_script(const struct timeline *, uint32_t ts);
 /* bitrate.c */
 void bitrate_init(struct bitrate *, uint64_t max_kbps,
     const struct bitrate_rule *, uint64_t now_ms);
+/* A new rule (SIGHUP) for a running stream: its counts stay. */
+void bitrate_set_rule(struct bitrate *, const struct bitrate_rule *);
 void bitrate_add(struct bitrate *, uint64_t bytes, uint64_t now_ms);
 /* The mean over the last window_s whole seconds. */
 uint64_t bitrate_kbps(struct bitrate *, uint64_t now_ms);

@@ -78,10 +78,20 @@ stream_announce_end(struct stream *s, struct subscriber *sub)
 	yajl_gen_free(g);
 }
 
+/* bitrate_window, bitrate_margin and bitrate_grace as they are now */
+static void
+stream_bitrate_rule(struct bitrate_rule *r)
+{
+	r->window_s = (unsigned)conf_int(ingestd->d.conf, "bitrate_window");
+	r->margin_pct = (unsigned)conf_int(ingestd->d.conf, "bitrate_margin");
+	r->grace_s = (unsigned)conf_int(ingestd->d.conf, "bitrate_grace");
+}
+
 struct stream *
 stream_open(const char *name, const char *proto, struct publisher *p,
     uint64_t bitrate_kbps, char *err, size_t errlen)
 {
+	struct bitrate_rule rule;
 	struct stream *s;
 	char why[128];
 	size_t size, i;
@@ -116,14 +126,8 @@ stream_open(const char *name, const char *proto, struct publisher *p,
 	s->started = time(NULL);
 	s->last_ms = now_ms();
 	timeline_init(&s->timeline);
-	bitrate_init(&s->bitrate, bitrate_kbps,
-	    &(struct bitrate_rule){.window_s = (unsigned)conf_int(
-	                               ingestd->d.conf, "bitrate_window"),
-	        .margin_pct =
-	            (unsigned)conf_int(ingestd->d.conf, "bitrate_margin"),
-	        .grace_s =
-	            (unsigned)conf_int(ingestd->d.conf, "bitrate_grace")},
-	    s->last_ms);
+	stream_bitrate_rule(&rule);
+	bitrate_init(&s->bitrate, bitrate_kbps, &rule, s->last_ms);
 	for (i = 0; i < NSLOTS; i++)
 		s->eventfds[i] = -1;
 	TAILQ_INSERT_TAIL(&ingestd->streams, s, entry);
@@ -348,9 +352,12 @@ stream_stats_tick(void)
 {
 	struct stream *s, *next;
 	struct ring_stats st;
+	struct bitrate_rule rule;
 	uint64_t now = now_ms(), dt;
 
+	stream_bitrate_rule(&rule); /* a reload changes it for all */
 	TAILQ_FOREACH_SAFE(s, &ingestd->streams, entry, next) {
+		bitrate_set_rule(&s->bitrate, &rule);
 		if (stream_bitrate_check(s, now))
 			continue;
 		ring_stats(s->ring, &st);
