@@ -50,6 +50,11 @@ check "ingestd warns about the fast one" grep -q "stream fast: [0-9]* kb/s over 
 json=$(nyonctl --json status)
 w=$(echo "$json" | pyjson '[s["bitrate_warning"] for s in d["ingestd"]["streams"] if s["name"] == "fast"][0]')
 check "status carries the warning ($w)" sh -c "echo '$w' | grep -q 'above max_bitrate 1000 kb/s'"
+out=$(nyonctl status)
+case $out in
+*fast*"! "*"above max_bitrate 1000 kb/s"*) ok "nyonctl status shows it under the stream" ;;
+*) not_ok "nyonctl status shows it under the stream"; diag "$out" ;;
+esac
 k=$(echo "$json" | pyjson '[(s["max_kbps"], s["window_kbps"]) for s in d["ingestd"]["streams"] if s["name"] == "fast"][0]')
 diag "fast: (max_kbps, window_kbps) = $k"
 api=http://127.0.0.1:$API_PORT
