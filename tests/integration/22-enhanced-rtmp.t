@@ -22,13 +22,15 @@ nyonctl stream add av1 --key av1-key-1 > /dev/null
 nyonctl stream add odd --key odd-key-1 > /dev/null
 
 ffmpeg -hide_banner -nostdin -loglevel error -f lavfi \
-    -i testsrc2=size=640x360:rate=25 -t 20 -c:v libx265 -preset ultrafast \
+    -i testsrc2=size=640x360:rate=25 -t 30 -c:v libx265 -preset ultrafast \
     -x265-params keyint=25:bframes=0:log-level=error -f hevc "$tmp/in.hevc"
 ffmpeg -hide_banner -nostdin -loglevel error -f lavfi \
-    -i sine=frequency=440:sample_rate=48000 -t 20 -c:a libopus -b:a 64k \
+    -i sine=frequency=440:sample_rate=48000 -t 30 -c:a libopus -b:a 64k \
     -f ogg "$tmp/in.opus"
 check "ffmpeg made the HEVC and Opus inputs" sh -c \
     "[ -s '$tmp/in.hevc' ] && [ -s '$tmp/in.opus' ]"
+
+check "the browser test's node modules are installed" timeout 180 "$top/tests/browser/setup.sh"
 
 # --- HEVC and Opus ---------------------------------------------------------
 timeout 60 python3 "$pub_py" "rtmp://127.0.0.1:$RTMP_PORT/live/hevc-key-1" \
@@ -36,6 +38,18 @@ timeout 60 python3 "$pub_py" "rtmp://127.0.0.1:$RTMP_PORT/live/hevc-key-1" \
 ph=$!
 pids="$pids $ph"
 check "the enhanced RTMP publisher goes live" wait_live hevc
+# mpegts.js reads the hvc1 stream; whether the browser can decode HEVC is
+# the browser's business.  Debian's Chromium cannot (MediaSource refuses
+# hvc1): that is a skip that says so, any other failure is a failure.
+out=$(timeout 120 node "$top/tests/browser/play.mjs" "$(flv_url hevc)" \
+    --seconds 15 --expect-width 640 --expect-height 360 2>&1)
+rc=$?
+case "$rc $out" in
+0*) ok "Chromium plays the HEVC stream with mpegts.js" ;;
+*"addSourceBuffer"*"hvc1."*"is unsupported"*)
+	ok "Chromium plays the HEVC stream with mpegts.js # SKIP this Chromium cannot decode HEVC (mpegts.js read the stream and asked MediaSource for hvc1)" ;;
+*) not_ok "Chromium plays the HEVC stream with mpegts.js"; diag "$out" ;;
+esac
 check "connect's fourCcList was answered with the FourCCs we carry" \
     grep -q "server fourCcList .*hvc1.*av01.*vp09.*Opus" "$tmp/hevc.log"
 timeout 6 curl -s -o "$tmp/hevc.flv" "$(flv_url hevc)"
@@ -62,20 +76,7 @@ n=$(python3 "$flv_tool" opus "$tmp/hevc.flv" "$tmp/in.opus")
 rc=$?
 check "the Opus packets are the publisher's, byte for byte ($n)" [ "$rc" -eq 0 ]
 
-# mpegts.js reads the hvc1 stream; whether the browser can decode HEVC is
-# the browser's business.  Debian's Chromium cannot (MediaSource refuses
-# hvc1): that is a skip that says so, any other failure is a failure.
-check "the browser test's node modules are installed" timeout 180 "$top/tests/browser/setup.sh"
-out=$(timeout 120 node "$top/tests/browser/play.mjs" "$(flv_url hevc)" \
-    --seconds 15 --expect-width 640 --expect-height 360 2>&1)
-rc=$?
-case "$rc $out" in
-0*) ok "Chromium plays the HEVC stream with mpegts.js" ;;
-*"addSourceBuffer"*"hvc1."*"is unsupported"*)
-	ok "Chromium plays the HEVC stream with mpegts.js # SKIP this Chromium cannot decode HEVC (mpegts.js read the stream and asked MediaSource for hvc1)" ;;
-*) not_ok "Chromium plays the HEVC stream with mpegts.js"; diag "$out" ;;
-esac
-reap "$ph" 200
+reap "$ph" 300
 
 # --- AV1 and Opus, played in Chromium ---------------------------------
 # libaom in its real-time mode, as a live encoder would run it.  One
@@ -83,7 +84,7 @@ reap "$ph" 200
 # AV1 keyframe (it throws "readBits() bits exceeded max 32bits"), so the
 # player's 2 s check stays within the first GOP.
 ffmpeg -hide_banner -nostdin -loglevel error -f lavfi \
-    -i testsrc2=size=320x240:rate=25 -t 20 -c:v libaom-av1 -usage realtime \
+    -i testsrc2=size=320x240:rate=25 -t 30 -c:v libaom-av1 -usage realtime \
     -cpu-used 8 -lag-in-frames 0 -g 250 -pix_fmt yuv420p -f obu "$tmp/in.obu"
 timeout 60 python3 "$pub_py" "rtmp://127.0.0.1:$RTMP_PORT/live/av1-key-1" \
     --av1 "$tmp/in.obu" --opus "$tmp/in.opus" > "$tmp/av1.log" 2>&1 &
@@ -95,7 +96,7 @@ out=$(timeout 120 node "$top/tests/browser/play.mjs" "$(flv_url av1)" \
 rc=$?
 check "Chromium plays AV1 and Opus from Nyon's enhanced FLV (exit $rc)" [ "$rc" -eq 0 ]
 diag "$(echo "$out" | tail -1)"
-reap "$pa" 200
+reap "$pa" 300
 
 # --- a FourCC nobody defined: refused ---------------------------------
 timeout 30 python3 "$pub_py" "rtmp://127.0.0.1:$RTMP_PORT/live/odd-key-1" \

@@ -3,7 +3,7 @@
 # stream is warned (log, status, the dashboard's health data) and then
 # disconnected within bitrate_window + bitrate_grace, with the reason on its
 # session; a 900 kb/s publisher beside it is never touched.  Short settings
-# keep it fast: a 2 s window, a 20% margin, 3 s of grace.
+# keep it fast: a 2 s window, a 20% margin, 5 s of grace.
 . "$(dirname "$0")/lib.sh"
 
 DEFAULT_ADMIN_PASSWORD=first-pass-123
@@ -12,12 +12,25 @@ write_conf <<CONF
 republish_grace = 0
 bitrate_window = 2
 bitrate_margin = 20
-bitrate_grace = 3
+bitrate_grace = 5
 CONF
 check "authd starts" start authd
 check "ingestd starts" start ingestd
 check "flvd starts" start flvd
 nyonctl stream add fast --key fast-key-1 --max-bitrate 1000 > /dev/null
+# the dashboard's token, before anyone publishes: password hashing is slow
+# under the sanitizers, and the warning lasts only bitrate_grace
+api=http://127.0.0.1:$API_PORT
+tok=$(curl -s -m 30 -H 'Content-Type: application/json' \
+    -d '{"username":"admin","password":"first-pass-123"}' "$api/api/auth/login" |
+    pyjson 'd["token"]')
+curl -s -m 30 -o /dev/null -X PUT -H "Authorization: Bearer $tok" \
+    -H 'Content-Type: application/json' \
+    -d '{"current_password":"first-pass-123","new_password":"second-pass-456"}' \
+    "$api/api/auth/change-password"
+tok=$(curl -s -m 30 -H 'Content-Type: application/json' \
+    -d '{"username":"admin","password":"second-pass-456"}' "$api/api/auth/login" |
+    pyjson 'd["token"]')
 nyonctl stream add steady --key steady-key-1 --max-bitrate 1000 > /dev/null
 
 # cbr NAME KEY KBPS SECONDS: ffmpeg sends hard CBR H.264 at KBPS (x264
@@ -46,7 +59,11 @@ while [ $i -lt 100 ] && ! grep -q "stream fast: .* above max_bitrate 1000 kb/s +
 	sleep 0.1
 	i=$((i + 1))
 done
-check "ingestd warns about the fast one" grep -q "stream fast: [0-9]* kb/s over 2s, above max_bitrate 1000 kb/s + 20%: disconnected after 3s over" "$tmp/ingestd.log"
+check "ingestd warns about the fast one" grep -q "stream fast: [0-9]* kb/s over 2s, above max_bitrate 1000 kb/s + 20%: disconnected after 5s over" "$tmp/ingestd.log"
+h=$(curl -s -m 10 -H "Authorization: Bearer $tok" "$api/api/config/health")
+w=$(echo "$h" | pyjson '[(s["max_kbps"], s["bitrate_warning"]) for s in d["data"]["streams"] if s["name"] == "fast"][0]')
+check "the dashboard's health data shows the limit and the warning ($w)" \
+    sh -c "echo \"$w\" | grep -q \"^(1000, '.*above max_bitrate\""
 json=$(nyonctl --json status)
 w=$(echo "$json" | pyjson '[s["bitrate_warning"] for s in d["ingestd"]["streams"] if s["name"] == "fast"][0]')
 check "status carries the warning ($w)" sh -c "echo '$w' | grep -q 'above max_bitrate 1000 kb/s'"
@@ -57,24 +74,8 @@ case $out in
 esac
 k=$(echo "$json" | pyjson '[(s["max_kbps"], s["window_kbps"]) for s in d["ingestd"]["streams"] if s["name"] == "fast"][0]')
 diag "fast: (max_kbps, window_kbps) = $k"
-api=http://127.0.0.1:$API_PORT
-tok=$(curl -s -m 5 -H 'Content-Type: application/json' \
-    -d '{"username":"admin","password":"first-pass-123"}' "$api/api/auth/login" |
-    pyjson 'd["token"]')
-curl -s -m 5 -o /dev/null -X PUT -H "Authorization: Bearer $tok" \
-    -H 'Content-Type: application/json' \
-    -d '{"current_password":"first-pass-123","new_password":"second-pass-456"}' \
-    "$api/api/auth/change-password"
-tok=$(curl -s -m 5 -H 'Content-Type: application/json' \
-    -d '{"username":"admin","password":"second-pass-456"}' "$api/api/auth/login" |
-    pyjson 'd["token"]')
-h=$(curl -s -m 10 -H "Authorization: Bearer $tok" "$api/api/config/health")
-w=$(echo "$h" | pyjson '[(s["max_kbps"], s["bitrate_warning"]) for s in d["data"]["streams"] if s["name"] == "fast"][0]')
-check "the dashboard's health data shows the limit and the warning ($w)" \
-    sh -c "echo \"$w\" | grep -q \"^(1000, '.*above max_bitrate\""
 
-# disconnected: 1 s to fill the first whole second, the 2 s window, the
-# 3 s grace, and a second of slack for the once-a-second check
+# disconnected: waited for here, up to 15 s
 i=0
 while [ $i -lt 150 ] && kill -0 "$pub_fast" 2>/dev/null; do
 	sleep 0.1
@@ -85,8 +86,8 @@ check "the fast publisher is disconnected ($took ms after going live)" \
     sh -c "! kill -0 $pub_fast 2>/dev/null"
 # the first whole second, the window, the grace, the once-a-second check,
 # and ffmpeg noticing
-check "within window + grace + 3 s" [ "$took" -le 8000 ]
-check "ingestd said why" grep -q "stream fast: over max_bitrate: [0-9]* kb/s over 2s for 3s (max 1000 kb/s, 1200 with the margin); disconnecting the publisher" "$tmp/ingestd.log"
+check "within window + grace + 3 s" [ "$took" -le 10000 ]
+check "ingestd said why" grep -q "stream fast: over max_bitrate: [0-9]* kb/s over 2s for 5s (max 1000 kb/s, 1200 with the margin); disconnecting the publisher" "$tmp/ingestd.log"
 sleep 0.5
 why=$(nyonctl --json session list | pyjson '[s.get("end_reason") or "" for s in d if s["stream_name"] == "fast"][0]')
 check "its session records the reason ($why)" sh -c "echo '$why' | grep -q '^over max_bitrate: '"
