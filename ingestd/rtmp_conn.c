@@ -346,8 +346,9 @@ rtmp_conn_event(struct bufferevent *bev, short what, void *arg)
 		log_warnx("%s %s: %s; closing", c->name, c->pub->addr,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	else if ((what & BEV_EVENT_EOF) && c->tls && !c->tls_up) {
+		/* port probes do this: worth a line, not a warning */
 		rtmp_conn_tls_failures++;
-		log_warnx("%s %s: closed during the TLS handshake", c->name,
+		log_info("%s %s: closed during the TLS handshake", c->name,
 		    c->pub->addr);
 	} else if (what & BEV_EVENT_EOF)
 		log_info("%s %s: disconnected", c->name, c->pub->addr);
@@ -397,6 +398,16 @@ rtmp_conn_accept(struct evconnlistener *l, evutil_socket_t fd,
 		/* frees the SSL with it */
 		c->bev = bufferevent_openssl_socket_new(ingestd->d.base, fd,
 		    ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		if (c->bev == NULL) {
+			log_warnx(
+			    "rtmps %s: refused: no TLS connection", p->addr);
+			SSL_free(ssl);
+			close(fd);
+			rtmp_free(c->rtmp);
+			publisher_free(p);
+			free(c);
+			return;
+		}
 		/* encoders often close without a TLS close_notify */
 		bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
 	} else
