@@ -14,8 +14,11 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 CLANG    ?= clang
 
-PKGS      = libevent srt sqlite3 libbsd-overlay libxcrypt yajl libmd \
-	    libavcodec libavutil libswscale libturbojpeg
+# libevent_openssl, libssl and libcrypto: RTMPS in ingestd (--as-needed keeps them
+# out of the other programs); libavcodec, libavutil, libswscale and
+# libturbojpeg: recd's thumbnails
+PKGS      = libevent libevent_openssl libssl libcrypto srt sqlite3 libbsd-overlay \
+	    libxcrypt yajl libmd libavcodec libavutil libswscale libturbojpeg
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libsrt is not linked: ingestd opens it on the first SRT datagram
 # (ingestd/srt_lib.c), by the soname of the libsrt we compile against

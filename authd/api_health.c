@@ -110,6 +110,18 @@ api_health_copy_num(
 }
 
 static void
+api_health_copy_str(
+    yajl_gen g, const char *key, yajl_val from, const char *fkey)
+{
+	const char *s = json_get_str(from, fkey);
+
+	if (s != NULL)
+		json_str(g, key, s);
+	else
+		json_null(g, key);
+}
+
+static void
 api_health_system(yajl_gen g)
 {
 	struct sysinfo si;
@@ -223,6 +235,10 @@ api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv, yajl_val rtc)
 		api_health_copy_num(g, "uptime", s, "uptime");
 		api_health_copy_num(g, "bytes_in", s, "bytes_in");
 		api_health_copy_num(g, "viewers", fs, "viewers");
+		/* max_bitrate as enforced: the limit, the rate it is held to */
+		api_health_copy_num(g, "max_kbps", s, "max_kbps");
+		api_health_copy_num(g, "window_kbps", s, "window_kbps");
+		api_health_copy_str(g, "bitrate_warning", s, "bitrate_warning");
 		api_health_webrtc(
 		    g, api_health_find_stream(json_get(rtc, "streams"), name));
 		/* ingestd does not report the picture size yet */

@@ -58,7 +58,8 @@ authd_open_db(void)
 	} else if (info.admin_created)
 		log_info("created user admin with DEFAULT_ADMIN_PASSWORD");
 	/* a crash may have left sessions open: nothing is live now */
-	if (db_session_end_all(authd->db, &ended, &err) == -1)
+	if (db_session_end_all(
+	        authd->db, "open when authd started", &ended, &err) == -1)
 		fatalx("%s: %s", authd->dbpath, err.msg);
 	if (ended > 0)
 		log_info("ended %lld sessions left open", (long long)ended);

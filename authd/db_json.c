@@ -57,6 +57,8 @@ db_session_json(yajl_gen g, const struct db_session *s)
 	json_str(g, "protocol", s->protocol);
 	json_str(g, "started_at", s->started_at);
 	json_str(g, "ended_at", s->ended_at[0] != '\0' ? s->ended_at : NULL);
+	json_str(
+	    g, "end_reason", s->end_reason[0] != '\0' ? s->end_reason : NULL);
 	yajl_gen_map_close(g);
 }
 

@@ -438,7 +438,7 @@ ops_session_kick(int64_t id, yajl_gen g, struct db_err *err)
 	if (s.ended_at[0] != '\0')
 		return ops_fail(err, DB_EINVAL, "id", "session already ended");
 	control_revoke(NULL, id, "kicked by an operator");
-	if (db_session_end(authd->db, id, err) == -1 ||
+	if (db_session_end(authd->db, id, "kicked by an operator", err) == -1 ||
 	    db_session_get(authd->db, id, &s, err) == -1)
 		return -1;
 	log_info("session %lld (%s): kicked", (long long)id, s.stream_name);

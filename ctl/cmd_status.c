@@ -101,6 +101,9 @@ status_streams(yajl_val ingestd, yajl_val flvd)
 		    json_get_str(st, "publisher")
 		        ? json_get_str(st, "publisher")
 		        : "");
+		/* ingestd's warning while the publisher is over max_bitrate */
+		if (json_get_str(st, "bitrate_warning") != NULL)
+			printf("    ! %s\n", json_get_str(st, "bitrate_warning"));
 	}
 }
 

@@ -89,6 +89,13 @@ struct fstream {
 	/* tags since the newest keyframe: a new viewer starts here */
 	struct gop_ref *gop;
 	size_t ngop, gopcap;
+	/*
+	 * The sequence headers' version the cached GOP decodes with; stale
+	 * once new headers came after its keyframe (a new resolution): a
+	 * new viewer then waits for the next keyframe instead.
+	 */
+	uint32_t gop_version;
+	int gop_stale;
 	/* republish: offset added to the new ring's timestamps */
 	int64_t ts_offset;
 	uint32_t last_ts; /* newest timestamp handed out */

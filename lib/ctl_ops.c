@@ -36,7 +36,7 @@ const struct ctl_opdef ctl_ops[CTL_OP_COUNT] = {
         {{"key", CTL_T_KEY, REQ}, {"proto", CTL_T_STR, REQ},
             {"ip", CTL_T_STR, REQ}, {"client", CTL_T_STR, REQ}}},
     [CTL_OP_UNPUBLISH] = {"unpublish", INGEST, AUTHD, 0,
-        {{"session", CTL_T_INT, REQ}}},
+        {{"session", CTL_T_INT, REQ}, {"reason", CTL_T_STR, 0}}},
     [CTL_OP_REVOKE] = {"revoke", CTL_ROLE_SERVER, 0, 0,
         {{"stream", CTL_T_NAME, 0}, {"session", CTL_T_INT, 0},
             {"reason", CTL_T_STR, REQ}}},

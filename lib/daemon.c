@@ -33,6 +33,7 @@ static const char *const daemon_restart_keys[] = {
     "admin_group",
     "auth",
     "rtmp_listen",
+    "rtmps_listen",
     "flv_listen",
     "flv_write_threads",
     "srt_listen",

@@ -123,10 +123,14 @@ export function dashboardView(root) {
 			// a new picture every refresh; a stream without one yet shows none
 			const img = h('img', { class: 'thumb', alt: '', src: thumbUrl(net, s.name, Math.floor(Date.now() / REFRESH_MS)),
 			    onerror: (ev) => { ev.target.style.visibility = 'hidden'; } });
+			// ingestd's warning while a publisher is over its max_bitrate
+			const over = s.bitrate_warning ?
+			    h('span', { class: 'badge warn', title: s.bitrate_warning, 'data-testid': 'bitrate-warning' }, 'over max') : null;
 			return h('tr', { 'data-stream': s.name },
 			    h('td', {}, img),
 			    h('td', {}, h('span', { class: 'badge live' }, 'live'), ' ', h('strong', {}, s.name)),
-			    h('td', { class: 'num' }, kbps === undefined ? '—' : `${Math.round(kbps)} kbps`),
+			    h('td', { class: 'num' }, kbps === undefined ? '—' : `${Math.round(kbps)} kbps`,
+			        s.max_kbps ? h('span', { class: 'muted' }, ` / ${s.max_kbps}`) : null, over ? ' ' : null, over),
 			    h('td', { class: 'num' }, fps === undefined ? '—' : Number(fps).toFixed(0)),
 			    h('td', { class: 'num', 'data-testid': 'resolution' }, resolution(s)),
 			    h('td', { class: 'num' }, String(pick(s, 'viewers') ?? 0)),
