@@ -90,14 +90,18 @@ check "a TLS handshake of garbage is closed within a second (bytes, ms: $out)" \
     sh -c "[ -n '$out' ] && [ ${out#* } -lt 1000 ]"
 check "ingestd logged the failed handshake" grep -q "TLS handshake failed: .*unexpected message; closing" "$tmp/ingestd.log"
 
-# silence: connected, never a byte; and while they wait they hold pending
-# slots (max_pending_per_ip 3): the fourth connection from that address is
-# refused at once
+# stalled handshakes: the first byte of a TLS record and no more (a socket
+# that sends nothing at all stays in the kernel: TCP_DEFER_ACCEPT); while
+# they wait they hold pending slots (max_pending_per_ip 3): the fourth
+# connection from that address is refused at once
 perl -MIO::Socket::INET -e '
 	my @s;
 	for (1 .. 3) {
-		push @s, IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]",
+		my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]",
 		    LocalAddr => "127.0.0.3") or die "$!\n";
+		$c->autoflush(1);
+		print $c "\x16";
+		push @s, $c;
 	}
 	sleep 6;' "$RTMPS_PORT" &
 silent=$!
