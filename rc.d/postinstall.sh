@@ -238,8 +238,9 @@ elif [ -d /run/systemd/system ]; then
 	run systemctl enable nyon.target
 	echo "note: start with 'systemctl start nyon.target' (restart it after an upgrade)"
 elif command -v update-rc.d >/dev/null 2>&1; then
-	for d in authd ingestd flvd; do
-		run update-rc.d "nyon-$d" defaults
+	for s in /etc/init.d/nyon-*; do
+		[ -x "$s" ] || continue
+		run update-rc.d "${s##*/}" defaults
 	done
 	echo "note: start with 'service nyon-authd start' (then ingestd, flvd)"
 else
