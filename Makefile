@@ -68,7 +68,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 # compiles.  The unit tests need TEST_PKGS too.
 NOBUILD_GOALS = deps clean www format uninstall run cross test-cross deb test-deb
 UNIT_GOALS    = unit unit-asan test unit-build
-ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out $(NOBUILD_GOALS) print-%,$(or $(MAKECMDGOALS),all)),)
 NEED_PKGS = $(PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
 PKG_MISSING := $(shell for m in $(NEED_PKGS); do \
 		$(PKG_CONFIG) --exists $$m 2>/dev/null || echo $$m; done)
@@ -231,6 +231,10 @@ clean:
 
 -include $(wildcard $(O)*/*.d $(O)tests/*/*.d $(FUZZ_O)*/*.d $(FUZZ_O)tests/*/*.d)
 
+# print-VAR: a variable's value, for scripts (debian/rules: DAEMONS)
+print-%:
+	@echo $($*)
+
 # cross -----------------------------------------------------------------------
 # make cross ARCH=arm64|armhf: every program and unit test, by the cross
 # compiler, into build/ARCH/, warnings as errors.  make test-cross: those
@@ -243,6 +247,18 @@ cross:
 test-cross: cross
 	tests/run-cross $(ARCH)
 # end of cross ----------------------------------------------------------------
+
+# deb -------------------------------------------------------------------------
+# make deb [ARCH=amd64|arm64|armhf]: build/deb/nyon_VERSION_ARCH.deb, built
+# by dpkg-buildpackage from debian/ (debian/mkdeb: the version from git
+# tags, lintian).  make test-deb: tests/deb/run installs it into a Debian 12
+# chroot and checks its files, maintainer scripts, removal and purge.
+.PHONY: deb test-deb
+deb: www
+	debian/mkdeb $(ARCH)
+test-deb: deb
+	tests/deb/run $(ARCH)
+# end of deb ------------------------------------------------------------------
 
 # www -------------------------------------------------------------------------
 # The dashboard (authd) and the watch page (flvd) are plain files under www/;

@@ -23,6 +23,8 @@
 # NYON_STATEDIR and NYON_RUNDIR (by default statedir and rundir as the config
 # sets them, or the defaults); and the names (tests): NYON_USER,
 # NYON_AUTHD_USER, NYON_GROUP.  Users and groups are always the system's.
+# NYON_NO_ENABLE=1 leaves enabling at boot to the caller: the Debian
+# package's postinst, whose debhelper lines do it.
 set -eu
 
 ROOT=${NYON_ROOT:-}
@@ -231,7 +233,9 @@ else
 fi
 
 # --- at boot -----------------------------------------------------------------
-if [ -n "$ROOT" ]; then
+if [ -n "${NYON_NO_ENABLE:-}" ]; then
+	:
+elif [ -n "$ROOT" ]; then
 	echo "note: NYON_ROOT is set: nothing enabled at boot"
 elif [ -d /run/systemd/system ]; then
 	run systemctl daemon-reload
