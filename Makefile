@@ -66,7 +66,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 # A missing module would make its flags above vanish, and the compiler fail
 # later on a missing header: stop here and name it, for any goal that
 # compiles.  The unit tests need TEST_PKGS too.
-NOBUILD_GOALS = deps clean www format uninstall run cross test-cross deb test-deb
+NOBUILD_GOALS = deps clean www format uninstall run cross test-cross unit-cross deb test-deb
 UNIT_GOALS    = unit unit-asan test unit-build
 ifneq ($(filter-out $(NOBUILD_GOALS) print-%,$(or $(MAKECMDGOALS),all)),)
 NEED_PKGS = $(PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
@@ -238,14 +238,17 @@ print-%:
 # cross -----------------------------------------------------------------------
 # make cross ARCH=arm64|armhf: every program and unit test, by the cross
 # compiler, into build/ARCH/, warnings as errors.  make test-cross: those
-# unit tests and tests/run-cross's integration tests under qemu-user.
-.PHONY: cross test-cross
+# unit tests and tests/run-cross's integration tests under qemu-user;
+# make unit-cross the unit tests alone (CI).
+.PHONY: cross test-cross unit-cross
 cross:
 	@if [ -z "$(CROSS)" ]; then \
 		echo "make cross ARCH=arm64|armhf: ARCH=$(ARCH) is this machine's own" >&2; exit 2; fi
 	+$(MAKE) ARCH=$(ARCH) WERROR=1 all unit-build
 test-cross: cross
 	tests/run-cross $(ARCH)
+unit-cross: cross
+	tests/run-cross $(ARCH) unit
 # end of cross ----------------------------------------------------------------
 
 # deb -------------------------------------------------------------------------
