@@ -260,7 +260,7 @@ unit-cross: cross
 deb: www
 	debian/mkdeb $(ARCH)
 test-deb: deb
-	tests/deb/run $(ARCH)
+	prove -v --timer --exec sh tests/deb/run :: $(ARCH)
 # end of deb ------------------------------------------------------------------
 
 # www -------------------------------------------------------------------------
