@@ -50,8 +50,17 @@ wait_daemons() {
 http_code() {
 	curl -s -m 5 -o "$tmp/body" -w '%{http_code}' "$1"
 }
-show_log() {
-	diag "$(tail -n 30 "$tmp/dpkg.log")"
+# check_dpkg DESCRIPTION ARG...: check that dpkg ARG... succeeds, showing
+# the end of its log when it does not
+check_dpkg() {
+	_d=$1
+	shift
+	if dpkg_do "$@"; then
+		ok "$_d"
+	else
+		not_ok "$_d"
+		diag "$(tail -n 30 "$tmp/dpkg.log")"
+	fi
 }
 
 # The chroot has no init system, so invoke-rc.d would start nothing
@@ -63,8 +72,7 @@ chmod 0755 "$root/usr/sbin/policy-rc.d"
 snapshot > "$tmp/before"
 
 # --- install ---------------------------------------------------------------------
-check "dpkg -i installs the package into a clean Debian 12" dpkg_do -i /tmp/nyon.deb ||
-    show_log
+check_dpkg "dpkg -i installs the package into a clean Debian 12" -i /tmp/nyon.deb
 check "dpkg says it is installed" sh -c \
     "chroot '$root' dpkg-query -W -f='\${Status}' nyon | grep -qx 'install ok installed'"
 
@@ -111,7 +119,7 @@ check "nyon.target is enabled for systemd (multi-user.target.wants)" \
     [ -L "$root/etc/systemd/system/multi-user.target.wants/nyon.target" ]
 
 # --- the daemons it started ---------------------------------------------------
-check "postinst started authd, ingestd and flvd" wait_daemons || show_log
+check "postinst started authd, ingestd and flvd" wait_daemons
 a=$(pid_of authd) i=$(pid_of ingestd) f=$(pid_of flvd)
 check_all "authd runs as nyonauth, ingestd and flvd as nyon" \
     '[ "$(uid_of_pid "${a:-0}")" = "$(in_root id -u nyonauth)" ]' \
@@ -152,7 +160,7 @@ postinst_again() {
 	    /var/lib/dpkg/info/nyon.postinst configure "$version" >> "$tmp/dpkg.log" 2>&1
 }
 check "postinst configure runs again (as dpkg runs it)" postinst_again
-check "dpkg -i the same package again (reinstall)" dpkg_do -i /tmp/nyon.deb || show_log
+check_dpkg "dpkg -i the same package again (reinstall)" -i /tmp/nyon.deb
 check_all "the layout is unchanged" \
     '[ "$(owner_mode /var/lib/nyon)" = "nyonauth:nyonauth 711" ]' \
     '[ "$(owner_mode /run/nyon)" = "root:nyon 1775" ]' \
@@ -162,7 +170,7 @@ in_root sh -c 'mkdir -p /tmp/up && dpkg-deb -R /tmp/nyon.deb /tmp/up &&
     sed -i "s/^Version: .*/&+up1/" /tmp/up/DEBIAN/control &&
     dpkg-deb -b /tmp/up /tmp/nyon-up.deb' > /dev/null 2>&1
 a1=$(pid_of authd)
-check "dpkg -i a later version (upgrade)" dpkg_do -i /tmp/nyon-up.deb || show_log
+check_dpkg "dpkg -i a later version (upgrade)" -i /tmp/nyon-up.deb
 check "the upgrade restarted the daemons" wait_daemons
 a2=$(pid_of authd)
 check "authd is a new process ($a1 -> $a2)" sh -c "[ -n '$a2' ] && [ '$a1' != '$a2' ]"
@@ -174,14 +182,14 @@ check "postinst did not touch /var/lib/nyon's owner" [ "$(owner_mode /var/lib/ny
 # --- remove, purge ---------------------------------------------------------------
 # shellcheck disable=SC2034 # check_all evaluates them
 a=$(pid_of authd) i=$(pid_of ingestd) f=$(pid_of flvd)
-check "dpkg -r removes it" dpkg_do -r nyon || show_log
+check_dpkg "dpkg -r removes it" -r nyon
 check_all "the daemons were stopped" '! kill -0 "${a:-0}" 2>/dev/null' \
     '! kill -0 "${i:-0}" 2>/dev/null' '! kill -0 "${f:-0}" 2>/dev/null'
 check_all "the programs are gone, the configuration and state stay" \
     "[ ! -e '$root/usr/sbin/authd' ]" "[ ! -e '$root/usr/share/nyon' ]" \
     "[ -f '$root/etc/nyon/nyon.conf' ]" "[ -f '$root/var/lib/nyon/nyon.db' ]"
 check "dpkg -r again is harmless" dpkg_do -r nyon
-check "dpkg --purge purges it" dpkg_do --purge nyon || show_log
+check_dpkg "dpkg --purge purges it" --purge nyon
 check_all "purge removed the configuration and the run directory" \
     "[ ! -e '$root/etc/nyon' ]" "[ ! -e '$root/run/nyon' ]" \
     "! ls '$root'/etc/rc2.d/*nyon* 2>/dev/null" "[ ! -e '$root/etc/init.d/nyon-authd' ]"
@@ -189,12 +197,12 @@ check "and kept the database, as nobody asked for it to go" [ -f "$root/var/lib/
 check "and said so" grep -q "kept /var/lib/nyon" "$tmp/dpkg.log"
 
 # Installed again over the kept state: the streams come back.
-check "dpkg -i after a purge" dpkg_do -i /tmp/nyon.deb || show_log
+check_dpkg "dpkg -i after a purge" -i /tmp/nyon.deb
 wait_daemons
 out=$(in_root timeout 10 nyonctl stream list 2>&1)
 check "the kept database is used again: cam1" sh -c "echo '$out' | grep -q cam1"
 NYON_PURGE_STATE=yes
-check "NYON_PURGE_STATE=yes dpkg --purge" dpkg_do --purge nyon || show_log
+check_dpkg "NYON_PURGE_STATE=yes dpkg --purge" --purge nyon
 unset NYON_PURGE_STATE
 check "removed /var/lib/nyon as well" [ ! -e "$root/var/lib/nyon" ]
 
