@@ -36,12 +36,19 @@ pid_of() {
 uid_of_pid() {
 	sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"
 }
-# wait_daemons: until the three daemons run (or 10 s)
+# The daemons: DAEMONS of the Makefile (tests/deb/run).
+daemons=$NYON_DAEMONS
+# all_running: whether every daemon runs
+all_running() {
+	for d in $daemons; do
+		pid_of "$d" >/dev/null || return 1
+	done
+}
+# wait_daemons: until every daemon runs (or 10 s)
 wait_daemons() {
 	i=0
 	while [ $i -lt 100 ]; do
-		pid_of authd >/dev/null && pid_of ingestd >/dev/null &&
-		    pid_of flvd >/dev/null && return 0
+		all_running && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -99,11 +106,11 @@ check_all "it names the users and the web files" \
     "grep -qx 'admin_group = nyon' '$root/etc/nyon/nyon.conf'" \
     "grep -qx 'www_dir = /usr/share/nyon/www' '$root/etc/nyon/nyon.conf'"
 missing=""
-for f in /usr/sbin/authd /usr/sbin/ingestd /usr/sbin/flvd /usr/bin/nyonctl \
-    /lib/systemd/system/nyon-authd.service /lib/systemd/system/nyon-ingestd.service \
-    /lib/systemd/system/nyon-flvd.service /lib/systemd/system/nyon.target \
-    /usr/lib/tmpfiles.d/nyon.conf /etc/init.d/nyon-authd /etc/init.d/nyon-ingestd \
-    /etc/init.d/nyon-flvd /usr/share/man/man8/authd.8.gz /usr/share/man/man5/nyon.conf.5.gz \
+for f in $(for d in $daemons; do
+	echo /usr/sbin/$d /lib/systemd/system/nyon-$d.service /etc/init.d/nyon-$d \
+	    /usr/share/man/man8/$d.8.gz
+done) /usr/bin/nyonctl /lib/systemd/system/nyon.target \
+    /usr/lib/tmpfiles.d/nyon.conf /usr/share/man/man5/nyon.conf.5.gz \
     /usr/share/man/man7/nyon.7.gz /usr/share/nyon/www/dashboard/index.html \
     /usr/share/nyon/www/watch/index.html /usr/share/nyon/www/vendor/mpegts.js \
     /usr/share/nyon/www/vendor/qrcode.mjs /usr/share/doc/nyon/copyright; do
@@ -113,18 +120,26 @@ check "programs, units, tmpfiles, init scripts, pages and web files are in place
 [ -z "$missing" ] || diag "missing:$missing"
 check_all "programs root 755" '[ "$(owner_mode /usr/sbin/authd)" = "root:root 755" ]' \
     '[ "$(owner_mode /usr/bin/nyonctl)" = "root:root 755" ]'
-check "the init scripts start at boot (rc2.d)" sh -c \
-    "ls '$root'/etc/rc2.d/S*nyon-authd '$root'/etc/rc2.d/S*nyon-ingestd '$root'/etc/rc2.d/S*nyon-flvd >/dev/null"
+nolink=""
+for d in $daemons; do
+	ls "$root"/etc/rc2.d/S*"nyon-$d" >/dev/null 2>&1 || nolink="$nolink $d"
+done
+check "the init scripts start at boot (rc2.d)" [ -z "$nolink" ]
+[ -z "$nolink" ] || diag "no rc2.d link:$nolink"
 check "nyon.target is enabled for systemd (multi-user.target.wants)" \
     [ -L "$root/etc/systemd/system/multi-user.target.wants/nyon.target" ]
 
 # --- the daemons it started ---------------------------------------------------
-check "postinst started authd, ingestd and flvd" wait_daemons
-a=$(pid_of authd) i=$(pid_of ingestd) f=$(pid_of flvd)
-check_all "authd runs as nyonauth, ingestd and flvd as nyon" \
-    '[ "$(uid_of_pid "${a:-0}")" = "$(in_root id -u nyonauth)" ]' \
-    '[ "$(uid_of_pid "${i:-0}")" = "$(in_root id -u nyon)" ]' \
-    '[ "$(uid_of_pid "${f:-0}")" = "$(in_root id -u nyon)" ]'
+check "postinst started every daemon ($daemons)" wait_daemons
+wrong=""
+for d in $daemons; do
+	u=nyon
+	[ "$d" = authd ] && u=nyonauth
+	p=$(pid_of "$d")
+	[ "$(uid_of_pid "${p:-0}" 2>/dev/null)" = "$(in_root id -u $u)" ] || wrong="$wrong $d"
+done
+check "authd runs as nyonauth, the media daemons as nyon" [ -z "$wrong" ]
+[ -z "$wrong" ] || diag "not as their user:$wrong"
 code=$(http_code http://127.0.0.1:3000/)
 check "the dashboard answers on port 3000 ($code)" sh -c "[ '$code' = 200 ] && grep -q '<title>Nyon</title>' '$tmp/body'"
 code=$(http_code http://127.0.0.1:3000/vendor/qrcode.mjs)
@@ -132,9 +147,12 @@ check "with its vendored scripts ($code)" [ "$code" = 200 ]
 code=$(http_code http://127.0.0.1:8080/watch/cam1)
 check "the watch page answers on port 8080 ($code)" [ "$code" = 200 ]
 out=$(in_root timeout 10 nyonctl status 2>&1)
-check "nyonctl status (as root) reaches the daemons" sh -c \
-    "echo '$out' | grep -q authd && echo '$out' | grep -q ingestd && echo '$out' | grep -q flvd"
-[ "$nfail" -eq 0 ] || diag "$out"
+down=""
+for d in $daemons; do
+	echo "$out" | grep -Eq "^$d +up" || down="$down $d"
+done
+check "nyonctl status (as root) finds every daemon up" [ -z "$down" ]
+[ -z "$down" ] || diag "$out"
 out=$(in_root timeout 10 nyonctl stream add cam1 2>&1)
 key=$(echo "$out" | sed -n 's/^key: *//p')
 check "nyonctl stream add cam1 gives a key" [ -n "$key" ]
@@ -182,9 +200,16 @@ check "postinst did not touch /var/lib/nyon's owner" [ "$(owner_mode /var/lib/ny
 # --- remove, purge ---------------------------------------------------------------
 # shellcheck disable=SC2034 # check_all evaluates them
 a=$(pid_of authd) i=$(pid_of ingestd) f=$(pid_of flvd)
+running=""
+for d in $daemons; do
+	running="$running $(pid_of "$d")"
+done
 check_dpkg "dpkg -r removes it" -r nyon
-check_all "the daemons were stopped" '! kill -0 "${a:-0}" 2>/dev/null' \
-    '! kill -0 "${i:-0}" 2>/dev/null' '! kill -0 "${f:-0}" 2>/dev/null'
+left_running=""
+for p in $running; do
+	kill -0 "$p" 2>/dev/null && left_running="$left_running $p"
+done
+check_all "the daemons were stopped" '[ -n "$running" ]' '[ -z "$left_running" ]'
 check_all "the programs are gone, the configuration and state stay" \
     "[ ! -e '$root/usr/sbin/authd' ]" "[ ! -e '$root/usr/share/nyon' ]" \
     "[ -f '$root/etc/nyon/nyon.conf' ]" "[ -f '$root/var/lib/nyon/nyon.db' ]"
