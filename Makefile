@@ -51,6 +51,9 @@ AR        = $(TRIPLET)-ar
 PKG_CONFIG = PKG_CONFIG_LIBDIR=$(CROSS_DEV)/usr/lib/$(TRIPLET)/pkgconfig:/usr/lib/$(TRIPLET)/pkgconfig:/usr/share/pkgconfig pkg-config
 endif
 
+# pkg-config modules.  A new library: its module here, and
+# "module:debian-dev-package" in PKGS of tests/deps, which installs it (for
+# ARCH too) and gives debian/ its Build-Depends.
 PKGS      = libevent srt sqlite3 libbsd-overlay libxcrypt yajl libmd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libsrt is not linked: ingestd opens it on the first SRT datagram
@@ -310,7 +313,8 @@ INST_UNITS = $(foreach d,$(DAEMONS),nyon-$(d).service)
 # Static web files: these directories go under $(DATADIR)/www, the default
 # www_dir of nyon.conf(5); vendor/ is made by `make www`.
 INST_WWW  = www/dashboard www/watch www/vendor
-# init script dependencies (LSB Required-Start / Should-Start)
+# init script dependencies (LSB Required-Start / Should-Start), by daemon;
+# a daemon without lines here needs only the network and syslog
 INIT_REQUIRES_authd   =
 INIT_SHOULD_authd     =
 INIT_REQUIRES_ingestd = nyon-authd
