@@ -24,7 +24,7 @@ CLANG    ?= clang
 # init script made from rc.d/nyon.init.in (INIT_REQUIRES_DAEMON below).  A
 # new daemon is one word here: the build, the install, the Debian package
 # and the cross tests all follow this list.
-DAEMONS   = authd ingestd flvd
+DAEMONS   = authd ingestd flvd rtcd
 
 # Cross builds (README.md, Cross builds): ARCH is a Debian architecture.
 # Another than this machine's builds with Debian's cross compiler for it into
@@ -62,6 +62,12 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out srt,$(PKGS)) 2>/dev/null)
 SRT_SONAME := $(shell readelf -d $$($(PKG_CONFIG) --variable=libdir srt 2>/dev/null)/libsrt.so 2>/dev/null | \
 		sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+# rtcd alone links these: DTLS (OpenSSL), SRTP, and AAC to Opus
+RTC_PKGS   = libssl libcrypto libsrtp2 opus libavcodec libswresample libavutil
+RTC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(RTC_PKGS) 2>/dev/null)
+RTC_LIBS   := $(shell $(PKG_CONFIG) --libs $(RTC_PKGS) 2>/dev/null)
+# a daemon's own libraries, beyond PKGS: DAEMON_LIBS_rtcd
+DAEMON_LIBS_rtcd = $(RTC_LIBS)
 # the unit tests check our HMAC-SHA256 users against OpenSSL's
 TEST_PKGS  = cmocka libcrypto
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
@@ -72,7 +78,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 NOBUILD_GOALS = deps clean www format uninstall run cross test-cross unit-cross deb test-deb
 UNIT_GOALS    = unit unit-asan test unit-build
 ifneq ($(filter-out $(NOBUILD_GOALS) print-%,$(or $(MAKECMDGOALS),all)),)
-NEED_PKGS = $(PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
+NEED_PKGS = $(PKGS) $(RTC_PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
 PKG_MISSING := $(shell for m in $(NEED_PKGS); do \
 		$(PKG_CONFIG) --exists $$m 2>/dev/null || echo $$m; done)
 ifneq ($(PKG_MISSING),)
@@ -97,7 +103,7 @@ HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
 FORTIFY = $(if $(filter -O1 -O2 -O3 -Os -Og -Ofast,$(CFLAGS)),-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
 CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' \
 	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib $(addprefix -I,$(DAEMONS)) -Ictl \
-	    $(PKG_CFLAGS)
+	    $(PKG_CFLAGS) $(RTC_CFLAGS)
 ALLCFLAGS = -std=c11 $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
 # each program maps only the libraries it uses (flvd: no libsrt, no C++)
@@ -161,13 +167,13 @@ $(O)$(1)/lib$(1).a: $(call obj,$(filter-out $(1)/$(1).c,$($(1)_SRCS)))
 	@mkdir -p $$(dir $$@); rm -f $$@
 	$$(AR) rcs $$@ $$^
 $(O)$(1)/$(1): $(O)$(1)/$(1).o $(O)$(1)/lib$(1).a $$(LIBNYON)
-	$$(CC) $$(ALLCFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $$(ALLCFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$(DAEMON_LIBS_$(1))
 endef
 $(foreach d,$(DAEMONS),$(eval $(call daemon_rules,$(d))))
 
 # Unit tests: one cmocka program per file; each may use any daemon's code.
 $(O)tests/unit/%: $(O)tests/unit/%.o $(DAEMON_LIBS) $(LIBNYON)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIBS) $(LIBNYON) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIBS) $(LIBNYON) $(LDLIBS) $(RTC_LIBS) $(CMOCKA_LIBS)
 
 unit: $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)
@@ -194,7 +200,7 @@ $(foreach d,$(DAEMONS),$(eval $(FUZZ_O)$(d).a: $(call fuzzobj,$(filter-out $(d)/
 $(FUZZ_O)%.a:
 	@rm -f $@; $(AR) rcs $@ $^
 $(FUZZ_O)fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS)
-	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS)
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS) $(RTC_LIBS)
 fuzz-build: $(FUZZ_BINS)
 # FUZZ_TIME seconds per target: a smoke run in `make test`, longer by hand.
 FUZZ_TIME ?= 8
@@ -230,7 +236,7 @@ format:
 clean:
 	rm -rf build $(PROGS) lib/libnyon.a $(DAEMON_LIBS) \
 		$(UNIT_BINS) */*.o */*.d tests/*/*.o tests/*/*.d run www/vendor \
-		$(BENCH_BIN) $(FLOOR_BIN)
+		$(BENCH_BIN) $(FLOOR_BIN) $(RTCLOAD_BIN)
 
 -include $(wildcard $(O)*/*.d $(O)tests/*/*.d $(FUZZ_O)*/*.d $(FUZZ_O)tests/*/*.d)
 
@@ -321,6 +327,8 @@ INIT_REQUIRES_ingestd = nyon-authd
 INIT_SHOULD_ingestd   =
 INIT_REQUIRES_flvd    =
 INIT_SHOULD_flvd      = nyon-ingestd
+INIT_REQUIRES_rtcd    =
+INIT_SHOULD_rtcd      = nyon-ingestd
 RC_SUBST  = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONF@|$(CONFDIR)/nyon.conf|g'
 
 install: all www
@@ -389,6 +397,10 @@ $(BENCH_BIN): tests/bench/nyon-bench.c $(LIBNYON)
 # the floor: unbatched fan-out with nothing else, for the ratio
 $(FLOOR_BIN): tests/bench/nyon-floor.c $(O)ingestd/libingestd.a $(LIBNYON)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(O)ingestd/libingestd.a $(LIBNYON) $(LDLIBS)
-bench: all $(BENCH_BIN) $(FLOOR_BIN)
+# WebRTC viewers speaking DTLS-SRTP with rtcd's own code
+RTCLOAD_BIN = tests/bench/rtc-load
+$(RTCLOAD_BIN): tests/bench/rtc-load.c $(O)rtcd/librtcd.a $(LIBNYON)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(O)rtcd/librtcd.a $(LIBNYON) $(LDLIBS) $(RTC_LIBS)
+bench: all $(BENCH_BIN) $(FLOOR_BIN) $(RTCLOAD_BIN)
 	tests/bench/run.sh $(BENCH_ARGS)
 # end of bench ----------------------------------------------------------------

@@ -1,9 +1,9 @@
 /*
  * /api/health for init systems, and /api/config/health for the dashboard:
  * the box (CPU, memory, load, uptime), the daemons and the live streams
- * with their viewers.  ingestd and flvd are asked for their status over
- * one-shot control clients, so authd's loop never waits on them: the reply
- * goes out when both have answered (or failed), at most API_HEALTH_MS
+ * with their viewers.  ingestd, flvd and rtcd are asked for their status
+ * over one-shot control clients, so authd's loop never waits on them: the
+ * reply goes out when all have answered (or failed), at most API_HEALTH_MS
  * later.  If the HTTP client leaves meanwhile, the answers are dropped.
  */
 #include <sys/sysinfo.h>
@@ -17,8 +17,9 @@
 
 #include "authd.h"
 
-enum { HEALTH_INGESTD, HEALTH_FLVD, HEALTH_N };
-static const char *const api_health_daemons[HEALTH_N] = {"ingestd", "flvd"};
+enum { HEALTH_INGESTD, HEALTH_FLVD, HEALTH_RTCD, HEALTH_N };
+static const char *const api_health_daemons[HEALTH_N] = {
+    "ingestd", "flvd", "rtcd"};
 
 struct api_health {
 	struct evhttp_request *req; /* NULL once the client is gone */
@@ -163,9 +164,39 @@ api_health_system(yajl_gen g)
 	yajl_gen_map_close(g);
 }
 
-/* Live figures: ingestd's streams, each with flvd's viewers. */
+/* rtcd's viewers of a stream, with what their receiver reports say. */
 static void
-api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv)
+api_health_webrtc(yajl_gen g, yajl_val rs)
+{
+	yajl_val list = json_get(rs, "sessions"), v;
+	size_t i;
+
+	api_health_copy_num(g, "webrtc_viewers", rs, "viewers");
+	json_key(g, "webrtc");
+	yajl_gen_array_open(g);
+	for (i = 0;
+	     list != NULL && YAJL_IS_ARRAY(list) && i < list->u.array.len;
+	     i++) {
+		v = list->u.array.values[i];
+		yajl_gen_map_open(g);
+		json_str(g, "address",
+		    json_get_str(v, "address") ? json_get_str(v, "address")
+		                               : "");
+		json_str(g, "state",
+		    json_get_str(v, "state") ? json_get_str(v, "state") : "");
+		api_health_copy_num(g, "loss_pct", v, "loss_pct");
+		api_health_copy_num(g, "jitter_ms", v, "jitter_ms");
+		api_health_copy_num(g, "rtt_ms", v, "rtt_ms");
+		api_health_copy_num(g, "packets", v, "packets");
+		api_health_copy_num(g, "retransmits", v, "retransmits");
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+}
+
+/* Live figures: ingestd's streams, each with flvd's and rtcd's viewers. */
+static void
+api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv, yajl_val rtc)
 {
 	yajl_val list = json_get(ing, "streams"), s, fs;
 	long long live = 0, viewers = 0;
@@ -191,6 +222,8 @@ api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv)
 		api_health_copy_num(g, "uptime", s, "uptime");
 		api_health_copy_num(g, "bytes_in", s, "bytes_in");
 		api_health_copy_num(g, "viewers", fs, "viewers");
+		api_health_webrtc(
+		    g, api_health_find_stream(json_get(rtc, "streams"), name));
 		/* ingestd does not report the picture size yet */
 		json_null(g, "width");
 		json_null(g, "height");
@@ -242,8 +275,8 @@ api_health_reply(struct api_health *h)
 			json_str(g, api_health_daemons[i],
 			    h->status[i] != NULL ? "up" : "down");
 		yajl_gen_map_close(g);
-		api_health_streams(
-		    g, h->status[HEALTH_INGESTD], h->status[HEALTH_FLVD]);
+		api_health_streams(g, h->status[HEALTH_INGESTD],
+		    h->status[HEALTH_FLVD], h->status[HEALTH_RTCD]);
 		yajl_gen_map_close(g);
 		api_reply_ok(&r, 200, g, NULL);
 		yajl_gen_free(g);

@@ -289,7 +289,8 @@ static void
 ops_urls_for(
     yajl_gen g, const char *label, const char *host, const struct db_stream *s)
 {
-	char port[4][DB_CONF_VAL_SZ], buf[2048], *name;
+	char port[4][DB_CONF_VAL_SZ], buf[2048], err[128], *name;
+	struct listen_addr la[8];
 	const char *keys[4] = {
 	    "rtmp_port", "srt_port", "http_port", "api_port"};
 	struct db_config c;
@@ -325,6 +326,15 @@ ops_urls_for(
 	snprintf(
 	    buf, sizeof(buf), "http://%s:%s/watch/%s", host, port[2], name);
 	json_str(g, "watch_url", buf);
+	/* WebRTC (rtcd): its port is nyon.conf's, not a dashboard setting */
+	if (listen_parse(conf_str(authd->d.conf, "rtc_listen"), la, nitems(la),
+	        err, sizeof(err)) > 0) {
+		snprintf(buf, sizeof(buf), "http://%s%s%s:%s/whep/%s",
+		    strchr(host, ':') ? "[" : "", host,
+		    strchr(host, ':') ? "]" : "", la[0].port, name);
+		json_str(g, "whep", buf);
+	} else
+		json_null(g, "whep");
 	yajl_gen_map_close(g);
 	free(name);
 }

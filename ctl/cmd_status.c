@@ -104,6 +104,57 @@ status_streams(yajl_val ingestd, yajl_val flvd)
 	}
 }
 
+static double
+status_num(yajl_val o, const char *key)
+{
+	yajl_val v = json_get(o, key);
+
+	return v != NULL && YAJL_IS_NUMBER(v) ? YAJL_GET_DOUBLE(v) : 0;
+}
+
+/* rtcd's viewers with what their receiver reports say. */
+static void
+status_webrtc(yajl_val rtcd)
+{
+	yajl_val streams = json_get(rtcd, "streams"), list, v;
+	size_t i, k, n = 0;
+	const char *name;
+
+	if (streams == NULL || !YAJL_IS_ARRAY(streams))
+		return;
+	for (i = 0; i < streams->u.array.len; i++)
+		if ((list = json_get(streams->u.array.values[i], "sessions")) !=
+		        NULL &&
+		    YAJL_IS_ARRAY(list))
+			n += list->u.array.len;
+	printf("\nWebRTC viewers: %zu\n", n);
+	if (n == 0)
+		return;
+	printf("  %-24s %-22s %-5s %7s %8s %7s %9s %7s\n", "STREAM", "ADDRESS",
+	    "STATE", "LOSS %", "JITTER", "RTT", "PACKETS", "RESENT");
+	for (i = 0; i < streams->u.array.len; i++) {
+		name = json_get_str(streams->u.array.values[i], "name");
+		list = json_get(streams->u.array.values[i], "sessions");
+		if (list == NULL || !YAJL_IS_ARRAY(list))
+			continue;
+		for (k = 0; k < list->u.array.len; k++) {
+			v = list->u.array.values[k];
+			printf("  %-24s %-22s %-5s %7.1f %6.1fms %5.0fms %9.0f "
+			       "%7.0f\n",
+			    name ? name : "?",
+			    json_get_str(v, "address")
+			        ? json_get_str(v, "address")
+			        : "-",
+			    json_get_str(v, "state") ? json_get_str(v, "state")
+			                             : "?",
+			    status_num(v, "loss_pct"),
+			    status_num(v, "jitter_ms"), status_num(v, "rtt_ms"),
+			    status_num(v, "packets"),
+			    status_num(v, "retransmits"));
+		}
+	}
+}
+
 int
 cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 {
@@ -117,7 +168,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		up[i] = ctl_request(ctx, ctl_daemons[i],
 		            ctl_msg_begin(CTL_OP_STATUS), &reply[i], err[i],
 		            sizeof(err[i])) == 0;
-		if (!up[i])
+		if (!up[i] && i != CTL_OPTIONAL_DAEMON)
 			down++;
 	}
 	if (ctx->json) {
@@ -142,14 +193,20 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < nitems(ctl_daemons); i++) {
 			if (up[i])
 				status_print(ctl_daemons[i], reply[i].root);
+			else if (i == CTL_OPTIONAL_DAEMON)
+				printf("%-8s off   (WebRTC playback not "
+				       "running)\n",
+				    ctl_daemons[i]);
 			else
 				printf("%-8s down  (%s)\n", ctl_daemons[i],
 				    err[i]);
 		}
-		/* ctl_daemons: authd, ingestd, flvd */
+		/* ctl_daemons: authd, ingestd, flvd, rtcd */
 		if (up[1])
 			status_streams(
 			    reply[1].root, up[2] ? reply[2].root : NULL);
+		if (up[3])
+			status_webrtc(reply[3].root);
 	}
 	for (i = 0; i < nitems(ctl_daemons); i++)
 		if (up[i])
@@ -171,7 +228,7 @@ cmd_ping(struct ctl_ctx *ctx, int argc, char **argv)
 	if (i == nitems(ctl_daemons)) {
 		fprintf(stderr,
 		    "nyonctl: no daemon named '%s' (authd, "
-		    "ingestd or flvd)\n",
+		    "ingestd, flvd or rtcd)\n",
 		    argv[0]);
 		return CTL_EXIT_USAGE;
 	}

@@ -258,6 +258,7 @@ urls_print(const char *label, yajl_val u, const char *key)
 	printf("  SRT URL:      %s\n", str(u, "srt_url"));
 	printf("  Play URL:     %s\n", str(u, "play_url"));
 	printf("  Watch page:   %s\n", str(u, "watch_url"));
+	printf("  WHEP URL:     %s\n", str(u, "whep"));
 }
 
 int

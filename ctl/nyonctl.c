@@ -10,7 +10,8 @@
 
 #include "nyonctl.h"
 
-const char *ctl_daemons[3] = {"authd", "ingestd", "flvd"};
+/* rtcd last: WebRTC is optional, its absence is no failure (cmd_status.c) */
+const char *ctl_daemons[4] = {"authd", "ingestd", "flvd", "rtcd"};
 
 static const struct cmd_entry cmd_table[] = {
     {"status", "", 0, 0, cmd_status,

@@ -26,7 +26,8 @@ struct cmd_entry {
 };
 
 /* nyonctl.c */
-extern const char *ctl_daemons[3];
+extern const char *ctl_daemons[4];
+#define CTL_OPTIONAL_DAEMON 3 /* rtcd: down is not a failure */
 const char *ctl_sockpath(
     struct ctl_ctx *, const char *daemon, char *buf, size_t len);
 /* Closes and sends req (from ctl_msg_begin), frees it, waits for the reply. */

@@ -23,6 +23,7 @@ flvd_status(yajl_gen g, void *arg)
 	json_int(g, "not_found", (long long)flvd->not_found);
 	json_int(g, "refused", (long long)flvd->refused);
 	json_int(g, "idle_closed", (long long)flvd->idle_closed);
+	json_int(g, "evicted", (long long)flvd->evicted);
 	json_int(g, "bytes_out", (long long)flvd->bytes_out);
 	source_status(g);
 }
@@ -80,6 +81,7 @@ main(int argc, char *argv[])
 	flvd = &state;
 	TAILQ_INIT(&flvd->streams);
 	TAILQ_INIT(&flvd->conns);
+	TAILQ_INIT(&flvd->idles);
 	flvd->d.name = "flvd";
 	flvd->d.status = flvd_status;
 	flvd->d.reload = flvd_reload;

@@ -102,6 +102,7 @@ TAILQ_HEAD(fstreamlist, fstream);
 struct viewer {
 	TAILQ_ENTRY(viewer) entry; /* in its stream */
 	TAILQ_ENTRY(viewer) all; /* every connection */
+	TAILQ_ENTRY(viewer) idles; /* while idle, oldest first */
 	struct fstream *stream;
 	int fd;
 	char addr[64];
@@ -124,6 +125,7 @@ struct flvd {
 	struct daemon d; /* d.conf is the configuration */
 	struct fstreamlist streams;
 	struct viewerlist conns;
+	struct viewerlist idles; /* connections with no request yet */
 	int nviewers, nconnections;
 	int nidle; /* connections that have not sent a whole request */
 	struct evconnlistener *listeners[FLVD_LISTEN_MAX];
@@ -140,6 +142,7 @@ struct flvd {
 	/* counters */
 	uint64_t viewers_total, viewers_dropped, not_found, refused;
 	uint64_t idle_closed; /* no request in time */
+	uint64_t evicted; /* idle ones closed to make room */
 	uint64_t bytes_out;
 };
 

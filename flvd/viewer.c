@@ -38,6 +38,8 @@ enum { VIEWER_REQUEST, VIEWER_STREAMING, VIEWER_CLOSING };
 #define SKIP_WINDOW_MS 60000
 #define STALLED_MAX 5 /* keyframes missed while still behind */
 #define VIEWER_SNDBUF (128 * 1024) /* the kernel doubles it */
+#define VIEWER_IDLE_GRACE_MS 1000 /* an idle connection is safe this long */
+#define VIEWER_EVICT_SCAN 64 /* idle connections looked at per eviction */
 
 /* The answer to a connection refused at accept, formatted once. */
 static char viewer_full[512];
@@ -85,6 +87,36 @@ viewer_not_idle(struct viewer *v)
 	v->idle = 0;
 	v->peer->idle--;
 	flvd->nidle--;
+	TAILQ_REMOVE(&flvd->idles, v, idles);
+}
+
+/*
+ * The pool of connections that are not viewers yet is full: close an idle
+ * one that had VIEWER_IDLE_GRACE_MS to send its request and has not, from
+ * the address with the most of them among the oldest few, so that many
+ * hosts' idle sockets cannot keep a real viewer out.  0 if one went.
+ */
+static int
+viewer_evict_idle(void)
+{
+	struct viewer *v, *best = NULL;
+	uint64_t now = now_ms();
+	int seen = 0;
+
+	TAILQ_FOREACH(v, &flvd->idles, idles) {
+		if (now - v->started_ms < VIEWER_IDLE_GRACE_MS ||
+		    ++seen > VIEWER_EVICT_SCAN)
+			break; /* oldest first: the rest are younger */
+		if (best == NULL || v->peer->idle > best->peer->idle)
+			best = v;
+	}
+	if (best == NULL)
+		return -1;
+	flvd->evicted++;
+	log_debug("viewer %s: no request after %llu ms; closed to make room",
+	    best->addr, (unsigned long long)(now - best->started_ms));
+	viewer_free(best);
+	return 0;
 }
 
 /* Takes a viewer off its stream's list, if it is on one. */
@@ -525,9 +557,27 @@ viewer_refuse(int fd)
 	close(fd);
 }
 
+/*
+ * Whether a whole request head is already waiting on fd.  A crowd that
+ * joins at once (a hall reloading the page, the bench's 200 viewers) is
+ * accepted before any request is read; those that sent theirs are not
+ * idle and need no place in the pools meant for connections that wait.
+ */
+static int
+viewer_has_request(int fd)
+{
+	static char buf[HTTP_HEAD_MAX];
+	ssize_t n;
+
+	if ((n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT)) <= 0)
+		return 0;
+	return memmem(buf, (size_t)n, "\r\n\r\n", 4) != NULL ||
+	    memmem(buf, (size_t)n, "\n\n", 2) != NULL;
+}
+
 /* 0 if a connection from p may wait for its request; or -1, refused. */
 static int
-viewer_accept_ok(const char *addr, struct peer *p)
+viewer_accept_ok(int fd, const char *addr, struct peer *p)
 {
 	int waiting = flvd->nconnections - flvd->nviewers;
 
@@ -537,7 +587,11 @@ viewer_accept_ok(const char *addr, struct peer *p)
 		    "%d connections use the descriptors RLIMIT_NOFILE (%d) "
 		    "allows",
 		    flvd->nconnections, flvd->nofile);
-	else if (waiting >= flvd->max_requests)
+	else if ((waiting < flvd->max_requests &&
+	             p->idle < flvd->max_idle_per_address) ||
+	    viewer_has_request(fd))
+		return 0;
+	else if (waiting >= flvd->max_requests && viewer_evict_idle() == -1)
 		viewer_log_refusal(addr,
 		    "%d connections are not viewers yet (max_requests)",
 		    waiting);
@@ -563,7 +617,7 @@ viewer_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	addr_string(sa, addr, sizeof(addr));
 	p = peers_get(sa);
-	if (viewer_accept_ok(addr, p) == -1) {
+	if (viewer_accept_ok(fd, addr, p) == -1) {
 		peers_put(p);
 		viewer_refuse(fd);
 		return;
@@ -581,6 +635,7 @@ viewer_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	v->idle = 1;
 	p->idle++;
 	flvd->nidle++;
+	TAILQ_INSERT_TAIL(&flvd->idles, v, idles);
 	v->in = evbuffer_new();
 	v->out = evbuffer_new();
 	v->rev =

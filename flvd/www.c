@@ -2,9 +2,9 @@
  * The few static files flvd serves beside the streams, all from www_dir:
  * the public watch page (watch/index.html for any /watch/NAME; the page
  * reads NAME from its own URL), the third-party scripts it loads
- * (/vendor/FILE) and /favicon.ico.  A name is one path component of
- * letters, digits, '.', '_' and '-' not starting with '.', so no request
- * can leave www_dir; files are regular, bounded in size and sent from the
+ * (/vendor/FILE), /favicon.ico, and /whep.json (where WebRTC is).  A
+ * name is one path component of letters, digits, '.', '_' and '-' not
+ * starting with '.', so no request can leave www_dir; files are regular, bounded in size and sent from the
  * page cache (evbuffer_add_file), one response per connection as for the
  * streams.
  */
@@ -92,6 +92,31 @@ www_send(struct viewer *v, const struct http_request *req, const char *dir,
 	viewer_finish(v);
 }
 
+/*
+ * /whep.json: where the watch page finds WebRTC (rtcd(8)): the port of
+ * rtc_listen, on the host the page came from.  flvd does not know if
+ * rtcd runs; the page tries, and falls back to HTTP-FLV by itself.
+ */
+static void
+www_whep(struct viewer *v, const struct http_request *req)
+{
+	struct listen_addr la[8];
+	char err[128], body[64];
+	int n;
+
+	n = listen_parse(conf_str(flvd->d.conf, "rtc_listen"), la, nitems(la),
+	    err, sizeof(err));
+	snprintf(body, sizeof(body), "{\"whep_port\":%s}\n",
+	    n > 0 ? la[0].port : "null");
+	evbuffer_add_printf(v->out,
+	    "HTTP/1.1 200 OK\r\nServer: nyon/%s\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n"
+	    "Connection: close\r\n\r\n%s",
+	    NYON_VERSION, strlen(body), req->method == HTTP_HEAD ? "" : body);
+	viewer_finish(v);
+}
+
 int
 www_route(struct viewer *v, const struct http_request *req)
 {
@@ -115,6 +140,10 @@ www_route(struct viewer *v, const struct http_request *req)
 			viewer_respond(v, 404, "not found\n");
 		else
 			www_send(v, req, "vendor", p + 8, WWW_VENDOR_CACHE);
+		return 1;
+	}
+	if (strcmp(p, "/whep.json") == 0) {
+		www_whep(v, req);
 		return 1;
 	}
 	if (strcmp(p, "/favicon.ico") == 0) {

@@ -24,6 +24,7 @@ ingestd_status(yajl_gen g, void *arg)
 	json_int(g, "live_streams", ingestd->nstreams);
 	json_int(g, "publishes_ok", (long long)ingestd->publishes_ok);
 	json_int(g, "publishes_refused", (long long)ingestd->publishes_refused);
+	json_int(g, "evicted", (long long)ingestd->evicted);
 	json_int(g, "bytes_in", (long long)ingestd->bytes_in);
 	rtmp_conn_status(g);
 	json_str(g, "auth", conf_str(ingestd->d.conf, "auth"));

@@ -49,6 +49,7 @@ struct publisher {
 	char client[24]; /* "rtmp-12": the session's client id */
 	uint8_t net[16]; /* the address as limits count it (publisher.c) */
 	int pending; /* not yet authorised */
+	uint64_t since_ms; /* connected, now_ms() */
 	int asking; /* publish asked for, no answer yet */
 	char key[STREAM_KEY_SZ]; /* as given, to authorise again */
 	int64_t session; /* authd's session, 0 if none */
@@ -76,6 +77,7 @@ struct ingestd {
 	struct event *stats_timer;
 	/* counters for status */
 	uint64_t publishes_ok, publishes_refused, bytes_in;
+	uint64_t evicted; /* pending connections closed to make room */
 };
 
 extern struct ingestd *ingestd;

@@ -9,6 +9,13 @@
  * cannot take every slot.  An address is an IPv4 address or an IPv6 /64:
  * one host is usually given a whole /64.
  *
+ * Many hosts can still fill max_publishers with connections that never
+ * publish.  So when the pool is full, a newcomer takes the place of a
+ * pending connection that has had PUBLISHER_GRACE_MS to publish and has
+ * not, preferring the address with the most of them: a real publisher
+ * needs a few milliseconds for its handshake and publish, and gets them,
+ * while a flood only keeps replacing its own idle sockets.
+ *
  * Threads.  The SRT listen callback runs on libsrt's thread and asks
  * publisher_admit() before libsrt accepts a caller.  So the list, and the
  * fields that function reads (net, pending), change only under
@@ -24,6 +31,8 @@
 #include <string.h>
 
 #include "ingestd.h"
+
+#define PUBLISHER_GRACE_MS 1000 /* a pending connection is safe this long */
 
 static pthread_mutex_t publisher_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -70,15 +79,50 @@ publisher_net_string(const uint8_t net[16], char *buf, size_t len)
 	return buf;
 }
 
-/* Whether one more connection from net fits; under publisher_lock. */
+/*
+ * The pending connection a newcomer may replace when the pool is full: one
+ * that had its grace and is not waiting for authd, from the address with
+ * the most pending connections, the oldest of those.  Under publisher_lock.
+ */
+static struct publisher *
+publisher_victim(void)
+{
+	struct publisher *p, *q, *best = NULL;
+	uint64_t now = now_ms();
+	int n, bestn = 0;
+
+	TAILQ_FOREACH(p, &ingestd->publishers, entry) {
+		if (!p->pending || p->asking ||
+		    now - p->since_ms < PUBLISHER_GRACE_MS)
+			continue;
+		n = 0;
+		TAILQ_FOREACH(q, &ingestd->publishers, entry)
+			if (q->pending && memcmp(q->net, p->net, 16) == 0)
+				n++;
+		/* the list is oldest first: ties keep the older */
+		if (n > bestn) {
+			best = p;
+			bestn = n;
+		}
+	}
+	return best;
+}
+
+/*
+ * Whether one more connection from net fits; under publisher_lock.  When
+ * the pool is full but *victim can make room, it fits.
+ */
 static int
-publisher_fits(const uint8_t net[16], char *why, size_t whylen)
+publisher_fits(const uint8_t net[16], struct publisher **victim, char *why,
+    size_t whylen)
 {
 	struct publisher *p;
 	char shown[64];
 	long long pending = 0;
 
-	if (ingestd->npublishers >= publisher_limits.max_publishers) {
+	*victim = NULL;
+	if (ingestd->npublishers >= publisher_limits.max_publishers &&
+	    (*victim = publisher_victim()) == NULL) {
 		snprintf(why, whylen, "max_publishers reached (%d connections)",
 		    ingestd->npublishers);
 		return 0;
@@ -99,12 +143,14 @@ publisher_fits(const uint8_t net[16], char *why, size_t whylen)
 int
 publisher_admit(const struct sockaddr *sa, char *why, size_t whylen)
 {
+	struct publisher *victim;
 	uint8_t net[16];
 	int ok;
 
+	/* the main thread makes the room, in publisher_new */
 	publisher_net(sa, net);
 	pthread_mutex_lock(&publisher_lock);
-	ok = publisher_fits(net, why, whylen);
+	ok = publisher_fits(net, &victim, why, whylen);
 	pthread_mutex_unlock(&publisher_lock);
 	return ok ? 0 : -1;
 }
@@ -113,7 +159,7 @@ struct publisher *
 publisher_new(
     const char *proto, const struct sockaddr *sa, char *why, size_t whylen)
 {
-	struct publisher *p;
+	struct publisher *p, *victim;
 	uint8_t net[16];
 	char *colon;
 
@@ -123,11 +169,22 @@ publisher_new(
 	    conf_int(ingestd->d.conf, "max_publishers");
 	publisher_limits.max_pending_per_ip =
 	    conf_int(ingestd->d.conf, "max_pending_per_ip");
-	if (!publisher_fits(net, why, whylen)) {
+	if (!publisher_fits(net, &victim, why, whylen)) {
 		pthread_mutex_unlock(&publisher_lock);
 		return NULL;
 	}
+	pthread_mutex_unlock(&publisher_lock);
+	if (victim != NULL) {
+		ingestd->evicted++;
+		log_info("%s %s: closed after %llu ms without publishing, to "
+		         "make room (max_publishers)",
+		    victim->proto, victim->addr,
+		    (unsigned long long)(now_ms() - victim->since_ms));
+		victim->destroy(victim);
+	}
+	pthread_mutex_lock(&publisher_lock);
 	p = xcalloc(1, sizeof(*p));
+	p->since_ms = now_ms();
 	p->id = ++ingestd->next_id;
 	memcpy(p->net, net, sizeof(p->net));
 	p->pending = 1;

@@ -86,6 +86,23 @@ const struct conf_key conf_keys[] = {
         "threads writing the fan-out to viewers; 0: one per core, up to 4"},
     {"republish_grace", CONF_INT, "10", 0, 600, NULL,
         "seconds viewers wait for a publisher to come back"},
+    {"rtc_listen", CONF_LISTEN, "*:8889", 0, 0, NULL,
+        "WebRTC (rtcd): WHEP over HTTP, addresses to listen on"},
+    {"rtc_udp_listen", CONF_LISTEN, "*:8189", 0, 0, NULL,
+        "WebRTC (rtcd): the one UDP port all viewers' media uses"},
+    {"rtc_ips", CONF_STR, "", 0, 0, NULL,
+        "WebRTC (rtcd): addresses offered to browsers (e.g. the LAN and a "
+        "forwarded public address); empty: the interfaces' addresses"},
+    {"rtc_max_viewers", CONF_INT, "100", 1, 10000, NULL,
+        "WebRTC (rtcd): most viewers at once, all streams together"},
+    {"rtc_max_viewers_per_stream", CONF_INT, "100", 1, 10000, NULL,
+        "WebRTC (rtcd): most viewers of one stream"},
+    {"rtc_audio", CONF_CHOICE, "opus", 0, 0, "opus|off",
+        "WebRTC (rtcd): transcode AAC to Opus while a stream has viewers, "
+        "or send video only"},
+    {"rtc_start", CONF_CHOICE, "gop", 0, 0, "gop|keyframe",
+        "WebRTC (rtcd): a new viewer starts at the cached GOP, caught up, "
+        "or waits for the next keyframe"},
     {"srt_listen", CONF_LISTEN, "*:10080", 0, 0, NULL,
         "SRT publishers: UDP addresses to listen on"},
     {"srt_passphrase", CONF_STR, "", 10, 79, NULL,

@@ -40,6 +40,8 @@ static const char *const daemon_restart_keys[] = {
     "srt_pbkeylen",
     "srt_latency",
     "api_listen",
+    "rtc_listen",
+    "rtc_udp_listen",
 };
 
 /*

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -108,7 +109,7 @@ listen_bind_one(
     int family, const char *host, const char *port, int socktype, int *fdp)
 {
 	struct addrinfo hints, *res;
-	int fd, on = 1, e, saved;
+	int fd, on = 1, e, saved, defer = LISTEN_DEFER_S;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
@@ -130,6 +131,15 @@ listen_bind_one(
 		goto fail;
 	if (socktype == SOCK_STREAM && listen(fd, SOMAXCONN) == -1)
 		goto fail;
+	/*
+	 * Every client of ours speaks first (an RTMP C0/C1, an HTTP request):
+	 * the kernel keeps a connection that has sent nothing out of the
+	 * accept queue for a while, so idle sockets cost the daemon nothing
+	 * and a crowd arrives with its requests in hand.
+	 */
+	if (socktype == SOCK_STREAM)
+		setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer,
+		    sizeof(defer));
 	freeaddrinfo(res);
 	*fdp = fd;
 	return 0;

@@ -86,6 +86,7 @@ const char *conf_file(const struct conf *, const char *dirkey, const char *name,
     char *buf, size_t len);
 
 /* listen.c: parsed listen addresses and the sockets bound to them */
+#define LISTEN_DEFER_S 3 /* TCP_DEFER_ACCEPT: silent clients wait this long */
 struct listen_addr {
 	char host[64]; /* numeric, "" for the wildcard */
 	char port[8];
@@ -116,6 +117,7 @@ struct evconnlistener *listen_evconn(struct event_base *, int fd,
 #define CTL_SERVED_AUTHD 0x01
 #define CTL_SERVED_INGESTD 0x02
 #define CTL_SERVED_FLVD 0x04
+#define CTL_SERVED_RTCD 0x08
 
 enum ctl_op {
 	CTL_OP_PING,
@@ -235,8 +237,8 @@ typedef void (*ctl_closed)(struct ctl_peer *, void *arg);
 unsigned ctl_policy_roles(const struct ctl_policy *, uid_t uid, gid_t gid,
     const gid_t *groups, int ngroups);
 /* Fills policy from `user`, `authd_user` and `admin_group`. */
-int ctl_policy_conf(const struct conf *, struct ctl_policy *, char *err,
-    size_t errlen);
+int ctl_policy_conf(
+    const struct conf *, struct ctl_policy *, char *err, size_t errlen);
 
 /*
  * handlers[op] answers op here (NULL: not served by this daemon); served
@@ -244,8 +246,8 @@ int ctl_policy_conf(const struct conf *, struct ctl_policy *, char *err,
  */
 struct ctl_server *ctl_server_new(struct event_base *, const char *path,
     unsigned served, const struct ctl_policy *,
-    const ctl_handler handlers[CTL_OP_COUNT], ctl_closed, void *arg,
-    char *err, size_t errlen);
+    const ctl_handler handlers[CTL_OP_COUNT], ctl_closed, void *arg, char *err,
+    size_t errlen);
 void ctl_server_free(struct ctl_server *);
 /* Queues one message for the peer; g is not freed.  -1 if the peer is gone. */
 int ctl_peer_send(struct ctl_peer *, yajl_gen g, const int *fds, int nfds);
@@ -276,8 +278,8 @@ int ctl_reply_end(struct ctl_peer *, yajl_gen g);
  */
 struct ctl_client_cb {
 	void (*up)(struct ctl_client *, void *arg);
-	void (*push)(struct ctl_client *, enum ctl_op, struct ctl_msg *,
-	    void *arg);
+	void (*push)(
+	    struct ctl_client *, enum ctl_op, struct ctl_msg *, void *arg);
 	/* The connection is gone (pending replies were failed first). */
 	void (*down)(struct ctl_client *, void *arg);
 };

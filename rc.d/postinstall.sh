@@ -6,7 +6,7 @@
 #     nyonauth (its own group, and a member of nyon) for authd;
 #   - /var/lib/nyon: nyonauth's, mode 0711; the database and jwt.secret in
 #     it nyonauth's, mode 0600 (an install where nyon owned them is moved
-#     over);
+#     over); /var/lib/nyon/rtc nyon's, mode 0700, for rtcd's certificate;
 #   - /run/nyon: root:nyon, mode 1775 (under systemd, nyon.tmpfiles makes it
 #     at boot; the SysV scripts at start);
 #   - in /etc/nyon/nyon.conf, 'user = nyon', 'authd_user = nyonauth' and
@@ -199,6 +199,9 @@ for f in "$db" "$db-wal" "$db-shm" "$db-journal" "$STATEDIR/jwt.secret"; do
 	ensure_file "$f" "$AUTHD" "$AGROUP" 0600
 done
 
+# rtcd's own subdirectory, for its DTLS certificate: the media user's alone.
+ensure_dir "$STATEDIR/rtc" "$MEDIA" "$GROUP" 0700
+
 # --- the run directory, shared ---------------------------------------------
 # root:nyon 1775: the daemons (in group nyon) make their sockets there; the
 # sticky bit keeps one from removing or replacing another's.
@@ -246,7 +249,7 @@ elif command -v update-rc.d >/dev/null 2>&1; then
 		[ -x "$s" ] || continue
 		run update-rc.d "${s##*/}" defaults
 	done
-	echo "note: start with 'service nyon-authd start' (then ingestd, flvd)"
+	echo "note: start with 'service nyon-authd start' (then the other nyon-* scripts)"
 else
 	echo "postinstall: neither systemd nor update-rc.d: start the daemons by hand" >&2
 fi

@@ -223,6 +223,12 @@ struct viewer {
 	uint8_t *seen; /* bitmap over seq - join_seq */
 	size_t seencap;
 	char why[128];
+	/* Transfer-Encoding: chunked (SRS sends HTTP-FLV so) */
+	int chunked;
+	int chunk_state; /* 0 size line, 1 data, 2 the CRLF after data */
+	size_t chunk_left;
+	char chunk_line[24];
+	size_t chunk_linelen;
 };
 
 struct sample {
@@ -969,6 +975,56 @@ viewer_tag_done(struct viewer *v, int64_t now)
 	B.lat[B.nlat++] = (uint32_t)(now - s->send_us);
 }
 
+static int viewer_flv(struct viewer *, const uint8_t *, size_t, int64_t);
+
+/* Takes the body apart from its chunked framing; -1 if it failed. */
+static int
+viewer_dechunk(struct viewer *v, const uint8_t *p, size_t n, int64_t now)
+{
+	size_t take;
+	char *end;
+
+	while (n > 0) {
+		switch (v->chunk_state) {
+		case 0:
+			if (*p == '\n') {
+				v->chunk_line[v->chunk_linelen] = '\0';
+				v->chunk_left =
+				    strtoul(v->chunk_line, &end, 16);
+				if (end == v->chunk_line) {
+					viewer_fail(v, "bad chunk size");
+					return -1;
+				}
+				v->chunk_linelen = 0;
+				v->chunk_state = v->chunk_left ? 1 : 3;
+			} else if (v->chunk_linelen + 1 < sizeof(v->chunk_line))
+				v->chunk_line[v->chunk_linelen++] = (char)*p;
+			p++;
+			n--;
+			break;
+		case 1:
+			take = v->chunk_left < n ? v->chunk_left : n;
+			if (viewer_flv(v, p, take, now) == -1)
+				return -1;
+			v->chunk_left -= take;
+			p += take;
+			n -= take;
+			if (v->chunk_left == 0)
+				v->chunk_state = 2;
+			break;
+		case 2: /* the CRLF: skip to the newline */
+			if (*p == '\n')
+				v->chunk_state = 0;
+			p++;
+			n--;
+			break;
+		default: /* the last chunk */
+			return 0;
+		}
+	}
+	return 0;
+}
+
 /* Parses what a viewer sent; -1 if it failed. */
 static int
 viewer_parse(struct viewer *v, const uint8_t *p, size_t n, int64_t now)
@@ -976,6 +1032,9 @@ viewer_parse(struct viewer *v, const uint8_t *p, size_t n, int64_t now)
 	size_t take;
 	char *end;
 
+	if (v->state != V_HEAD && v->state != V_CONNECTING)
+		return v->chunked ? viewer_dechunk(v, p, n, now)
+		                  : viewer_flv(v, p, n, now);
 	while (n > 0) {
 		switch (v->state) {
 		case V_HEAD:
@@ -1009,7 +1068,25 @@ viewer_parse(struct viewer *v, const uint8_t *p, size_t n, int64_t now)
 			n -= take;
 			v->state = V_FLVHDR;
 			v->fixedlen = 0;
-			break;
+			v->chunked =
+			    strcasestr(v->head,
+			        "\r\nTransfer-Encoding: chunked") != NULL;
+			return viewer_parse(v, p, n, now);
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Parses FLV a viewer received; -1 if it failed. */
+static int
+viewer_flv(struct viewer *v, const uint8_t *p, size_t n, int64_t now)
+{
+	size_t take;
+
+	while (n > 0) {
+		switch (v->state) {
 		case V_FLVHDR:
 		case V_TAGHDR:
 		case V_PREV: {

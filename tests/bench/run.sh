@@ -11,9 +11,14 @@
 #
 # --quick runs every scenario for 5 s instead of 15.  SCENARIO names pick
 # some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-200 floor-4m-200 4m-300
-# 1m-1000 floor-1m-1000 ttfk 50m.  The floor-* scenarios run nyon-floor
+# 1m-1000 floor-1m-1000 ttfk 50m rtc-100 glass.  rtc-100 is 100 WebRTC
+# viewers of a 2 Mb/s stream (tests/bench/rtc-load.sh); glass is the
+# glass-to-glass delay in Chromium, WebRTC against HTTP-FLV through the
+# watch page, join by join (tests/bench/glass.sh).  The floor-* scenarios run nyon-floor
 # (tests/bench/nyon-floor.c) instead of Nyon; the table gives each Nyon
-# scenario's CPU as a multiple of its floor's.
+# scenario's CPU as a multiple of its floor's.  With SRS=PATH/objs/srs
+# in the environment, srs-4m-200 and srs-1m-1000 run the same loads
+# against SRS 6 in its low-latency configuration.
 # KEEP_TMP=1 keeps the run directory (configs, daemon logs).
 set -eu
 
@@ -193,6 +198,59 @@ floor() {
 	wait "$pid_floor" 2>/dev/null || true
 }
 
+# other NAME INPUT VIEWERS SECONDS: the same load against another server,
+# when $SRS names an SRS binary (objs/srs of an SRS 6 build): its
+# low-latency configuration (realtime.conf: min_latency, mw_latency 100)
+# with HTTP-FLV remux, on free loopback ports.  Nothing of SRS is part of
+# Nyon; the bench only speaks RTMP in and HTTP-FLV out.
+other() {
+	name=$1 input=$2 n=$3 s=$4
+	shift 4
+	wanted "$name" || return 0
+	[ -n "${SRS:-}" ] && [ -x "$SRS" ] || return 0
+	echo "== $name: $n viewers of $(basename "$input"), $s s, SRS" >&2
+	d=$tmp/$name
+	mkdir -p "$d"
+	rtmp_port=$(free_port)
+	flv_port=$(free_port)
+	cat > "$d/srs.conf" <<EOF
+listen $rtmp_port;
+max_connections 2000;
+daemon off;
+srs_log_tank file;
+srs_log_file $d/srs.log;
+pid $d/srs.pid;
+http_api { enabled off; }
+http_server { enabled on; listen $flv_port; dir $d; }
+vhost __defaultVhost__ {
+    tcp_nodelay on;
+    min_latency on;
+    play { gop_cache on; queue_length 10; mw_latency 100; }
+    publish { mr off; }
+    http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
+}
+EOF
+	(cd "$(dirname "$SRS")/.." && exec "$SRS" -c "$d/srs.conf") \
+	    > "$d/srs.out" 2>&1 &
+	pid_other=$!
+	pids="$pids $pid_other"
+	sleep 1
+	if "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
+	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
+	    --input "$input" --viewers "$n" --duration "$s" \
+	    --pid "$pid_other" --json "$@" \
+	    > "$d/result.json" 2> "$d/bench.err"; then
+		jq -c --arg name "$name" '{scenario: $name} + .' \
+		    "$d/result.json" >> "$results"
+	else
+		echo "run.sh: $name failed:" >&2
+		cat "$d/bench.err" >&2
+		tail -n 5 "$d/srs.out" >&2
+	fi
+	kill "$pid_other" 2>/dev/null || true
+	wait "$pid_other" 2>/dev/null || true
+}
+
 rss_kib() {
 	awk '/^VmRSS/ { print $2 }' "/proc/$1/status"
 }
@@ -240,12 +298,29 @@ scenario 1m-500 "$out/in-1m.flv" 500 "$secs"
 scenario 4m-1 "$out/in-4m.flv" 1 "$secs"
 scenario 4m-200 "$out/in-4m.flv" 200 "$secs"
 floor floor-4m-200 "$out/in-4m.flv" 200 "$secs"
+other srs-4m-200 "$out/in-4m.flv" 200 "$secs"
 scenario 4m-300 "$out/in-4m.flv" 300 "$secs"
 scenario 1m-1000 "$out/in-1m.flv" 1000 "$secs"
 floor floor-1m-1000 "$out/in-1m.flv" 1000 "$secs"
+other srs-1m-1000 "$out/in-1m.flv" 1000 "$secs"
 # time to first keyframe without a thundering herd: one viewer at a time
 scenario ttfk "$out/in-1m.flv" 20 5 --stagger-ms 400
 scenario 50m "$out/in-50m.flv" 1 "$secs"
+
+# ---- WebRTC (rtcd) ----------------------------------------------------------
+# Their own output, after the HTTP-FLV table's scenarios: they run their
+# own daemons and clients.
+rtc_out=""
+if wanted rtc-100; then
+	echo "== rtc-100"
+	rtc_out="$rtc_out$("$top/tests/bench/rtc-load.sh" 100 $((secs * 2)) 2>&1 | grep -v '^ ')
+"
+fi
+if wanted glass; then
+	echo "== glass"
+	rtc_out="$rtc_out$("$top/tests/bench/glass.sh" $((secs * 2)) 5 2>&1)
+"
+fi
 
 # ---- the table ------------------------------------------------------------
 jq -rs '
@@ -265,7 +340,7 @@ def floors: $floors;
    "\(f(.first_keyframe_ms.p50; 1))/\(f(.first_keyframe_ms.max; 1))",
    "\(.missing.sum)/\(.missing.max)",
    f(proc("ingestd").cpu_pct; 1), f(proc("flvd").cpu_pct; 1),
-   f(cpu; 1), (floors["floor-" + .scenario] as $fl | if $fl == null or $fl == 0 or (.scenario | startswith("floor-")) then "-" else f(cpu / $fl; 2) end),
+   f(cpu; 1), (floors["floor-" + (.scenario | sub("^srs-"; ""))] as $fl | if $fl == null or $fl == 0 or (.scenario | startswith("floor-")) then "-" else f(cpu / $fl; 2) end),
    "\(proc("flvd").rss_base_kib)/\(proc("flvd").rss_max_kib)",
    f(.bench_cpu_pct; 1)] | join(" | "))
 ' "$results" | column -t -s '|' -o '|'
@@ -273,3 +348,4 @@ jq -r 'select(.idle_rss_kib != null) | to_entries[] | select(.key != "scenario")
   .key as $k | .value |
   "\($k) KiB: ingestd \(.ingestd) + flvd \(.flvd) + authd \(.authd) = \(.total) (\(.total / 1024 * 100 | round / 100) MiB)"' "$results"
 echo "raw results: $results"
+[ -z "$rtc_out" ] || printf '\n%s' "$rtc_out"

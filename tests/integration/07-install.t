@@ -18,6 +18,8 @@ fails_quietly() { ! "$@" 2>/dev/null; }
 # --- make install into DESTDIR -------------------------------------------
 check "make install DESTDIR PREFIX=/usr/local" mk install DESTDIR="$dest" PREFIX=/usr/local
 want="etc/init.d/nyon-authd etc/init.d/nyon-flvd etc/init.d/nyon-ingestd
+etc/init.d/nyon-rtcd usr/local/sbin/rtcd usr/local/share/man/man8/rtcd.8
+usr/local/lib/systemd/system/nyon-rtcd.service
 etc/nyon/nyon.conf usr/local/bin/nyonctl
 usr/local/lib/systemd/system/nyon-authd.service
 usr/local/lib/systemd/system/nyon-flvd.service
@@ -80,6 +82,8 @@ check_all "postinstall -n: user nyonauth, its own group and a member of nyon" \
     "post 'would run: useradd --system --user-group --groups nyon .* nyonauth|ok: user nyonauth, member of nyon|would run: usermod -a -G nyon nyonauth'"
 check_all "postinstall -n: /var/lib/nyon nyonauth's, 0711" \
     "post 'would run: install -d -o nyonauth -g [^ ]+ -m 0711 $dest/var/lib/nyon'"
+check_all "postinstall -n: rtcd's certificate directory, the media user's alone" \
+    "post 'would run: install -d -o nyon -g nyon -m 0700 $dest/var/lib/nyon/rtc'"
 check_all "postinstall -n: /run/nyon root:nyon, 1775" \
     "post 'would run: install -d -o root -g nyon -m 1775 $dest/run/nyon'"
 check_all "postinstall -n: user = nyon, authd_user = nyonauth, admin_group = nyon" \
@@ -163,7 +167,7 @@ check "nyonctl(8) documents every command" [ -z "$bad" ]
 [ -z "$bad" ] || diag "undocumented:$bad"
 
 # --- manual pages, scripts -------------------------------------------------
-pages="ingestd.8 flvd.8 authd.8 nyonctl.8 nyon.conf.5 nyon.7"
+pages="ingestd.8 flvd.8 authd.8 nyonctl.8 rtcd.8 nyon.conf.5 nyon.7"
 for p in $pages; do
 	# Cross references resolve only once installed: that style note aside,
 	# a page must be silent.
@@ -195,6 +199,13 @@ for d in ingestd flvd; do
 	    "grep -qx 'InaccessiblePaths=-/var/lib/nyon' '$units/nyon-$d.service'" \
 	    "! grep -q '^StateDirectory\|^SupplementaryGroups' '$units/nyon-$d.service'"
 done
+check_all "nyon-rtcd runs as nyon, writes /run/nyon and its own /var/lib/nyon/rtc" \
+    "grep -qx 'User=nyon' '$units/nyon-rtcd.service'" \
+    "grep -qx 'Group=nyon' '$units/nyon-rtcd.service'" \
+    "grep -qx 'ReadWritePaths=/run/nyon' '$units/nyon-rtcd.service'" \
+    "grep -qx 'StateDirectory=nyon/rtc' '$units/nyon-rtcd.service'" \
+    "grep -qx 'StateDirectoryMode=0700' '$units/nyon-rtcd.service'" \
+    "! grep -q '^SupplementaryGroups' '$units/nyon-rtcd.service'"
 # RuntimeDirectory= would hand /run/nyon to one unit's user: none has it.
 check "no unit has RuntimeDirectory= (tmpfiles.d makes /run/nyon)" \
     sh -c "! grep -q '^RuntimeDirectory' '$units/'nyon-*.service"

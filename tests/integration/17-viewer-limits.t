@@ -1,6 +1,8 @@
 #!/bin/sh
 # Hostile and idle connections cannot keep viewers out (issue 13): a host
-# that opens connections and sends nothing holds at most
+# that opens connections and sends the start of a request and no more (a
+# socket that sends nothing at all stays in the kernel: TCP_DEFER_ACCEPT)
+# holds at most
 # max_idle_per_address of them, each for viewer_request_timeout; whoever
 # finds flvd full is answered 503 with Retry-After, never a bare close; one
 # address cannot take more than max_viewers_per_address viewers.
@@ -17,8 +19,8 @@ max_viewers_per_address = 3
 republish_grace = 0
 CONF
 
-# idle SRC SECONDS N: from SRC, keep N connections open that never send a
-# byte, reconnecting each 50 ms after flvd closes it, for SECONDS; then
+# idle SRC SECONDS N: from SRC, keep N connections open that send "GET /"
+# and no more, reconnecting each 50 ms after flvd closes it, for SECONDS; then
 # print how the connections ended, as JSON: answered 503 (with
 # Retry-After), closed without an answer before, at or after the deadline
 # (viewer_request_timeout, 2 s: within 1.5 to 3.5 s), reset, or other.
@@ -32,11 +34,13 @@ st = {"connects": 0, "answered_503": 0, "retry_after": 0, "bare_early": 0,
 def conn():
     s = socket.socket()
     s.bind((src, 0))
-    s.setblocking(False)
+    s.settimeout(2)
     try:
         s.connect(("127.0.0.1", port))
-    except BlockingIOError:
+        s.send(b"GET /")
+    except OSError:
         pass
+    s.setblocking(False)
     sel.register(s, selectors.EVENT_READ, {"t": time.monotonic(), "data": b""})
     st["connects"] += 1
 def ended(s, d, reset):
@@ -154,17 +158,72 @@ check "the refusal is logged with the address and the limit" \
     grep -q "refused: 8 connections from 127.0.0.2 have sent no request (max_idle_per_address)" "$tmp/flvd.log"
 
 # 2. Three addresses of 8 idle connections fill max_requests (24): flvd is
-# full, and a new viewer is told so.
+# full for another connection that would wait, and tells it so; a viewer
+# whose request is whole when it arrives needs no waiting place and gets
+# in at once.
 idle 127.0.0.2 8 8 > "$tmp/f2" & f2=$!
 idle 127.0.0.3 8 8 > "$tmp/f3" & f3=$!
 idle 127.0.0.4 8 8 > "$tmp/f4" & f4=$!
 check "they take max_requests" wait_idle 24
-c=$(code 127.0.0.5 "$url")
-check "with max_requests idle connections, a new viewer gets 503 ($c)" [ "$c" = 503 ]
-check "with Retry-After" grep -qi '^Retry-After: [0-9]' "$tmp/h"
+# partial SRC: connect from SRC, send the start of a request, print the
+# answer's first line and whether it says Retry-After
+partial() {
+	timeout 5 python3 - "$1" "$FLV_PORT" <<'PY'
+import socket, sys
+s = socket.socket()
+s.bind((sys.argv[1], 0))
+s.settimeout(3)
+s.connect(("127.0.0.1", int(sys.argv[2])))
+s.send(b"GET /live/")
+data = b""
+try:
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+except OSError:
+    pass
+print(data.split(b"\r\n")[0].decode("latin-1"),
+      "retry" if b"\r\nRetry-After: " in data else "no-retry")
+PY
+}
+r=$(partial 127.0.0.5)
+check "with max_requests idle connections, another would-be idle one gets 503 ($r)" \
+    sh -c "echo '$r' | grep -q '^HTTP/1.1 503 .* retry$'"
 check "the refusal names max_requests" grep -q "(max_requests)" "$tmp/flvd.log"
+c=$(code 127.0.0.5 "$url" --max-time 2)
+check "a viewer whose request is whole gets the stream at once ($c)" [ "$c" = 200 ]
+# Idle for more than a second (the grace), the oldest idle connection of
+# the busiest address makes room for a newcomer: many hosts' idle sockets
+# cannot keep even a slow client out.
+sleep 1.2
+r=$(partial 127.0.0.5)
+n=$(nyonctl --json status | pyjson 'd["flvd"]["evicted"]')
+check "once they idled past the grace, a slow newcomer is let in by closing one ($n)" \
+    [ "${n:-0}" -ge 1 ]
 reap $f2 150; reap $f3 150; reap $f4 150
 sleep 0.5
+
+# 2b. Sockets that send nothing at all never reach flvd while the kernel
+# holds them back (TCP_DEFER_ACCEPT, 3 s): 200 of them take no place.
+python3 - "$FLV_PORT" > "$tmp/silent.out" 2>&1 <<'PY' &
+import socket, sys, time
+socks = []
+for i in range(200):
+    s = socket.socket()
+    s.bind(("127.0.0.6", 0))
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    socks.append(s)
+time.sleep(2.5)
+PY
+sil=$!
+sleep 1
+n=$(nyonctl --json status | pyjson 'd["flvd"]["idle"]')
+check "200 silent sockets hold no place in flvd ($n idle)" [ "${n:-1}" -eq 0 ]
+c=$(code 127.0.0.5 "$url" --max-time 2)
+check "and a viewer gets the stream beside them ($c)" [ "$c" = 200 ]
+reap $sil 50
 
 # 3. Viewers: 3 per address at most, 6 in all.
 vpids=""

@@ -6,7 +6,9 @@
 #   truncated  C0 and half of C1, then silence
 #   chunksize  handshake, then Set Chunk Size 0x7fffffff
 #   hugemsg    handshake, then a video message header of 16 MiB - 1
-#   idle       connect and send nothing
+#   idle       send one byte (a C0) and nothing more: a client that stalls
+#              (one that sends nothing at all never leaves the kernel's
+#              accept queue: TCP_DEFER_ACCEPT)
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -40,7 +42,9 @@ if ($mode eq 'garbage') {
 	handshake();
 	# fmt 0, csid 6, ts 0, length 0xffffff, type 9 (video), stream 1
 	print $s "\x06\0\0\0\xff\xff\xff\x09\x01\0\0\0" . ("\x17" x 100);
-} elsif ($mode ne 'idle') {
+} elsif ($mode eq 'idle') {
+	print $s "\x03";
+} else {
 	die "unknown mode $mode\n";
 }
 $s->flush;
