@@ -95,6 +95,8 @@ check_all "system users (uids below 1000)" \
     '[ "$(in_root id -u nyon)" -lt 1000 ]' '[ "$(in_root id -u nyonauth)" -lt 1000 ]'
 check "/var/lib/nyon is nyonauth's, 0711" [ "$(owner_mode /var/lib/nyon)" = "nyonauth:nyonauth 711" ]
 check "/run/nyon is root:nyon, 1775" [ "$(owner_mode /run/nyon)" = "root:nyon 1775" ]
+check "/var/lib/nyon/rtc (rtcd's certificate) is nyon's, 0700" \
+    [ "$(owner_mode /var/lib/nyon/rtc)" = "nyon:nyon 700" ]
 conffiles=$(in_root dpkg-query -W -f='${Conffiles}' nyon)
 check "/etc/nyon/nyon.conf is a conffile" sh -c "echo '$conffiles' | grep -q '^ /etc/nyon/nyon.conf [0-9a-f]\{32\}$'"
 sum=$(echo "$conffiles" | sed -n 's|^ /etc/nyon/nyon.conf \([0-9a-f]*\).*|\1|p')
