@@ -24,7 +24,7 @@ CLANG    ?= clang
 # init script made from rc.d/nyon.init.in (INIT_REQUIRES_DAEMON below).  A
 # new daemon is one word here: the build, the install, the Debian package
 # and the cross tests all follow this list.
-DAEMONS   = authd ingestd flvd rtcd
+DAEMONS   = authd ingestd flvd rtcd recd
 
 # Cross builds (README.md, Cross builds): ARCH is a Debian architecture.
 # Another than this machine's builds with Debian's cross compiler for it into
@@ -54,7 +54,11 @@ endif
 # pkg-config modules.  A new library: its module here, and
 # "module:debian-dev-package" in PKGS of tests/deps, which installs it (for
 # ARCH too) and gives debian/ its Build-Depends.
-PKGS      = libevent srt sqlite3 libbsd-overlay libxcrypt yajl libmd
+# libevent_openssl, libssl and libcrypto: RTMPS in ingestd (--as-needed keeps them
+# out of the other programs); libavcodec, libavutil, libswscale and
+# libturbojpeg: recd's thumbnails
+PKGS      = libevent libevent_openssl libssl libcrypto srt sqlite3 libbsd-overlay \
+	    libxcrypt yajl libmd libavcodec libavutil libswscale libturbojpeg
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libsrt is not linked: ingestd opens it on the first SRT datagram
 # (ingestd/srt_lib.c), by the soname of the libsrt we compile against (of
@@ -68,6 +72,7 @@ RTC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(RTC_PKGS) 2>/dev/null)
 RTC_LIBS   := $(shell $(PKG_CONFIG) --libs $(RTC_PKGS) 2>/dev/null)
 # a daemon's own libraries, beyond PKGS: DAEMON_LIBS_rtcd
 DAEMON_LIBS_rtcd = $(RTC_LIBS)
+DAEMON_LIBS_recd = -lpthread
 # the unit tests check our HMAC-SHA256 users against OpenSSL's
 TEST_PKGS  = cmocka libcrypto
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
@@ -329,6 +334,8 @@ INIT_REQUIRES_flvd    =
 INIT_SHOULD_flvd      = nyon-ingestd
 INIT_REQUIRES_rtcd    =
 INIT_SHOULD_rtcd      = nyon-ingestd
+INIT_REQUIRES_recd    =
+INIT_SHOULD_recd      = nyon-ingestd
 RC_SUBST  = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONF@|$(CONFDIR)/nyon.conf|g'
 
 install: all www

@@ -7,6 +7,8 @@
 #   - /var/lib/nyon: nyonauth's, mode 0711; the database and jwt.secret in
 #     it nyonauth's, mode 0600 (an install where nyon owned them is moved
 #     over); /var/lib/nyon/rtc nyon's, mode 0700, for rtcd's certificate;
+#   - /var/lib/nyon/recordings (recordings_dir): nyon's, mode 0750, for
+#     recd alone to write in;
 #   - /run/nyon: root:nyon, mode 1775 (under systemd, nyon.tmpfiles makes it
 #     at boot; the SysV scripts at start);
 #   - in /etc/nyon/nyon.conf, 'user = nyon', 'authd_user = nyonauth' and
@@ -201,6 +203,12 @@ done
 
 # rtcd's own subdirectory, for its DTLS certificate: the media user's alone.
 ensure_dir "$STATEDIR/rtc" "$MEDIA" "$GROUP" 0700
+# --- recordings: recd's (the media user's) alone ---------------------------------
+# nyon:nyon 0750 inside the 0711 state directory: recd writes, flvd (nyon)
+# reads the live thumbnails, authd (in group nyon) could read.
+recdir=$(conf_get recordings_dir recordings)
+case $recdir in /*) ;; *) recdir=$STATEDIR/$recdir ;; esac
+ensure_dir "$recdir" "$MEDIA" "$GROUP" 0750
 
 # --- the run directory, shared ---------------------------------------------
 # root:nyon 1775: the daemons (in group nyon) make their sockets there; the
