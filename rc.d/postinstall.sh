@@ -25,6 +25,8 @@
 # NYON_STATEDIR and NYON_RUNDIR (by default statedir and rundir as the config
 # sets them, or the defaults); and the names (tests): NYON_USER,
 # NYON_AUTHD_USER, NYON_GROUP.  Users and groups are always the system's.
+# NYON_NO_ENABLE=1 leaves enabling at boot to the caller: the Debian
+# package's postinst, whose debhelper lines do it.
 set -eu
 
 ROOT=${NYON_ROOT:-}
@@ -242,17 +244,20 @@ else
 fi
 
 # --- at boot -----------------------------------------------------------------
-if [ -n "$ROOT" ]; then
+if [ -n "${NYON_NO_ENABLE:-}" ]; then
+	:
+elif [ -n "$ROOT" ]; then
 	echo "note: NYON_ROOT is set: nothing enabled at boot"
 elif [ -d /run/systemd/system ]; then
 	run systemctl daemon-reload
 	run systemctl enable nyon.target
 	echo "note: start with 'systemctl start nyon.target' (restart it after an upgrade)"
 elif command -v update-rc.d >/dev/null 2>&1; then
-	for d in authd ingestd flvd rtcd recd; do
-		run update-rc.d "nyon-$d" defaults
+	for s in /etc/init.d/nyon-*; do
+		[ -x "$s" ] || continue
+		run update-rc.d "${s##*/}" defaults
 	done
-	echo "note: start with 'service nyon-authd start' (then ingestd, flvd, rtcd, recd)"
+	echo "note: start with 'service nyon-authd start' (then the other nyon-* scripts)"
 else
 	echo "postinstall: neither systemd nor update-rc.d: start the daemons by hand" >&2
 fi
