@@ -56,9 +56,9 @@ endif
 # ARCH too) and gives debian/ its Build-Depends.
 # libevent_openssl, libssl and libcrypto: RTMPS in ingestd (--as-needed keeps them
 # out of the other programs); libavcodec, libavutil, libswscale and
-# libturbojpeg: recd's thumbnails
+# libturbojpeg: recd's thumbnails; liburing: flvd's fan-out
 PKGS      = libevent libevent_openssl libssl libcrypto srt sqlite3 libbsd-overlay \
-	    libxcrypt yajl libmd libavcodec libavutil libswscale libturbojpeg
+	    libxcrypt yajl libmd libavcodec libavutil libswscale libturbojpeg liburing
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libsrt is not linked: ingestd opens it on the first SRT datagram
 # (ingestd/srt_lib.c), by the soname of the libsrt we compile against (of

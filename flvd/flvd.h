@@ -172,7 +172,7 @@ struct peer *peers_get(const struct sockaddr *sa);
 void peers_put(struct peer *);
 
 /* writers.c */
-void writers_start(int nthreads);
+void writers_start(int nthreads, int uring, int spread_us);
 void writers_stop(void);
 void writers_write(struct viewer *);
 void writers_run(struct viewer **, size_t);

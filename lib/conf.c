@@ -106,6 +106,13 @@ const struct conf_key conf_keys[] = {
         "unsent bytes a viewer may lag before it skips to a keyframe"},
     {"flv_write_threads", CONF_INT, "0", 0, 16, NULL,
         "threads writing the fan-out to viewers; 0: one per core, up to 4"},
+    {"flv_write_spread_us", CONF_INT, "3000", 0, 1000000, NULL,
+        "a fan-out the main thread would take longer than this to write "
+        "(microseconds, measured) is spread over the write threads; 0: "
+        "always"},
+    {"flv_io_uring", CONF_BOOL, "yes", 0, 0, NULL,
+        "write each fan-out with one io_uring call where the kernel allows "
+        "it"},
     {"republish_grace", CONF_INT, "10", 0, 600, NULL,
         "seconds viewers wait for a publisher to come back"},
     {"rtc_listen", CONF_LISTEN, "*:8889", 0, 0, NULL,

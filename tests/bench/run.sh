@@ -10,8 +10,9 @@
 #	tests/bench/run.sh [--quick] [SCENARIO...]
 #
 # --quick runs every scenario for 5 s instead of 15.  SCENARIO names pick
-# some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-200 floor-4m-200 4m-300
-# 1m-1000 floor-1m-1000 ttfk 50m rtc-100 glass rec-3x1m rec-3x4m.  rtc-100
+# some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-200 threads-4m-200
+# floor-4m-200 floor-uring-4m-200 4m-300 1m-1000 threads-1m-1000
+# floor-1m-1000 ttfk 50m rtc-100 glass rec-3x1m rec-3x4m.  rtc-100
 # is 100 WebRTC viewers of a 2 Mb/s stream (tests/bench/rtc-load.sh); glass
 # is the glass-to-glass delay in Chromium, WebRTC against HTTP-FLV through
 # the watch page, join by join (tests/bench/glass.sh).  The rec-* scenarios
@@ -104,6 +105,7 @@ auth = none
 log_level = info
 max_viewers = 2000
 max_viewers_per_stream = 2000
+${conf_extra:-}
 EOF
 	daemon ingestd
 	daemon flvd
@@ -168,6 +170,14 @@ scenario() {
 	down
 }
 
+# threads NAME INPUT VIEWERS SECONDS: a scenario with flvd writing through
+# its threads and send() rather than io_uring (flv_io_uring = no)
+threads() {
+	conf_extra="flv_io_uring = no"
+	scenario "$@"
+	conf_extra=""
+}
+
 # floor NAME INPUT VIEWERS SECONDS: the same load against nyon-floor, the
 # least a server can do (one send per viewer per tag, nothing else), so
 # the table can say how many times the floor Nyon costs.
@@ -180,7 +190,8 @@ floor() {
 	mkdir -p "$d"
 	rtmp_port=$(free_port)
 	flv_port=$(free_port)
-	"$top/tests/bench/nyon-floor" "$rtmp_port" "$flv_port" \
+	# shellcheck disable=SC2086 # floor_mode: "" or uring
+	"$top/tests/bench/nyon-floor" "$rtmp_port" "$flv_port" ${floor_mode:-} \
 	    2> "$d/floor.log" &
 	pid_floor=$!
 	pids="$pids $pid_floor"
@@ -299,10 +310,15 @@ scenario 1m-200 "$out/in-1m.flv" 200 "$secs"
 scenario 1m-500 "$out/in-1m.flv" 500 "$secs"
 scenario 4m-1 "$out/in-4m.flv" 1 "$secs"
 scenario 4m-200 "$out/in-4m.flv" 200 "$secs"
+threads threads-4m-200 "$out/in-4m.flv" 200 "$secs"
 floor floor-4m-200 "$out/in-4m.flv" 200 "$secs"
+floor_mode=uring
+floor floor-uring-4m-200 "$out/in-4m.flv" 200 "$secs"
+floor_mode=""
 other srs-4m-200 "$out/in-4m.flv" 200 "$secs"
 scenario 4m-300 "$out/in-4m.flv" 300 "$secs"
 scenario 1m-1000 "$out/in-1m.flv" 1000 "$secs"
+threads threads-1m-1000 "$out/in-1m.flv" 1000 "$secs"
 floor floor-1m-1000 "$out/in-1m.flv" 1000 "$secs"
 other srs-1m-1000 "$out/in-1m.flv" 1000 "$secs"
 # time to first keyframe without a thundering herd: one viewer at a time
@@ -391,7 +407,7 @@ def floors: $floors;
    "\(f(.first_keyframe_ms.p50; 1))/\(f(.first_keyframe_ms.max; 1))",
    "\(.missing.sum)/\(.missing.max)",
    f(proc("ingestd").cpu_pct; 1), f(proc("flvd").cpu_pct; 1),
-   f(cpu; 1), (floors["floor-" + (.scenario | sub("^srs-"; ""))] as $fl | if $fl == null or $fl == 0 or (.scenario | startswith("floor-")) then "-" else f(cpu / $fl; 2) end),
+   f(cpu; 1), (floors["floor-" + (.scenario | sub("^(srs|threads)-"; ""))] as $fl | if $fl == null or $fl == 0 or (.scenario | startswith("floor-")) then "-" else f(cpu / $fl; 2) end),
    "\(proc("flvd").rss_base_kib)/\(proc("flvd").rss_max_kib)",
    f(.bench_cpu_pct; 1)] | join(" | "))
 ' "$results" | column -t -s '|' -o '|'

@@ -5,11 +5,15 @@
 # configuration to every viewer, those watching and those who join.
 . "$(dirname "$0")/lib.sh"
 
+# flvd's fan-out with send() rather than io_uring (03-rtmp-flv.t has that)
 write_conf <<CONF
 auth = none
+flv_io_uring = no
 CONF
 check "ingestd starts" start ingestd
 check "flvd starts" start flvd
+check "flvd writes with send()" sh -c \
+    'grep "fan-out writes on" "$1" | grep -qv io_uring' sh "$tmp/flvd.log"
 
 pub_py=$top/tests/integration/rtmp-pub.py
 # mkflv FILE SIZE SECONDS: H.264 (keyframe each second) and AAC in FLV
