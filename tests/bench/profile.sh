@@ -75,6 +75,10 @@ srt_listen = 127.0.0.1:$(free_port udp)
 auth = none
 max_viewers = 5000
 max_viewers_per_stream = 5000
+# every viewer comes from 127.0.0.1, at once
+max_viewers_per_address = 5000
+max_idle_per_address = 5000
+max_requests = 5000
 ${EXTRA_CONF:-}
 EOF
 	"$build/ingestd/ingestd" -d -f "$tmp/nyon.conf" 2> "$tmp/ingestd.log" &

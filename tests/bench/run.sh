@@ -105,6 +105,10 @@ auth = none
 log_level = info
 max_viewers = 2000
 max_viewers_per_stream = 2000
+# every viewer comes from 127.0.0.1, at once
+max_viewers_per_address = 5000
+max_idle_per_address = 5000
+max_requests = 5000
 ${conf_extra:-}
 EOF
 	daemon ingestd
