@@ -98,6 +98,38 @@ check "Chromium plays AV1 and Opus from Nyon's enhanced FLV (exit $rc)" [ "$rc" 
 diag "$(echo "$out" | tail -1)"
 reap "$pa" 300
 
+# --- VP9 --------------------------------------------------------------
+# libvpx in its real-time mode, no hidden frames (so a frame is a tag).
+# mpegts.js plays no VP9: the viewer's FLV is read back and decoded by
+# ffmpeg instead.
+nyonctl stream add vp9 --key vp9-key-1 > /dev/null
+ffmpeg -hide_banner -nostdin -loglevel error -f lavfi \
+    -i testsrc2=size=320x240:rate=25 -t 12 -c:v libvpx-vp9 \
+    -deadline realtime -cpu-used 8 -lag-in-frames 0 -g 25 -b:v 500k \
+    -pix_fmt yuv420p -f ivf "$tmp/in.ivf"
+check "ffmpeg made the VP9 input" [ -s "$tmp/in.ivf" ]
+timeout 60 python3 "$pub_py" "rtmp://127.0.0.1:$RTMP_PORT/live/vp9-key-1" \
+    --vp9 "$tmp/in.ivf" --opus "$tmp/in.opus" > "$tmp/vp9.log" 2>&1 &
+pv=$!
+pids="$pids $pv"
+check "the VP9 publisher goes live" wait_live vp9
+timeout 6 curl -s -o "$tmp/vp9.flv" "$(flv_url vp9)"
+python3 "$flv_tool" trim "$tmp/vp9.flv"
+sum=$(python3 "$flv_tool" summary "$tmp/vp9.flv")
+diag "$sum"
+check_all "the viewer gets vp09: its sequence start, frames, keyframes" \
+    'echo "$sum" | pyjson "d[\"video\"][\"vp09\"][\"seq_start\"] >= 1 and d[\"video\"][\"vp09\"][\"frames\"] >= 50 and d[\"video\"][\"vp09\"][\"keyframes\"] >= 2" | grep -q True'
+n=$(python3 "$flv_tool" vp9 "$tmp/vp9.flv" "$tmp/out.ivf")
+s=$(timeout 60 ffmpeg -hide_banner -nostdin -v error -i "$tmp/out.ivf" \
+    -f framemd5 - 2> "$tmp/vp9-dec.log" | grep -vc '^#')
+check "ffmpeg decodes all $n of the viewer's VP9 frames with no error ($s)" \
+    sh -c "[ ! -s '$tmp/vp9-dec.log' ] && [ '$s' -eq '${n:-0}' ] && [ '$s' -ge 50 ]"
+[ -s "$tmp/vp9-dec.log" ] && diag "$(head -5 "$tmp/vp9-dec.log")"
+s=$(timeout 30 ffprobe -v error -show_entries stream=width,height \
+    -of csv=p=0 "$tmp/out.ivf")
+check "at the publisher's 320x240 ($s)" [ "$s" = "320,240" ]
+reap "$pv" 300
+
 # --- a FourCC nobody defined: refused ---------------------------------
 timeout 30 python3 "$pub_py" "rtmp://127.0.0.1:$RTMP_PORT/live/odd-key-1" \
     --hevc "$tmp/in.hevc" --video-fourcc vvc2 > "$tmp/odd.log" 2>&1

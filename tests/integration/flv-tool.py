@@ -8,6 +8,8 @@ flv-tool.py hevc FILE OUT      the hvc1 video as HEVC Annex B (the hvcC's
                                parameter sets, then every frame's NAL
                                units), for ffmpeg -f hevc to decode; prints
                                the frame count
+flv-tool.py vp9 FILE OUT       the vp09 frames as an IVF file, for ffmpeg to
+                               decode; prints the frame count
 flv-tool.py trim FILE          cuts FILE after its last whole tag (a
                                viewer stopped mid-tag), in place
 flv-tool.py nals FILE          the NAL unit types in the AVC or HEVC
@@ -139,6 +141,25 @@ def hevc(path, out):
     return 0
 
 
+def vp9(path, out):
+    """The vp09 frames of an FLV file into an IVF file ffmpeg can decode."""
+    frames = []
+    w = h = 0
+    for t, ts, body in tags(path):
+        if t != 9:
+            continue
+        fcc, pkt, key, pay = video_info(body)
+        if fcc == "vp09" and pkt in (1, 3):
+            frames.append((ts, pay))
+    with open(out, "wb") as f:
+        f.write(b"DKIF" + struct.pack("<HHIHHIIII", 0, 32, 0x30395056, w, h,
+                                      1000, 1, len(frames), 0))
+        for ts, pay in frames:
+            f.write(struct.pack("<IQ", len(pay), ts) + pay)
+    print(len(frames))
+    return 0
+
+
 def trim(path):
     data = open(path, "rb").read()
     if data[:3] != b"FLV":
@@ -228,6 +249,8 @@ def main():
         return nals(sys.argv[2])
     if len(sys.argv) == 4 and sys.argv[1] == "hevc":
         return hevc(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 4 and sys.argv[1] == "vp9":
+        return vp9(sys.argv[2], sys.argv[3])
     if len(sys.argv) == 4 and sys.argv[1] == "opus":
         return opus(sys.argv[2], sys.argv[3])
     print(__doc__, file=sys.stderr)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A small RTMP publisher for what ffmpeg 5.1 cannot send (issue 18).
 
-rtmp-pub.py URL [--flv FILE]... [--hevc FILE] [--av1 FILE] [--opus FILE]
+rtmp-pub.py URL [--flv FILE]... [--hevc FILE] [--av1 FILE] [--vp9 FILE]
+            [--opus FILE]
     [--fps N] [--jump SECONDS:DELTA_MS]... [--seconds S] [--enhanced]
 
 Publishes to URL (rtmp://HOST:PORT/APP/KEY) in real time, paced by the
@@ -17,7 +18,9 @@ media's own timestamps:
                   av01 SequenceStart with an av1C, one temporal unit a frame
   --opus FILE     Ogg Opus as enhanced RTMP audio (ExAudioTagHeader):
                   Opus SequenceStart with the OpusHead, CodedFrames
-  --fps N         frame rate of --hevc/--av1 (default 25)
+  --vp9 FILE      VP9 frames of an IVF file as enhanced RTMP: vp09
+                  SequenceStart with a vpcC, one frame a tag
+  --fps N         frame rate of --hevc/--av1/--vp9 (default 25)
   --jump S:D      the publisher's clock jumps by D ms (may be negative) once
                   S seconds of media have been sent: every later timestamp
                   is off by D (a camera's NTP step, a drone's reset)
@@ -26,7 +29,8 @@ media's own timestamps:
   --video-fourcc F  send --hevc's frames under FourCC F (a codec the
                   server does not know, for its refusal)
   --seconds S     stop after S seconds of media
-  --enhanced      send fourCcList in connect (implied by --hevc/--av1/--opus)
+  --enhanced      send fourCcList in connect (implied by --hevc/--av1/--vp9/
+                  --opus)
 
 The connect command of an enhanced publisher carries fourCcList, as ffmpeg
 6.1 and OBS 30 send it; the server's FourCCs are printed.  Exit status: 0
@@ -474,6 +478,35 @@ def read_av1(path, fps):
     yield ms, "V", b"\x92av01"
 
 
+def read_vp9(path, fps):
+    """VP9 frames of an IVF file (ffmpeg -f ivf) as enhanced RTMP: vp09
+    SequenceStart with a vpcC (profile 0, 8 bits, 4:2:0), a frame a tag;
+    the encoder must make no superframes (-lag-in-frames 0)."""
+    data = open(path, "rb").read()
+    if data[:4] != b"DKIF":
+        raise SystemExit("rtmp-pub: %s: not IVF" % path)
+    off = struct.unpack("<H", data[6:8])[0]
+    frames = []
+    while off + 12 <= len(data):
+        size = struct.unpack("<I", data[off:off + 4])[0]
+        frames.append(data[off + 12:off + 12 + size])
+        off += 12 + size
+    yield 0, "S", amf_str("onMetaData") + amf_ecma([
+        ("videocodecid", amf_num(0x76703039)), ("framerate", amf_num(fps))])
+    # vpcC: version 1, flags 0, profile 0, level 3.1, 8 bits 4:2:0
+    # (colocated), limited range, BT.709, no codec initialisation data
+    vpcc = bytes([1, 0, 0, 0, 0, 31, 8 << 4 | 1 << 1, 1, 1, 1, 0, 0])
+    yield 0, "V", b"\x90vp09" + vpcc
+    ms = 0
+    for i, f in enumerate(frames):
+        ms = round(i * 1000 / fps)
+        # profile 0: frame_marker(2) profile(2) show_existing(1) frame_type
+        key = (f[0] >> 2) & 1 == 0
+        yield ms, "V", bytes([0x80 | (1 if key else 2) << 4 | 1]) + \
+            b"vp09" + f
+    yield ms, "V", b"\x92vp09"
+
+
 def opus_ms(pkt):
     """An Opus packet's duration, from its TOC byte (RFC 6716)."""
     toc = pkt[0]
@@ -552,6 +585,7 @@ def main():
     ap.add_argument("--flv", action="append", default=[])
     ap.add_argument("--hevc")
     ap.add_argument("--av1")
+    ap.add_argument("--vp9")
     ap.add_argument("--opus")
     ap.add_argument("--fps", type=float, default=25)
     ap.add_argument("--jump", action="append", default=[])
@@ -568,14 +602,16 @@ def main():
         sources.append(read_hevc(a.hevc, a.fps))
     if a.av1:
         sources.append(read_av1(a.av1, a.fps))
+    if a.vp9:
+        sources.append(read_vp9(a.vp9, a.fps))
     if a.opus:
         sources.append(read_opus(a.opus))
     if not sources:
-        ap.error("nothing to send: --flv, --hevc, --av1 or --opus")
+        ap.error("nothing to send: --flv, --hevc, --av1, --vp9 or --opus")
     jumps = sorted((float(j.split(":")[0]) * 1000, int(j.split(":")[1]))
                    for j in a.jump)
 
-    r = Rtmp(a.url, a.enhanced or bool(a.hevc or a.av1 or a.opus))
+    r = Rtmp(a.url, a.enhanced or bool(a.hevc or a.av1 or a.vp9 or a.opus))
     try:
         r.connect_publish()
     except (EOFError, OSError) as e:
