@@ -175,8 +175,21 @@ window.nyonTest = (function () {
 				    jitterBufferDelay: s.jitterBufferDelay,
 				    jitterBufferTargetDelay: s.jitterBufferTargetDelay,
 				    jitterBufferMinimumDelay: s.jitterBufferMinimumDelay,
-				    jitterBufferEmittedCount: s.jitterBufferEmittedCount };
+				    jitterBufferEmittedCount: s.jitterBufferEmittedCount,
+				    concealedSamples: s.concealedSamples,
+				    silentConcealedSamples: s.silentConcealedSamples,
+				    concealmentEvents: s.concealmentEvents,
+				    insertedSamplesForDeceleration: s.insertedSamplesForDeceleration,
+				    removedSamplesForAcceleration: s.removedSamplesForAcceleration,
+				    totalAudioEnergy: s.totalAudioEnergy,
+				    framesReceived: s.framesReceived,
+				    totalInterFrameDelay: s.totalInterFrameDelay,
+				    estimatedPlayoutTimestamp: s.estimatedPlayoutTimestamp };
 		});
+		// estimatedPlayoutTimestamp is the sender's NTP time (the
+		// sender reports' clock) of what plays now: against this
+		// clock, how far behind each track plays, and the two apart
+		out.now = performance.timeOrigin + performance.now();
 		return out;
 	}
 	async function del() {
@@ -235,13 +248,42 @@ async function runWhep(opt, page, say) {
 		return out;
 	out.videoPackets = [];
 	out.audioPackets = [];
+	// each second's jitter buffers (ms a sample or frame waited in it),
+	// and what the audio's did to keep its level: concealed (ran dry),
+	// stretched (decelerated) or squeezed (accelerated) samples
+	out.buffers = [];
+	const jb = (a, b) => {
+		if (!a || !b)
+			return null;
+		const n = b.jitterBufferEmittedCount - a.jitterBufferEmittedCount;
+		return n > 0 ? Math.round(1000 * (b.jitterBufferDelay - a.jitterBufferDelay) / n) : null;
+	};
+	const NTP_UNIX_MS = 2208988800000;
+	const behind = (s, t) => {
+		if (!t || !t.estimatedPlayoutTimestamp)
+			return null;
+		let e = t.estimatedPlayoutTimestamp;
+		if (e > NTP_UNIX_MS)
+			e -= NTP_UNIX_MS;
+		return Math.round(s.now - e);
+	};
+	const dif = (a, b, k) => (a && b && b[k] !== undefined ? b[k] - a[k] : null);
 	// the first frame, then the measured span
 	const t0 = Date.now();
+	let prev = null;
 	for (let i = 0; Date.now() - t0 < opt.seconds * 1000; i++) {
 		await new Promise((r) => setTimeout(r, 1000));
 		const s = await page.evaluate(() => window.nyonTest.stats());
 		out.videoPackets.push(s.video ? s.video.packetsReceived : 0);
 		out.audioPackets.push(s.audio ? s.audio.packetsReceived : 0);
+		if (prev)
+			out.buffers.push({ audio: jb(prev.audio, s.audio),
+			    audioBehind: behind(s, s.audio), videoBehind: behind(s, s.video),
+			    video: jb(prev.video, s.video),
+			    concealed: dif(prev.audio, s.audio, 'concealedSamples'),
+			    stretched: dif(prev.audio, s.audio, 'insertedSamplesForDeceleration'),
+			    squeezed: dif(prev.audio, s.audio, 'removedSamplesForAcceleration') });
+		prev = s;
 		out.last = s;
 		say(`t=${i + 1}s state=${s.state} video=${JSON.stringify(s.video)} audio packets=${s.audio && s.audio.packetsReceived}`);
 	}
