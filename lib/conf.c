@@ -100,6 +100,9 @@ const struct conf_key conf_keys[] = {
     {"rtc_audio", CONF_CHOICE, "opus", 0, 0, "opus|off",
         "WebRTC (rtcd): transcode AAC to Opus while a stream has viewers, "
         "or send video only"},
+    {"rtc_audio_lag", CONF_INT, "100", 0, 1000, NULL,
+        "WebRTC (rtcd): milliseconds the sound may trail the picture before "
+        "a browser holds the picture back for lip sync"},
     {"rtc_start", CONF_CHOICE, "gop", 0, 0, "gop|keyframe",
         "WebRTC (rtcd): a new viewer starts at the cached GOP, caught up, "
         "or waits for the next keyframe"},
