@@ -84,6 +84,9 @@ const struct ctl_opdef ctl_ops[CTL_OP_COUNT] = {
     [CTL_OP_USER_PASSWD] = {"user_passwd", OPER, AUTHD, 0,
         {{"username", CTL_T_STR, REQ}, {"password", CTL_T_STR, REQ}}},
     [CTL_OP_STATS] = {"stats", OPER, AUTHD, 0, {{0}}},
+
+    /* the addresses viewers reach us at: rtcd's ICE candidates */
+    [CTL_OP_SERVER_IP] = {"server_ip", OPER | READER, AUTHD, 0, {{0}}},
 };
 
 const char *

@@ -423,6 +423,10 @@ int udp_nsocks(void);
 
 /* cand.c: the addresses we offer as host candidates */
 int cand_list(char out[][64], int max);
+
+/* authc.c: the addresses authd has for this host, for the candidates */
+void authc_start(void);
+void authc_stop(void);
 int cand_check(const char *, char *err, size_t errlen);
 
 /* whep.c: the HTTP side */
@@ -442,6 +446,8 @@ struct rtcd {
 	uint64_t packets_out, bytes_out, retransmits;
 	uint64_t transcode_us; /* CPU spent transcoding audio, all streams */
 	char statedir[512]; /* statedir/rtc: the certificate */
+	/* authd's lan_ip and public_ip, "" when none (authc.c) */
+	char lan_ip[46], public_ip[46];
 };
 extern struct rtcd *rtcd;
 
