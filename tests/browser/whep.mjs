@@ -2,7 +2,7 @@
 // whep.mjs — WebRTC playback checks in headless Chromium.
 //
 //   node tests/browser/whep.mjs --whep URL [--seconds N] [--stamp]
-//        [--delete] [--verbose]
+//        [--delete] [--relay HOST:PORT] [--verbose]
 //   node tests/browser/whep.mjs --page URL [--seconds N] [--stamp]
 //        [--join N] [--verbose]
 //
@@ -15,7 +15,10 @@
 // and compares it with the clock of this machine: glass-to-glass latency.
 // --join N loads the page N times in a row (a fresh page each time) and
 // reports each join.  --delete ends the session with DELETE at the end and
-// waits for the connection to close.
+// waits for the connection to close.  --relay sends the media through
+// HOST:PORT instead of the answer's candidates (a lossy path for NACK
+// tests: tests/integration/udp-lossy.py): each candidate's address and
+// port are replaced with it.
 //
 // Prints one JSON line on stdout: {"ok", "status" (of the POST), "error",
 // "firstFrameMs" (from the POST), "framesDecoded", "freezeCount",
@@ -54,7 +57,7 @@ function usage(msg) {
 
 function parseArgs(argv) {
 	const o = { whep: null, page: null, seconds: 10, stamp: false,
-	    del: false, verbose: false, join: 1 };
+	    del: false, verbose: false, join: 1, relay: null };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		const val = () => {
@@ -69,6 +72,7 @@ function parseArgs(argv) {
 		case '--join': o.join = Number(val()); break;
 		case '--stamp': o.stamp = true; break;
 		case '--delete': o.del = true; break;
+		case '--relay': o.relay = val(); break;
 		case '--verbose': case '-v': o.verbose = true; break;
 		default: usage(`unknown argument ${a}`);
 		}
@@ -77,6 +81,8 @@ function parseArgs(argv) {
 		usage('one of --whep and --page');
 	if (!(o.seconds > 0) || !(o.join >= 1))
 		usage('bad --seconds or --join');
+	if (o.relay !== null && !/^[0-9.]+:[0-9]+$/.test(o.relay))
+		usage('--relay wants IPV4:PORT');
 	return o;
 }
 
@@ -129,7 +135,7 @@ window.nyonTest = (function () {
 		};
 		video.requestVideoFrameCallback(cb);
 	}
-	async function whep(url, stamp) {
+	async function whep(url, stamp, relay) {
 		const video = document.getElementById('v');
 		const pc = new RTCPeerConnection();
 		st.pc = pc;
@@ -157,7 +163,14 @@ window.nyonTest = (function () {
 			return;
 		}
 		st.location = new URL(r.headers.get('Location'), url).href;
-		await pc.setRemoteDescription({ type: 'answer', sdp: body });
+		let sdp = body;
+		if (relay) {
+			const [ip, port] = relay.split(':');
+			// in this template: \\ is one backslash in the page
+			sdp = sdp.replace(/^(a=candidate:\\S+ \\d+ udp \\d+) \\S+ \\d+ /gm,
+			    '$1 ' + ip + ' ' + port + ' ');
+		}
+		await pc.setRemoteDescription({ type: 'answer', sdp });
 	}
 	async function stats() {
 		const out = { video: null, audio: null, state: st.pc ? st.pc.connectionState : null };
@@ -171,6 +184,8 @@ window.nyonTest = (function () {
 				    framesDropped: s.framesDropped, freezeCount: s.freezeCount,
 				    totalFreezesDuration: s.totalFreezesDuration,
 				    jitter: s.jitter, nackCount: s.nackCount,
+				    pliCount: s.pliCount,
+				    retransmittedPacketsReceived: s.retransmittedPacketsReceived,
 				    totalSamplesReceived: s.totalSamplesReceived,
 				    jitterBufferDelay: s.jitterBufferDelay,
 				    jitterBufferTargetDelay: s.jitterBufferTargetDelay,
@@ -238,7 +253,8 @@ function summary(lat) {
 
 async function runWhep(opt, page, say) {
 	const out = { ok: false, mode: 'whep', url: opt.whep };
-	await page.evaluate(([u, s]) => window.nyonTest.whep(u, s), [opt.whep, opt.stamp]);
+	await page.evaluate(([u, s, r]) => window.nyonTest.whep(u, s, r),
+	    [opt.whep, opt.stamp, opt.relay]);
 	let st = await page.evaluate(() => {
 		const s = window.nyonTest.st;
 		return { status: s.status, error: s.error, location: s.location };
