@@ -153,8 +153,8 @@ pace_note(struct pace *p, int64_t late, uint64_t now)
 	down = (int64_t)(now - p->decayed_at) * PACE_DECAY / 1000;
 	p->decayed_at = now;
 	if (target != INT64_MIN && p->hold_us > target)
-		p->hold_us = p->hold_us - down > target ? p->hold_us - down
-		                                         : target;
+		p->hold_us =
+		    p->hold_us - down > target ? p->hold_us - down : target;
 	return stall;
 }
 
@@ -217,8 +217,9 @@ pace_push(struct pace *p, const uint8_t *data, size_t len, uint32_t ts,
 
 	if (len == 0 || len > PACE_PKT_MAX)
 		return;
-	if (p->started && (late > p->hold_us + PACE_JUMP_US ||
-	                      late < p->hold_us - PACE_JUMP_US)) {
+	if (p->started &&
+	    (late > p->hold_us + PACE_JUMP_US ||
+	        late < p->hold_us - PACE_JUMP_US)) {
 		/* a new timeline: what is held goes, and all starts again */
 		p->resets++;
 		pace_flush(p);
