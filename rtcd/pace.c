@@ -13,7 +13,9 @@
  * clock: only its variation matters.  The hold follows the largest of the
  * last few seconds at once, and comes down slowly when that passes, so
  * the browser sees packets come a little early (its buffer sheds that by
- * playing faster) and never late.
+ * playing faster) and never late.  The hold is at most PACE_HOLD_MAX_US
+ * above the earliest packet's lateness: pacing evens out a muxer's
+ * bursts, not a network's.
  */
 #include <sys/time.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@
 #define PACE_BUCKETS 4 /* lateness remembered for 2 s */
 #define PACE_DECAY 20 /* the hold comes down by 20 ms a second */
 #define PACE_SPIKE_US 80000 /* later than the hold by this: a stall */
+#define PACE_HOLD_MAX_US 80000 /* above the window's earliest packet */
 #define PACE_JUMP_US 1000000 /* the timeline jumped: start again */
 
 struct pace_pkt {
@@ -122,7 +125,7 @@ static int
 pace_note(struct pace *p, int64_t late, uint64_t now)
 {
 	struct pace_bucket *b;
-	int64_t target = INT64_MIN, down;
+	int64_t target = INT64_MIN, floor = INT64_MAX, down;
 	int i, stall;
 
 	while (now - p->bucket_start >= PACE_BUCKET_US) {
@@ -155,6 +158,16 @@ pace_note(struct pace *p, int64_t late, uint64_t now)
 	if (target != INT64_MIN && p->hold_us > target)
 		p->hold_us =
 		    p->hold_us - down > target ? p->hold_us - down : target;
+	/*
+	 * Muxing bursts are tens of ms; lateness beyond is the network's or
+	 * a busy machine's, which the browser's jitter buffer measures and
+	 * covers anyway: holding for it too would count it twice.
+	 */
+	for (i = 0; i < PACE_BUCKETS; i++)
+		if (p->b[i].min < floor)
+			floor = p->b[i].min;
+	if (floor != INT64_MAX && p->hold_us > floor + PACE_HOLD_MAX_US)
+		p->hold_us = floor + PACE_HOLD_MAX_US;
 	return stall;
 }
 
