@@ -93,4 +93,6 @@ check "Chromium plays through that answer (exit $rc)" [ "$rc" -eq 0 ]
 check "frames decoded ($(pyjson 'd["framesDecoded"]' < "$tmp/whep.json" 2>/dev/null))" \
     [ "$(pyjson 'd["framesDecoded"]' < "$tmp/whep.json" 2>/dev/null)" -gt 30 ]
 check "the 'authd: candidates' change was logged" grep -q 'authd: candidates lan_ip 127.0.0.5' "$tmp/rtcd.log"
+check "rtcd stops cleanly" stop rtcd
+check "with no sanitizer report" sh -c "! grep -q 'Sanitizer\\|runtime error' '$tmp/rtcd.log'"
 done_testing

@@ -56,4 +56,6 @@ check "frames decoded at the stream's rate: at least 200 in 12 s ($(j 'd["frames
     [ "$(j 'd["framesDecoded"]')" -ge 200 ]
 check "few freezes ($(j 'd["freezeCount"]'), $(j 'd["totalFreezesDuration"]') s)" \
     [ "$(j 'int(d["freezeCount"] <= 3 and d["totalFreezesDuration"] < 1.0)')" = 1 ]
+check "rtcd stops cleanly" stop rtcd
+check "with no sanitizer report" sh -c "! grep -q 'Sanitizer\\|runtime error' '$tmp/rtcd.log'"
 done_testing
