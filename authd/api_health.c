@@ -1,9 +1,10 @@
 /*
  * /api/health for init systems, and /api/config/health for the dashboard:
  * the box (CPU, memory, load, uptime), the daemons and the live streams
- * with their viewers.  ingestd, flvd and rtcd are asked for their status
- * over one-shot control clients, so authd's loop never waits on them: the
- * reply goes out when all have answered (or failed), at most API_HEALTH_MS
+ * with their viewers.  ingestd, flvd, rtcd and recd are asked for their
+ * status over one-shot control clients, so authd's loop never waits on
+ * them: the reply goes out when all have answered (or failed), at most
+ * API_HEALTH_MS
  * later.  If the HTTP client leaves meanwhile, the answers are dropped.
  */
 #include <sys/sysinfo.h>
@@ -17,9 +18,9 @@
 
 #include "authd.h"
 
-enum { HEALTH_INGESTD, HEALTH_FLVD, HEALTH_RTCD, HEALTH_N };
+enum { HEALTH_INGESTD, HEALTH_FLVD, HEALTH_RTCD, HEALTH_RECD, HEALTH_N };
 static const char *const api_health_daemons[HEALTH_N] = {
-    "ingestd", "flvd", "rtcd"};
+    "ingestd", "flvd", "rtcd", "recd"};
 
 struct api_health {
 	struct evhttp_request *req; /* NULL once the client is gone */
@@ -104,6 +105,18 @@ api_health_copy_num(
 		json_int(g, key, YAJL_GET_INTEGER(v));
 	else if (v != NULL && YAJL_IS_DOUBLE(v))
 		json_double(g, key, YAJL_GET_DOUBLE(v));
+	else
+		json_null(g, key);
+}
+
+static void
+api_health_copy_str(
+    yajl_gen g, const char *key, yajl_val from, const char *fkey)
+{
+	const char *s = json_get_str(from, fkey);
+
+	if (s != NULL)
+		json_str(g, key, s);
 	else
 		json_null(g, key);
 }
@@ -222,6 +235,10 @@ api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv, yajl_val rtc)
 		api_health_copy_num(g, "uptime", s, "uptime");
 		api_health_copy_num(g, "bytes_in", s, "bytes_in");
 		api_health_copy_num(g, "viewers", fs, "viewers");
+		/* max_bitrate as enforced: the limit, the rate it is held to */
+		api_health_copy_num(g, "max_kbps", s, "max_kbps");
+		api_health_copy_num(g, "window_kbps", s, "window_kbps");
+		api_health_copy_str(g, "bitrate_warning", s, "bitrate_warning");
 		api_health_webrtc(
 		    g, api_health_find_stream(json_get(rtc, "streams"), name));
 		/* ingestd does not report the picture size yet */
@@ -238,6 +255,29 @@ api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv, yajl_val rtc)
 		json_int(g, "viewers", viewers);
 	else
 		json_null(g, "viewers");
+}
+
+/* recd's state: what it records, and why it pauses (the disk). */
+static void
+api_health_recording(yajl_gen g, yajl_val recd)
+{
+	json_key(g, "recording");
+	if (recd == NULL) {
+		yajl_gen_null(g);
+		return;
+	}
+	yajl_gen_map_open(g);
+	json_bool(g, "paused", YAJL_IS_TRUE(json_get(recd, "paused")));
+	if (json_get_str(recd, "warning") != NULL)
+		json_str(g, "warning", json_get_str(recd, "warning"));
+	else
+		json_null(g, "warning");
+	api_health_copy_num(g, "recording", recd, "recording");
+	api_health_copy_num(g, "recordings", recd, "recordings");
+	api_health_copy_num(g, "used_bytes", recd, "used_bytes");
+	api_health_copy_num(g, "budget_bytes", recd, "budget_bytes");
+	api_health_copy_num(g, "free_bytes", recd, "free_bytes");
+	yajl_gen_map_close(g);
 }
 
 static void
@@ -277,6 +317,7 @@ api_health_reply(struct api_health *h)
 		yajl_gen_map_close(g);
 		api_health_streams(g, h->status[HEALTH_INGESTD],
 		    h->status[HEALTH_FLVD], h->status[HEALTH_RTCD]);
+		api_health_recording(g, h->status[HEALTH_RECD]);
 		yajl_gen_map_close(g);
 		api_reply_ok(&r, 200, g, NULL);
 		yajl_gen_free(g);

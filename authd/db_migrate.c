@@ -76,6 +76,15 @@ static const char *const db_migrations[] = {
      */
     "ALTER TABLE users ADD COLUMN token_gen INTEGER NOT NULL DEFAULT 0;"
     "UPDATE users SET token_gen = 1 WHERE tokens_after > 0;",
+    /* 4: recording per stream; NULL follows nyon.conf's `record` */
+    "ALTER TABLE streams ADD COLUMN record INTEGER"
+    " CHECK (record IS NULL OR record IN (0,1));",
+    /*
+     * 5: why a session ended, when it was not the publisher's own doing
+     * (over max_bitrate, a codec Nyon cannot carry, kicked); NULL
+     * otherwise and for sessions ended before this migration.
+     */
+    "ALTER TABLE sessions ADD COLUMN end_reason TEXT;",
 };
 
 int

@@ -101,6 +101,9 @@ status_streams(yajl_val ingestd, yajl_val flvd)
 		    json_get_str(st, "publisher")
 		        ? json_get_str(st, "publisher")
 		        : "");
+		/* ingestd's warning while the publisher is over max_bitrate */
+		if (json_get_str(st, "bitrate_warning") != NULL)
+			printf("    ! %s\n", json_get_str(st, "bitrate_warning"));
 	}
 }
 
@@ -168,7 +171,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		up[i] = ctl_request(ctx, ctl_daemons[i],
 		            ctl_msg_begin(CTL_OP_STATUS), &reply[i], err[i],
 		            sizeof(err[i])) == 0;
-		if (!up[i] && i != CTL_OPTIONAL_DAEMON)
+		if (!up[i] && !ctl_daemon_optional(ctl_daemons[i]))
 			down++;
 	}
 	if (ctx->json) {
@@ -193,15 +196,14 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < nitems(ctl_daemons); i++) {
 			if (up[i])
 				status_print(ctl_daemons[i], reply[i].root);
-			else if (i == CTL_OPTIONAL_DAEMON)
-				printf("%-8s off   (WebRTC playback not "
-				       "running)\n",
-				    ctl_daemons[i]);
+			else if (ctl_daemon_optional(ctl_daemons[i]))
+				printf("%-8s off   (%s)\n", ctl_daemons[i],
+				    err[i]);
 			else
 				printf("%-8s down  (%s)\n", ctl_daemons[i],
 				    err[i]);
 		}
-		/* ctl_daemons: authd, ingestd, flvd, rtcd */
+		/* ctl_daemons: authd, ingestd, flvd, rtcd, recd */
 		if (up[1])
 			status_streams(
 			    reply[1].root, up[2] ? reply[2].root : NULL);
@@ -228,7 +230,7 @@ cmd_ping(struct ctl_ctx *ctx, int argc, char **argv)
 	if (i == nitems(ctl_daemons)) {
 		fprintf(stderr,
 		    "nyonctl: no daemon named '%s' (authd, "
-		    "ingestd, flvd or rtcd)\n",
+		    "ingestd, flvd, rtcd or recd)\n",
 		    argv[0]);
 		return CTL_EXIT_USAGE;
 	}

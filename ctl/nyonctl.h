@@ -26,8 +26,9 @@ struct cmd_entry {
 };
 
 /* nyonctl.c */
-extern const char *ctl_daemons[4];
-#define CTL_OPTIONAL_DAEMON 3 /* rtcd: down is not a failure */
+extern const char *ctl_daemons[5];
+/* Daemons that may be left off (rtcd, recd): status does not fail for them. */
+int ctl_daemon_optional(const char *);
 const char *ctl_sockpath(
     struct ctl_ctx *, const char *daemon, char *buf, size_t len);
 /* Closes and sends req (from ctl_msg_begin), frees it, waits for the reply. */
@@ -64,6 +65,12 @@ int cmd_session_kick(struct ctl_ctx *, int, char **);
 int cmd_config_get(struct ctl_ctx *, int, char **);
 int cmd_config_set(struct ctl_ctx *, int, char **);
 int cmd_user_passwd(struct ctl_ctx *, int, char **);
+
+/* cmd_recording.c */
+int cmd_recording_list(struct ctl_ctx *, int, char **);
+int cmd_recording_rm(struct ctl_ctx *, int, char **);
+int cmd_recording_keep(struct ctl_ctx *, int, char **);
+int cmd_recording_unkeep(struct ctl_ctx *, int, char **);
 
 /* cmd_status.c */
 int cmd_status(struct ctl_ctx *, int, char **);

@@ -92,7 +92,9 @@ main(int argc, char *argv[])
 	flvd_reload(NULL);
 	viewer_listen();
 	daemon_drop_privileges(&flvd->d);
-	writers_start((int)conf_int(flvd->d.conf, "flv_write_threads"));
+	writers_start((int)conf_int(flvd->d.conf, "flv_write_threads"),
+	    conf_bool(flvd->d.conf, "flv_io_uring"),
+	    (int)conf_int(flvd->d.conf, "flv_write_spread_us"));
 	source_start();
 
 	event_base_dispatch(flvd->d.base);

@@ -118,6 +118,7 @@ struct evconnlistener *listen_evconn(struct event_base *, int fd,
 #define CTL_SERVED_INGESTD 0x02
 #define CTL_SERVED_FLVD 0x04
 #define CTL_SERVED_RTCD 0x08
+#define CTL_SERVED_RECD 0x10
 
 enum ctl_op {
 	CTL_OP_PING,
@@ -145,6 +146,11 @@ enum ctl_op {
 	CTL_OP_CONFIG_SET,
 	CTL_OP_USER_PASSWD,
 	CTL_OP_STATS,
+	CTL_OP_RECORDING_LIST,
+	CTL_OP_RECORDING_OPEN,
+	CTL_OP_RECORDING_DELETE,
+	CTL_OP_RECORDING_KEEP,
+	CTL_OP_RECORD_SET,
 	CTL_OP_SERVER_IP,
 	CTL_OP_COUNT
 };
@@ -159,7 +165,7 @@ enum ctl_type {
 	CTL_T_KEY, /* a string that passes stream_key_check */
 };
 #define CTL_F_REQUIRED 0x01
-#define CTL_FIELDS_MAX 6
+#define CTL_FIELDS_MAX 8
 
 struct ctl_field {
 	const char *name;
@@ -266,6 +272,8 @@ void ctl_peer_error(struct ctl_peer *, const char *fmt, ...)
  * frees g.
  */
 int ctl_reply_end(struct ctl_peer *, yajl_gen g);
+/* The same, with descriptors beside the reply (the caller keeps its own). */
+int ctl_reply_end_fds(struct ctl_peer *, yajl_gen g, const int *fds, int nfds);
 
 /*
  * ctl_client.c: one connection a daemon keeps to another (ingestd to

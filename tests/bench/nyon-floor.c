@@ -8,7 +8,12 @@
  * tag's remainder.  A viewer gets a fixed response head, the FLV header
  * and the sequence headers, then every tag from the next one on.
  *
- *	nyon-floor RTMP_PORT HTTP_PORT
+ *	nyon-floor RTMP_PORT HTTP_PORT [uring]
+ *
+ * With "uring", a tag's sends to every viewer
+ * are queued as io_uring SEND operations and submitted in one
+ * io_uring_enter: the same work in the kernel, one system call per tag
+ * instead of one per viewer (BENCHMARKS.md, fan-out CPU, io_uring).
  *
  * Viewers whose socket is full skip whole tags (counted), so the stream
  * they read stays well formed; latency is then the bench's to judge.
@@ -25,6 +30,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <liburing.h>
 
 #include "nyon.h"
 #include "flv.h"
@@ -53,7 +59,9 @@ static struct {
 	struct rtmp *rtmp;
 	int pubfd;
 	struct event *pubev;
-	unsigned long long tags, sends, skips;
+	unsigned long long tags, sends, skips, enters;
+	int uring;
+	struct io_uring ring;
 } F;
 
 static const char floor_head[] = "HTTP/1.1 200 OK\r\n"
@@ -197,6 +205,64 @@ floor_rtmp_publish(void *arg, const char *name)
 	rtmp_publish_result(F.rtmp, 1, NULL);
 }
 
+/*
+ * One tag to every viewer in one io_uring_enter.  A viewer with a partial
+ * tag left goes the plain way (rare); the others get a SEND each, which the
+ * kernel tries at once, non-blocking, as send() would.
+ */
+static void
+floor_uring_fanout(size_t taglen)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct viewer *gone[FLOOR_VIEWERS_MAX], *v;
+	unsigned head, seen = 0;
+	int i, queued = 0, ngone = 0;
+
+	for (i = 0; i < F.nv; i++) {
+		v = F.v[i];
+		if (!v->streaming)
+			continue;
+		if (v->rest != NULL) {
+			if (floor_send(v, F.tag, taglen) == -1)
+				gone[ngone++] = v;
+			continue;
+		}
+		if ((sqe = io_uring_get_sqe(&F.ring)) == NULL)
+			break; /* the ring holds FLOOR_VIEWERS_MAX */
+		io_uring_prep_send(
+		    sqe, v->fd, F.tag, taglen, MSG_DONTWAIT | MSG_NOSIGNAL);
+		io_uring_sqe_set_data(sqe, v);
+		queued++;
+	}
+	if (queued == 0)
+		goto out;
+	F.sends += (unsigned long long)queued;
+	F.enters++;
+	if (io_uring_submit_and_wait(&F.ring, (unsigned)queued) < 0)
+		fatalx("io_uring_submit_and_wait");
+	io_uring_for_each_cqe(&F.ring, head, cqe)
+	{
+		v = io_uring_cqe_get_data(cqe);
+		seen++;
+		if (cqe->res == -EAGAIN)
+			F.skips++;
+		else if (cqe->res < 0)
+			gone[ngone++] = v;
+		else if ((size_t)cqe->res < taglen) {
+			v->restlen = taglen - (size_t)cqe->res;
+			v->rest = xmalloc(v->restlen);
+			memcpy(v->rest, F.tag + cqe->res, v->restlen);
+			v->restoff = 0;
+			event_add(v->ev, NULL);
+		}
+	}
+	io_uring_cq_advance(&F.ring, seen);
+out:
+	for (i = 0; i < ngone; i++)
+		floor_viewer_free(gone[i]);
+}
+
 static void
 floor_rtmp_media(
     void *arg, uint8_t type, uint32_t ts, const uint8_t *body, size_t len)
@@ -226,6 +292,10 @@ floor_rtmp_media(
 		F.seqlen[slot] = taglen;
 	}
 	F.tags++;
+	if (F.uring) {
+		floor_uring_fanout(taglen);
+		return;
+	}
 	for (i = 0; i < F.nv;) {
 		if (!F.v[i]->streaming) {
 			i++;
@@ -309,9 +379,19 @@ main(int argc, char *argv[])
 	struct event *ev[4];
 	int i;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: nyon-floor RTMP_PORT HTTP_PORT\n");
+	if (argc < 3 || argc > 4 ||
+	    (argc == 4 && strcmp(argv[3], "uring") != 0)) {
+		fprintf(
+		    stderr, "usage: nyon-floor RTMP_PORT HTTP_PORT [uring]\n");
 		return 2;
+	}
+	if (argc == 4) {
+		struct io_uring_params p = {.flags = IORING_SETUP_COOP_TASKRUN};
+
+		if (io_uring_queue_init_params(FLOOR_VIEWERS_MAX, &F.ring, &p) <
+		    0)
+			fatalx("io_uring_queue_init_params");
+		F.uring = 1;
 	}
 	log_init("nyon-floor", 1, 0);
 	signal(SIGPIPE, SIG_IGN);
@@ -326,7 +406,9 @@ main(int argc, char *argv[])
 	for (i = 0; i < 4; i++)
 		event_add(ev[i], NULL);
 	event_base_dispatch(F.base);
-	fprintf(stderr, "nyon-floor: %llu tags, %llu sends, %llu skipped\n",
-	    F.tags, F.sends, F.skips);
+	fprintf(stderr,
+	    "nyon-floor: %llu tags, %llu sends, %llu skipped, %llu "
+	    "io_uring_enter\n",
+	    F.tags, F.sends, F.skips, F.enters);
 	return 0;
 }

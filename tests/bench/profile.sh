@@ -4,10 +4,11 @@
 # what perf's software events and syscall tracepoints see, plus the user
 # and kernel split of its CPU time from /proc.
 #
-#	tests/bench/profile.sh [-b BUILD] [-f] [-r] VIEWERS INPUT.flv [SECONDS]
+#	tests/bench/profile.sh [-b BUILD] [-f|-u] [-r] VIEWERS INPUT.flv [SECONDS]
 #
 # -b BUILD profiles the daemons of another build tree (an older commit's
-# checkout, say); -f profiles tests/bench/nyon-floor instead of Nyon; -r
+# checkout, say); -f profiles tests/bench/nyon-floor instead of Nyon, -u
+# its io_uring variant (one io_uring_enter per tag for all viewers); -r
 # also records a call graph (perf record) and prints the top symbols.
 # Needs perf (linux-perf) and root or perf_event_paranoid <= 1.
 set -eu
@@ -15,11 +16,13 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$top
 floor=0
+uring=""
 record=0
-while getopts b:fr o; do
+while getopts b:fur o; do
 	case $o in
 	b) build=$(cd "$OPTARG" && pwd) ;;
 	f) floor=1 ;;
+	u) floor=1 uring=uring ;;
 	r) record=1 ;;
 	*) exit 2 ;;
 	esac
@@ -54,7 +57,8 @@ flv_port=$(free_port)
 NYON_ALLOW_ROOT=1
 export NYON_ALLOW_ROOT
 if [ $floor = 1 ]; then
-	"$top/tests/bench/nyon-floor" "$rtmp_port" "$flv_port" 2> "$tmp/floor.log" &
+	"$top/tests/bench/nyon-floor" "$rtmp_port" "$flv_port" $uring \
+	    2> "$tmp/floor.log" &
 	server=$!
 	pids="$pids $server"
 	watch="$server"
@@ -71,6 +75,10 @@ srt_listen = 127.0.0.1:$(free_port udp)
 auth = none
 max_viewers = 5000
 max_viewers_per_stream = 5000
+# every viewer comes from 127.0.0.1, at once
+max_viewers_per_address = 5000
+max_idle_per_address = 5000
+max_requests = 5000
 ${EXTRA_CONF:-}
 EOF
 	"$build/ingestd/ingestd" -d -f "$tmp/nyon.conf" 2> "$tmp/ingestd.log" &
@@ -101,7 +109,7 @@ read -r u0 s0 <<EOF
 $(ticks "$server")
 EOF
 events=task-clock,context-switches,cpu-migrations,page-faults
-for sc in writev sendto sendmsg read write epoll_wait epoll_ctl futex; do
+for sc in writev sendto sendmsg read write epoll_wait epoll_ctl futex io_uring_enter; do
 	events="$events,syscalls:sys_enter_$sc"
 done
 perf stat -x, -e "$events" -p "$server" -o "$tmp/stat.csv" -- sleep "$window" \

@@ -10,11 +10,14 @@
 #	tests/bench/run.sh [--quick] [SCENARIO...]
 #
 # --quick runs every scenario for 5 s instead of 15.  SCENARIO names pick
-# some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-200 floor-4m-200 4m-300
-# 1m-1000 floor-1m-1000 ttfk 50m rtc-100 glass.  rtc-100 is 100 WebRTC
-# viewers of a 2 Mb/s stream (tests/bench/rtc-load.sh); glass is the
-# glass-to-glass delay in Chromium, WebRTC against HTTP-FLV through the
-# watch page, join by join (tests/bench/glass.sh).  The floor-* scenarios run nyon-floor
+# some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-200 threads-4m-200
+# floor-4m-200 floor-uring-4m-200 4m-300 1m-1000 threads-1m-1000
+# floor-1m-1000 ttfk 50m rtc-100 glass rec-3x1m rec-3x4m.  rtc-100
+# is 100 WebRTC viewers of a 2 Mb/s stream (tests/bench/rtc-load.sh); glass
+# is the glass-to-glass delay in Chromium, WebRTC against HTTP-FLV through
+# the watch page, join by join (tests/bench/glass.sh).  The rec-* scenarios
+# record three streams with recd (ffmpeg publishing each input three times
+# over) and measure recd's CPU and memory.  The floor-* scenarios run nyon-floor
 # (tests/bench/nyon-floor.c) instead of Nyon; the table gives each Nyon
 # scenario's CPU as a multiple of its floor's.  With SRS=PATH/objs/srs
 # in the environment, srs-4m-200 and srs-1m-1000 run the same loads
@@ -102,6 +105,11 @@ auth = none
 log_level = info
 max_viewers = 2000
 max_viewers_per_stream = 2000
+# every viewer comes from 127.0.0.1, at once
+max_viewers_per_address = 5000
+max_idle_per_address = 5000
+max_requests = 5000
+${conf_extra:-}
 EOF
 	daemon ingestd
 	daemon flvd
@@ -126,7 +134,7 @@ daemon() {
 }
 
 down() {
-	for n in authd flvd ingestd; do
+	for n in authd flvd ingestd recd; do
 		p=$(eval echo "\${pid_$n:-}")
 		[ -n "$p" ] || continue
 		kill "$p" 2>/dev/null || true
@@ -166,6 +174,14 @@ scenario() {
 	down
 }
 
+# threads NAME INPUT VIEWERS SECONDS: a scenario with flvd writing through
+# its threads and send() rather than io_uring (flv_io_uring = no)
+threads() {
+	conf_extra="flv_io_uring = no"
+	scenario "$@"
+	conf_extra=""
+}
+
 # floor NAME INPUT VIEWERS SECONDS: the same load against nyon-floor, the
 # least a server can do (one send per viewer per tag, nothing else), so
 # the table can say how many times the floor Nyon costs.
@@ -178,7 +194,8 @@ floor() {
 	mkdir -p "$d"
 	rtmp_port=$(free_port)
 	flv_port=$(free_port)
-	"$top/tests/bench/nyon-floor" "$rtmp_port" "$flv_port" \
+	# shellcheck disable=SC2086 # floor_mode: "" or uring
+	"$top/tests/bench/nyon-floor" "$rtmp_port" "$flv_port" ${floor_mode:-} \
 	    2> "$d/floor.log" &
 	pid_floor=$!
 	pids="$pids $pid_floor"
@@ -297,15 +314,69 @@ scenario 1m-200 "$out/in-1m.flv" 200 "$secs"
 scenario 1m-500 "$out/in-1m.flv" 500 "$secs"
 scenario 4m-1 "$out/in-4m.flv" 1 "$secs"
 scenario 4m-200 "$out/in-4m.flv" 200 "$secs"
+threads threads-4m-200 "$out/in-4m.flv" 200 "$secs"
 floor floor-4m-200 "$out/in-4m.flv" 200 "$secs"
+floor_mode=uring
+floor floor-uring-4m-200 "$out/in-4m.flv" 200 "$secs"
+floor_mode=""
 other srs-4m-200 "$out/in-4m.flv" 200 "$secs"
 scenario 4m-300 "$out/in-4m.flv" 300 "$secs"
 scenario 1m-1000 "$out/in-1m.flv" 1000 "$secs"
+threads threads-1m-1000 "$out/in-1m.flv" 1000 "$secs"
 floor floor-1m-1000 "$out/in-1m.flv" 1000 "$secs"
 other srs-1m-1000 "$out/in-1m.flv" 1000 "$secs"
 # time to first keyframe without a thundering herd: one viewer at a time
 scenario ttfk "$out/in-1m.flv" 20 5 --stagger-ms 400
 scenario 50m "$out/in-50m.flv" 1 "$secs"
+
+# rec NAME INPUT: three streams of INPUT published by ffmpeg (copying, so the
+# bench machine's CPU goes to the daemons), all recorded by recd with
+# thumbnails every 5 s; recd's CPU over $secs s after 3 s of warm-up, its
+# RSS before and at the end, and what it wrote.
+rec() {
+	name=$1 input=$2
+	wanted "$name" || return 0
+	echo "== $name: 3 recorded streams of $(basename "$input"), $secs s" >&2
+	up "$name"
+	printf 'record = yes\nthumbnail_interval = 5\nrecord_min_free = 0\n' >> "$conf"
+	daemon recd
+	rss0=$(rss_kib "$pid_recd")
+	pubs=""
+	for i in 1 2 3; do
+		ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i "$input" \
+		    -c copy -f flv "rtmp://127.0.0.1:$rtmp_port/live/rec$i" \
+		    >> "$d/ffmpeg.log" 2>&1 &
+		pubs="$pubs $!"
+		pids="$pids $!"
+	done
+	sleep 3
+	hz=$(getconf CLK_TCK)
+	t0=$(awk '{ print $14 + $15 }' "/proc/$pid_recd/stat")
+	w0=$(du -sk "$d/state/recordings" | cut -f1)
+	sleep "$secs"
+	t1=$(awk '{ print $14 + $15 }' "/proc/$pid_recd/stat")
+	w1=$(du -sk "$d/state/recordings" | cut -f1)
+	rss1=$(rss_kib "$pid_recd")
+	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid_recd/status")
+	rec_n=$("$top/ctl/nyonctl" -f "$conf" --json status |
+	    jq '.recd.recording // 0')
+	thumbs=$("$top/ctl/nyonctl" -f "$conf" --json status |
+	    jq '.recd.thumbnails // 0')
+	for p in $pubs; do kill "$p" 2>/dev/null || true; done
+	for p in $pubs; do wait "$p" 2>/dev/null || true; done
+	jq -cn --arg name "$name" --argjson ticks "$((t1 - t0))" --argjson hz "$hz" \
+	    --argjson r0 "$rss0" --argjson r1 "$rss1" --argjson hwm "$hwm" \
+	    --argjson kib "$((w1 - w0))" --argjson secs "$secs" \
+	    --argjson n "$rec_n" --argjson thumbs "$thumbs" \
+	    '{scenario: $name, recording: $n,
+	      recd_cpu_pct: ($ticks * 1000 / $hz / $secs | round / 10),
+	      recd_rss_kib: {idle: $r0, end: $r1, peak: $hwm},
+	      written_mbps: ($kib * 8 / 1024 / $secs), thumbnails: $thumbs}' \
+	    >> "$results"
+	down
+}
+rec rec-3x1m "$out/in-1m.flv"
+rec rec-3x4m "$out/in-4m.flv"
 
 # ---- WebRTC (rtcd) ----------------------------------------------------------
 # Their own output, after the HTTP-FLV table's scenarios: they run their
@@ -340,12 +411,14 @@ def floors: $floors;
    "\(f(.first_keyframe_ms.p50; 1))/\(f(.first_keyframe_ms.max; 1))",
    "\(.missing.sum)/\(.missing.max)",
    f(proc("ingestd").cpu_pct; 1), f(proc("flvd").cpu_pct; 1),
-   f(cpu; 1), (floors["floor-" + (.scenario | sub("^srs-"; ""))] as $fl | if $fl == null or $fl == 0 or (.scenario | startswith("floor-")) then "-" else f(cpu / $fl; 2) end),
+   f(cpu; 1), (floors["floor-" + (.scenario | sub("^(srs|threads)-"; ""))] as $fl | if $fl == null or $fl == 0 or (.scenario | startswith("floor-")) then "-" else f(cpu / $fl; 2) end),
    "\(proc("flvd").rss_base_kib)/\(proc("flvd").rss_max_kib)",
    f(.bench_cpu_pct; 1)] | join(" | "))
 ' "$results" | column -t -s '|' -o '|'
 jq -r 'select(.idle_rss_kib != null) | to_entries[] | select(.key != "scenario") |
   .key as $k | .value |
   "\($k) KiB: ingestd \(.ingestd) + flvd \(.flvd) + authd \(.authd) = \(.total) (\(.total / 1024 * 100 | round / 100) MiB)"' "$results"
+jq -r 'select(.recd_cpu_pct != null) |
+  "\(.scenario): recd records \(.recording) streams (\(.written_mbps * 100 | round / 100) Mb/s to disk, \(.thumbnails) thumbnails): CPU \(.recd_cpu_pct)% of a core, RSS \(.recd_rss_kib.idle) KiB idle, \(.recd_rss_kib.end) KiB recording, peak \(.recd_rss_kib.peak) KiB"' "$results"
 echo "raw results: $results"
 [ -z "$rtc_out" ] || printf '\n%s' "$rtc_out"

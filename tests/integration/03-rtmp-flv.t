@@ -3,13 +3,19 @@
 # ffmpeg and curl watch over HTTP-FLV.
 . "$(dirname "$0")/lib.sh"
 
+# Every fan-out spread over two write threads, each through io_uring (the
+# default where the kernel has it; 25-timestamps.t takes send()).
 write_conf <<CONF
 auth = none
 republish_grace = 10
 viewer_backlog = 256k
+flv_write_threads = 2
+flv_write_spread_us = 0
 CONF
 check "ingestd starts" start ingestd
 check "flvd starts" start flvd
+check "flvd writes through io_uring on two threads" \
+    grep -q "fan-out writes on 2 threads, through io_uring" "$tmp/flvd.log"
 
 publish cam1 640x360 90
 check "cam1 goes live" wait_live cam1
@@ -46,8 +52,7 @@ p2=$(timeout 20 ffprobe -v error -select_streams v -show_entries stream=width,he
 check "cam1 is still 640x360 ($p1)" [ "$p1" = "640,360" ]
 check "cam2 is 320x240 ($p2)" [ "$p2" = "320,240" ]
 
-# Forty viewers at once all receive the stream (enough for flvd to spread
-# its writes over threads).
+# Forty viewers at once all receive the stream, written by both threads.
 i=1
 while [ $i -le 40 ]; do
 	curl -s --max-time 4 -o "$tmp/v$i.flv" "$(flv_url cam1)" &

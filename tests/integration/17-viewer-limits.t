@@ -188,7 +188,15 @@ print(data.split(b"\r\n")[0].decode("latin-1"),
       "retry" if b"\r\nRetry-After: " in data else "no-retry")
 PY
 }
-r=$(partial 127.0.0.5)
+# The holders are closed at the deadline and come back 50 ms later: a
+# connection that arrives in that gap takes the free place, rightly, and
+# waits.  So up to three tries, each when all 24 are held.
+for try in 1 2 3; do
+	wait_idle 24
+	r=$(partial 127.0.0.5)
+	case $r in "HTTP/1.1 503 "*) break ;; esac
+	diag "try $try: flvd had a free place ($r)"
+done
 check "with max_requests idle connections, another would-be idle one gets 503 ($r)" \
     sh -c "echo '$r' | grep -q '^HTTP/1.1 503 .* retry$'"
 check "the refusal names max_requests" grep -q "(max_requests)" "$tmp/flvd.log"
@@ -197,9 +205,15 @@ check "a viewer whose request is whole gets the stream at once ($c)" [ "$c" = 20
 # Idle for more than a second (the grace), the oldest idle connection of
 # the busiest address makes room for a newcomer: many hosts' idle sockets
 # cannot keep even a slow client out.
+# (Up to three tries, each when all 24 are held, as above.)
 sleep 1.2
-r=$(partial 127.0.0.5)
-n=$(nyonctl --json status | pyjson 'd["flvd"]["evicted"]')
+for try in 1 2 3; do
+	wait_idle 24
+	r=$(partial 127.0.0.5)
+	n=$(nyonctl --json status | pyjson 'd["flvd"]["evicted"]')
+	[ "${n:-0}" -ge 1 ] && break
+	diag "try $try: none evicted ($r)"
+done
 check "once they idled past the grace, a slow newcomer is let in by closing one ($n)" \
     [ "${n:-0}" -ge 1 ]
 reap $f2 150; reap $f3 150; reap $f4 150
@@ -279,11 +293,10 @@ check "flvd starts with 100 descriptors" kill -0 $pid_flvd
 check "and warns that the limits need more" \
     grep -q "RLIMIT_NOFILE is 100" "$tmp/flvd.log"
 check "cam1 is live there" wait_live cam1
-: > "$tmp/f0"
 fpids=""
 for n in 2 3 4 6 7 8 9 10 11 12 13 14; do
 	src=127.0.0.$n
-	idle $src 8 8 >> "$tmp/f0" &
+	idle $src 8 8 > "$tmp/f0.$n" &
 	fpids="$fpids $!"
 done
 # 64 descriptors kept for the rest, and 2 for each connection waiting for
@@ -295,13 +308,14 @@ check "the refusal names RLIMIT_NOFILE" \
     grep -q "connections use the descriptors RLIMIT_NOFILE (100) allows" \
     "$tmp/flvd.log"
 for p in $fpids; do reap "$p" 150; done
+# one file each: appends from 12 processes may interleave on some filesystems
 r=$(python3 -c 'import json, sys
 t = {}
-for l in open(sys.argv[1]):
-    for k, v in json.loads(l).items():
+for f in sys.argv[1:]:
+    for k, v in json.load(open(f)).items():
         if isinstance(v, int):
             t[k] = t.get(k, 0) + v
-print(json.dumps(t))' "$tmp/f0")
+print(json.dumps(t))' "$tmp"/f0.*)
 diag "12 floods: $r"
 check "the refused were answered 503" [ "$(field "$r" 'd["answered_503"]')" -gt 0 ]
 check "with Retry-After" [ "$(field "$r" 'd["answered_503"] - d["retry_after"]')" -eq 0 ]

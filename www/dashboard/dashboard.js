@@ -2,7 +2,7 @@
 // player for one stream at a time.
 import { get } from './api.js';
 import { h, banner, fmtDuration, fmtBytes } from './ui.js';
-import { netInfo, previewUrl, previewWhep } from './net.js';
+import { netInfo, previewUrl, previewWhep, thumbUrl } from './net.js';
 import * as player from './player.js';
 
 const REFRESH_MS = 5000;
@@ -62,7 +62,8 @@ export function dashboardView(root) {
 	    previewTitle, h('div', { class: 'preview' }, video, note),
 	    h('div', { class: 'actions', style: 'margin-top:.6rem' },
 	        h('button', { type: 'button', class: 'small', onclick: () => stopPreview() }, 'Close preview')));
-	root.append(h('h1', {}, 'Dashboard'), healthBox, liveBox, previewCard);
+	const warnBox = h('div', {});
+	root.append(h('h1', {}, 'Dashboard'), warnBox, healthBox, liveBox, previewCard);
 
 	function stopPreview() {
 		if (stopPlayer)
@@ -119,9 +120,17 @@ export function dashboardView(root) {
 		const rows = list.map((s) => {
 			const kbps = pick(s, 'bitrate_kbps', 'kbps', 'bitrate');
 			const fps = pick(s, 'fps');
+			// a new picture every refresh; a stream without one yet shows none
+			const img = h('img', { class: 'thumb', alt: '', src: thumbUrl(net, s.name, Math.floor(Date.now() / REFRESH_MS)),
+			    onerror: (ev) => { ev.target.style.visibility = 'hidden'; } });
+			// ingestd's warning while a publisher is over its max_bitrate
+			const over = s.bitrate_warning ?
+			    h('span', { class: 'badge warn', title: s.bitrate_warning, 'data-testid': 'bitrate-warning' }, 'over max') : null;
 			return h('tr', { 'data-stream': s.name },
+			    h('td', {}, img),
 			    h('td', {}, h('span', { class: 'badge live' }, 'live'), ' ', h('strong', {}, s.name)),
-			    h('td', { class: 'num' }, kbps === undefined ? '—' : `${Math.round(kbps)} kbps`),
+			    h('td', { class: 'num' }, kbps === undefined ? '—' : `${Math.round(kbps)} kbps`,
+			        s.max_kbps ? h('span', { class: 'muted' }, ` / ${s.max_kbps}`) : null, over ? ' ' : null, over),
 			    h('td', { class: 'num' }, fps === undefined ? '—' : Number(fps).toFixed(0)),
 			    h('td', { class: 'num', 'data-testid': 'resolution' }, resolution(s)),
 			    h('td', { class: 'num' }, String(pick(s, 'viewers') ?? 0)),
@@ -132,7 +141,7 @@ export function dashboardView(root) {
 		liveBox.replaceChildren(h('h2', {}, 'Live now'), list.length === 0 ?
 		    h('p', { class: 'muted' }, 'Nothing is live. Publishers connect with the URLs on the ', h('a', { href: '#/streams' }, 'Streams'), ' page.') :
 		    h('div', { class: 'table-wrap' }, h('table', {},
-		        h('thead', {}, h('tr', {}, ['Stream', 'Bitrate', 'FPS', 'Resolution', 'Viewers', 'WebRTC'].map((t) => h('th', {}, t)),
+		        h('thead', {}, h('tr', {}, ['', 'Stream', 'Bitrate', 'FPS', 'Resolution', 'Viewers', 'WebRTC'].map((t) => h('th', {}, t)),
 		            h('th', { class: 'hide-narrow' }, 'Protocol'), h('th', {}))),
 		        h('tbody', {}, rows))));
 	}
@@ -145,6 +154,9 @@ export function dashboardView(root) {
 			if (gone)
 				return;
 			healthBox.replaceChildren(healthCards(hl));
+			const rec = hl.recording;
+			warnBox.replaceChildren(rec && rec.paused ? h('div', { class: 'alert error', role: 'alert', 'data-testid': 'recording-paused' },
+			    rec.warning || 'Recording is paused: the disk is nearly full.') : '');
 			const live = liveStreams(hl);
 			renderLive(live);
 			if (previewing && !live.some((s) => s.name === previewing) && !stopPlayer)

@@ -28,6 +28,12 @@ export function streamUrls(net, s, address) {
 	};
 }
 
+// recd's latest picture of a live stream, served by flvd; t busts caches.
+export function thumbUrl(net, name, t) {
+	const host = location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname;
+	return `http://${host}:${net.http}/thumb/${encodeURIComponent(name)}.jpg?t=${t || 0}`;
+}
+
 // The preview plays from the address the browser already reached.
 export function previewUrl(net, name) {
 	const host = location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname;
