@@ -168,6 +168,12 @@ control_stats(yajl_val a, yajl_gen g, struct db_err *err)
 	return ops_stats(g, err);
 }
 
+static int
+control_server_ip(yajl_val a, yajl_gen g, struct db_err *err)
+{
+	return ops_server_ip(g, err);
+}
+
 /* Each op takes the whole message, or (by_id) the stream it names. */
 static const struct {
 	control_msg_fn fn;
@@ -189,6 +195,7 @@ static const struct {
     [CTL_OP_CONFIG_SET] = {control_config_set, NULL},
     [CTL_OP_USER_PASSWD] = {control_user_passwd, NULL},
     [CTL_OP_STATS] = {control_stats, NULL},
+    [CTL_OP_SERVER_IP] = {control_server_ip, NULL},
 };
 
 static void

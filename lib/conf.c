@@ -120,8 +120,8 @@ const struct conf_key conf_keys[] = {
     {"rtc_udp_listen", CONF_LISTEN, "*:8189", 0, 0, NULL,
         "WebRTC (rtcd): the one UDP port all viewers' media uses"},
     {"rtc_ips", CONF_STR, "", 0, 0, NULL,
-        "WebRTC (rtcd): addresses offered to browsers (e.g. the LAN and a "
-        "forwarded public address); empty: the interfaces' addresses"},
+        "WebRTC (rtcd): addresses offered to browsers, before authd's "
+        "lan_ip and public_ip and the addresses rtc_udp_listen binds"},
     {"rtc_max_viewers", CONF_INT, "100", 1, 10000, NULL,
         "WebRTC (rtcd): most viewers at once, all streams together"},
     {"rtc_max_viewers_per_stream", CONF_INT, "100", 1, 10000, NULL,
@@ -129,6 +129,10 @@ const struct conf_key conf_keys[] = {
     {"rtc_audio", CONF_CHOICE, "opus", 0, 0, "opus|off",
         "WebRTC (rtcd): transcode AAC to Opus while a stream has viewers, "
         "or send video only"},
+    {"rtc_audio_lag", CONF_INT, "100", 0, 1000, NULL,
+        "WebRTC (rtcd): milliseconds a browser plays the sound after the "
+        "picture, so lip sync does not hold the picture back for the "
+        "sound's delay"},
     {"rtc_start", CONF_CHOICE, "gop", 0, 0, "gop|keyframe",
         "WebRTC (rtcd): a new viewer starts at the cached GOP, caught up, "
         "or waits for the next keyframe"},

@@ -101,6 +101,9 @@ const struct ctl_opdef ctl_ops[CTL_OP_COUNT] = {
     /* authd: a live stream's record setting changed */
     [CTL_OP_RECORD_SET] = {"record_set", OPER, RECD, 0,
         {{"stream", CTL_T_NAME, REQ}, {"record", CTL_T_BOOL, REQ}}},
+
+    /* the addresses viewers reach us at: rtcd's ICE candidates */
+    [CTL_OP_SERVER_IP] = {"server_ip", OPER | READER, AUTHD, 0, {{0}}},
 };
 
 const char *

@@ -34,6 +34,7 @@ struct audio_tc {
 	SwrContext *swr;
 	OpusEncoder *enc;
 	int channels; /* out: 1 or 2 */
+	int lookahead; /* the encoder's, in samples */
 	int in_rate;
 	float fifo[FIFO_MAX * 2];
 	int nfifo; /* samples per channel */
@@ -95,6 +96,7 @@ audio_tc_new(const uint8_t *asc, size_t asclen, audio_out out, void *arg,
 	}
 	opus_encoder_ctl(tc->enc, OPUS_SET_BITRATE(tc->channels * 48000));
 	opus_encoder_ctl(tc->enc, OPUS_SET_COMPLEXITY(5));
+	opus_encoder_ctl(tc->enc, OPUS_GET_LOOKAHEAD(&tc->lookahead));
 	return tc;
 }
 
@@ -148,8 +150,16 @@ audio_encode(struct audio_tc *tc)
 	while (tc->nfifo >= OPUS_FRAME) {
 		n = opus_encode_float(
 		    tc->enc, tc->fifo, OPUS_FRAME, pkt, sizeof(pkt));
+		/*
+		 * the decoder plays the input lookahead samples late: the
+		 * packet's timestamp is moved that much earlier
+		 */
 		if (n > 0)
-			tc->out(pkt, (size_t)n, tc->fifo_pts, tc->arg);
+			tc->out(pkt, (size_t)n,
+			    tc->fifo_pts > (uint64_t)tc->lookahead
+			        ? tc->fifo_pts - (uint64_t)tc->lookahead
+			        : 0,
+			    tc->arg);
 		tc->nfifo -= OPUS_FRAME;
 		memmove(tc->fifo, tc->fifo + OPUS_FRAME * tc->channels,
 		    sizeof(float) * (size_t)tc->nfifo * (size_t)tc->channels);

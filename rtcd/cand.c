@@ -1,10 +1,11 @@
 /*
- * The host candidates an answer offers (ICE-lite has no other kind):
- * rtc_ips when the operator names the addresses (a public address that
- * a router forwards the UDP port from, the Pi's LAN address); else the
- * address each UDP socket is bound to, or for a wildcard every address
- * of the host's interfaces that are up (loopback only when there is
- * nothing else).  All on the one UDP port.
+ * The host candidates an answer offers (ICE-lite has no other kind), in
+ * this order, each once: rtc_ips, the addresses an operator names here;
+ * authd's lan_ip and public_ip, the ones the watch page's links and QR
+ * code give viewers (a public address the router forwards the UDP port
+ * from); then the address each UDP socket is bound to, or for a wildcard
+ * every address of the host's interfaces that are up (loopback only when
+ * there is nothing else).  All on the one UDP port.
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -61,15 +62,30 @@ cand_interfaces(char out[][64], int n, int max, int family, int port, int loop)
 	return n;
 }
 
+/* A numeric address, on the port of our socket of its family, if any. */
+static int
+cand_ip(char out[][64], int n, int max, const char *ip)
+{
+	uint8_t bin[16];
+	int fam = strchr(ip, ':') ? AF_INET6 : AF_INET, k;
+
+	if (inet_pton(fam, ip, bin) != 1)
+		return n;
+	for (k = 0; k < udp_nsocks(); k++)
+		if (udp_family(k) == fam)
+			return cand_add(out, n, max, ip, udp_port(k));
+	return n;
+}
+
 int
 cand_list(char out[][64], int max)
 {
 	const char *list = conf_str(rtcd->d.conf, "rtc_ips");
 	char ip[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN];
-	uint8_t bin[16];
-	int n = 0, i, k, before, fam;
+	int n = 0, i, before;
 	size_t len;
 
+	/* conf_check_ips refused anything but numeric addresses at start */
 	for (; *list != '\0'; list += len) {
 		list += strspn(list, " ,\t");
 		len = strcspn(list, " ,\t");
@@ -77,18 +93,12 @@ cand_list(char out[][64], int max)
 			continue;
 		memcpy(ip, list, len);
 		ip[len] = '\0';
-		fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
-		/* conf_check_ips refused anything else at start */
-		if (inet_pton(fam, ip, bin) != 1)
-			continue;
-		for (k = 0; k < udp_nsocks(); k++)
-			if (udp_family(k) == fam)
-				break;
-		if (k < udp_nsocks())
-			n = cand_add(out, n, max, ip, udp_port(k));
+		n = cand_ip(out, n, max, ip);
 	}
-	if (n > 0)
-		return n;
+	if (rtcd->lan_ip[0] != '\0')
+		n = cand_ip(out, n, max, rtcd->lan_ip);
+	if (rtcd->public_ip[0] != '\0')
+		n = cand_ip(out, n, max, rtcd->public_ip);
 	for (i = 0; i < udp_nsocks(); i++) {
 		udp_local(i, buf, sizeof(buf));
 		if (buf[0] != '\0') {

@@ -63,11 +63,13 @@ main(int argc, char *argv[])
 		fatalx("libsrtp2 will not start");
 	udp_start();
 	stream_start();
+	authc_start();
 	log_info("WHEP ready; DTLS fingerprint sha-256 %s", dtls_fingerprint());
 
 	event_base_dispatch(rtcd->d.base);
 
 	whep_close();
+	authc_stop();
 	stream_stop();
 	session_end_all();
 	udp_close();

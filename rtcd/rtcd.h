@@ -21,6 +21,7 @@
 #include "ringsub.h"
 
 struct event;
+struct event_base;
 struct evhttp;
 struct ssl_st;
 struct ssl_ctx_st;
@@ -267,6 +268,21 @@ void audio_tc_feed(struct audio_tc *, const uint8_t *, size_t, uint32_t ts);
 void audio_tc_free(struct audio_tc *);
 uint64_t audio_tc_cpu_us(const struct audio_tc *);
 
+/* pace.c: audio packets leave evenly, each at its own time */
+#define PACE_PKT_MAX 1000
+struct pace;
+typedef void (*pace_out)(const uint8_t *, size_t, uint32_t ts, void *arg);
+struct pace *pace_new(struct event_base *, pace_out, void *arg);
+/*
+ * A packet of RTP timestamp ts whose first sample is at media_us on the
+ * stream's own timeline (microseconds, any origin, never wrapping).
+ */
+void pace_push(struct pace *, const uint8_t *, size_t, uint32_t ts,
+    int64_t media_us);
+double pace_held_ms(const struct pace *);
+uint64_t pace_stalls(const struct pace *);
+void pace_free(struct pace *);
+
 /* stream.c: the live streams, from the ring subscriber */
 enum stream_audio { AUDIO_NONE, AUDIO_AAC, AUDIO_OPUS, AUDIO_OTHER };
 enum stream_video { VIDEO_NONE, VIDEO_H264, VIDEO_HEVC, VIDEO_OTHER };
@@ -303,6 +319,8 @@ struct rstream {
 	/* sending */
 	struct track video, audio;
 	struct audio_tc *tc;
+	struct pace *pace;
+	int replaying; /* the cached GOP, for a first viewer */
 	int64_t clock_offset_ms; /* wall (ms) - FLV ts, the smallest seen */
 	struct sessionlist sessions;
 	int nsessions;
@@ -405,6 +423,10 @@ int udp_nsocks(void);
 
 /* cand.c: the addresses we offer as host candidates */
 int cand_list(char out[][64], int max);
+
+/* authc.c: the addresses authd has for this host, for the candidates */
+void authc_start(void);
+void authc_stop(void);
 int cand_check(const char *, char *err, size_t errlen);
 
 /* whep.c: the HTTP side */
@@ -424,6 +446,8 @@ struct rtcd {
 	uint64_t packets_out, bytes_out, retransmits;
 	uint64_t transcode_us; /* CPU spent transcoding audio, all streams */
 	char statedir[512]; /* statedir/rtc: the certificate */
+	/* authd's lan_ip and public_ip, "" when none (authc.c) */
+	char lan_ip[46], public_ip[46];
 };
 extern struct rtcd *rtcd;
 

@@ -607,11 +607,21 @@ session_report(struct session *s)
 	struct rstream *st = s->stream;
 	uint8_t buf[128 + RTC_SRTP_TRAILER];
 	uint64_t ntp = rtcp_ntp_now();
+	uint32_t lag;
 	size_t n;
 
 	s->last_sr_ntp_mid = (uint32_t)(ntp >> 16);
 	if (st->clock_offset_ms == INT64_MAX)
 		return;
+	/*
+	 * Both tracks' reports map their RTP clocks to the same NTP time,
+	 * drawn from the publisher's timeline, so a browser syncs them; the
+	 * audio's is moved rtc_audio_lag later, as if its sound had been
+	 * made that much later, so a browser holds the picture back only
+	 * for the part of the audio's delay beyond it (rtcd(8)).
+	 */
+	lag = (uint32_t)conf_int(rtcd->d.conf, "rtc_audio_lag") *
+	    st->audio.clock / 1000;
 	if (s->video_pt >= 0 &&
 	    (n = rtcp_sender_report(buf, 128, st->video.ssrc, ntp,
 	         stream_rtp_now(st, &st->video), (uint32_t)s->vpackets,
@@ -619,7 +629,7 @@ session_report(struct session *s)
 		session_send_rtcp(s, buf, n);
 	if (s->audio_pt >= 0 &&
 	    (n = rtcp_sender_report(buf, 128, st->audio.ssrc, ntp,
-	         stream_rtp_now(st, &st->audio), (uint32_t)s->apackets,
+	         stream_rtp_now(st, &st->audio) - lag, (uint32_t)s->apackets,
 	         (uint32_t)s->aoctets, st->name)) > 0)
 		session_send_rtcp(s, buf, n);
 }

@@ -362,13 +362,34 @@ stream_video_frame(
 	    stream_emit_video, &e);
 }
 
+/* An audio packet is due: into the history, and to the viewers. */
 static void
-stream_opus_out(const uint8_t *p, size_t len, uint64_t pts48, void *arg)
+stream_audio_due(const uint8_t *p, size_t len, uint32_t ts, void *arg)
 {
 	struct rstream *s = arg;
 
-	track_push(&s->audio, p, len, 0, s->audio.ts_base + (uint32_t)pts48,
-	    PKT_FRAME);
+	track_push(&s->audio, p, len, 0, ts, PKT_FRAME);
+	stream_pump_all(s);
+}
+
+/* An Opus packet whose first sample is pts48 (48 kHz units) on the FLV clock. */
+static void
+stream_audio_packet(struct rstream *s, const uint8_t *p, size_t len,
+    uint64_t pts48)
+{
+	uint32_t ts = s->audio.ts_base + (uint32_t)pts48;
+
+	/* the cached GOP read again for a first viewer is no live audio */
+	if (s->pace != NULL && !s->replaying)
+		pace_push(s->pace, p, len, ts, (int64_t)(pts48 * 1000 / 48));
+	else
+		track_push(&s->audio, p, len, 0, ts, PKT_FRAME);
+}
+
+static void
+stream_opus_out(const uint8_t *p, size_t len, uint64_t pts48, void *arg)
+{
+	stream_audio_packet(arg, p, len, pts48);
 }
 
 static void
@@ -423,8 +444,8 @@ stream_tag(struct rstream *s, const uint8_t *tag, const struct ring_tagref *r)
 			audio_tc_feed(s->tc, data, dlen, r->timestamp);
 		else if (s->acodec == AUDIO_OPUS && dlen > 0 &&
 		    s->audio.hist != NULL)
-			track_push(&s->audio, data, dlen, 0,
-			    s->audio.ts_base + r->timestamp * 48u, PKT_FRAME);
+			stream_audio_packet(
+			    s, data, dlen, (uint64_t)r->timestamp * 48);
 	}
 }
 
@@ -475,6 +496,7 @@ stream_free(struct rstream *s)
 		session_end(sess, "the stream ended");
 	TAILQ_REMOVE(&rtcd->streams, s, entry);
 	audio_tc_free(s->tc);
+	pace_free(s->pace);
 	track_release(&s->video);
 	track_release(&s->audio);
 	free(s->buf);
@@ -556,11 +578,14 @@ stream_attach(struct rstream *s, struct session *sess)
 		cap *= 2;
 	track_alloc(&s->video, cap);
 	track_alloc(&s->audio, 1024);
+	s->pace = pace_new(rtcd->d.base, stream_audio_due, s);
 	stream_audio_start(s);
 	/* the cached GOP into the history, for this first viewer */
 	ringsub_cursor_start(s->rs, &s->cursor, RING_START_KEYFRAME);
 	s->video_frames = 0;
+	s->replaying = 1;
 	stream_drain(s);
+	s->replaying = 0;
 }
 
 void
@@ -577,6 +602,8 @@ stream_detach(struct rstream *s, struct session *sess)
 		audio_tc_free(s->tc);
 		s->tc = NULL;
 	}
+	pace_free(s->pace);
+	s->pace = NULL;
 	track_release(&s->video);
 	track_release(&s->audio);
 }
@@ -641,6 +668,11 @@ stream_status(yajl_gen g)
 		json_bool(g, "transcoding", s->tc != NULL);
 		json_int(g, "transcode_cpu_ms",
 		    s->tc ? (long long)(audio_tc_cpu_us(s->tc) / 1000) : 0);
+		/* what pacing the audio costs, and the stalls it let by */
+		json_double(g, "audio_hold_ms",
+		    s->pace ? pace_held_ms(s->pace) : 0);
+		json_int(g, "audio_stalls",
+		    s->pace ? (long long)pace_stalls(s->pace) : 0);
 		json_int(g, "viewers", s->nsessions);
 		json_int(g, "laps", (long long)s->cursor.laps);
 		json_key(g, "sessions");

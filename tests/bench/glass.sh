@@ -79,6 +79,15 @@ for k in ("audio", "video"):
     a = (d.get("last") or {}).get(k)
     if a and a.get("jitterBufferEmittedCount"):
         out[k + "_jitter_buffer_ms"] = round(1000 * a["jitterBufferDelay"] / a["jitterBufferEmittedCount"])
+a = (d.get("last") or {}).get("audio") or {}
+if a.get("totalSamplesReceived"):
+    # the share of the sound NetEq had to make up: choppy when large
+    out["audio_concealed_pct"] = round(100 * a["concealedSamples"] / a["totalSamplesReceived"], 2)
+b = (d.get("buffers") or [{}])[-1]
+if b.get("audioBehind") is not None and b.get("videoBehind") is not None:
+    # how far each track plays behind the sender reports clock: the
+    # sound trails the picture by the difference plus rtc_audio_lag
+    out["behind_ms"] = [b["audioBehind"], b["videoBehind"]]
 print(json.dumps(out))'
 }
 echo "== WebRTC, one viewer, $secs s"

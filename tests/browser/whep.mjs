@@ -2,7 +2,7 @@
 // whep.mjs — WebRTC playback checks in headless Chromium.
 //
 //   node tests/browser/whep.mjs --whep URL [--seconds N] [--stamp]
-//        [--delete] [--verbose]
+//        [--delete] [--relay HOST:PORT] [--verbose]
 //   node tests/browser/whep.mjs --page URL [--seconds N] [--stamp]
 //        [--join N] [--verbose]
 //
@@ -15,7 +15,10 @@
 // and compares it with the clock of this machine: glass-to-glass latency.
 // --join N loads the page N times in a row (a fresh page each time) and
 // reports each join.  --delete ends the session with DELETE at the end and
-// waits for the connection to close.
+// waits for the connection to close.  --relay sends the media through
+// HOST:PORT instead of the answer's candidates (a lossy path for NACK
+// tests: tests/integration/udp-lossy.py): each candidate's address and
+// port are replaced with it.
 //
 // Prints one JSON line on stdout: {"ok", "status" (of the POST), "error",
 // "firstFrameMs" (from the POST), "framesDecoded", "freezeCount",
@@ -54,7 +57,7 @@ function usage(msg) {
 
 function parseArgs(argv) {
 	const o = { whep: null, page: null, seconds: 10, stamp: false,
-	    del: false, verbose: false, join: 1 };
+	    del: false, verbose: false, join: 1, relay: null };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		const val = () => {
@@ -69,6 +72,7 @@ function parseArgs(argv) {
 		case '--join': o.join = Number(val()); break;
 		case '--stamp': o.stamp = true; break;
 		case '--delete': o.del = true; break;
+		case '--relay': o.relay = val(); break;
 		case '--verbose': case '-v': o.verbose = true; break;
 		default: usage(`unknown argument ${a}`);
 		}
@@ -77,6 +81,8 @@ function parseArgs(argv) {
 		usage('one of --whep and --page');
 	if (!(o.seconds > 0) || !(o.join >= 1))
 		usage('bad --seconds or --join');
+	if (o.relay !== null && !/^[0-9.]+:[0-9]+$/.test(o.relay))
+		usage('--relay wants IPV4:PORT');
 	return o;
 }
 
@@ -129,7 +135,7 @@ window.nyonTest = (function () {
 		};
 		video.requestVideoFrameCallback(cb);
 	}
-	async function whep(url, stamp) {
+	async function whep(url, stamp, relay) {
 		const video = document.getElementById('v');
 		const pc = new RTCPeerConnection();
 		st.pc = pc;
@@ -157,7 +163,14 @@ window.nyonTest = (function () {
 			return;
 		}
 		st.location = new URL(r.headers.get('Location'), url).href;
-		await pc.setRemoteDescription({ type: 'answer', sdp: body });
+		let sdp = body;
+		if (relay) {
+			const [ip, port] = relay.split(':');
+			// in this template: \\ is one backslash in the page
+			sdp = sdp.replace(/^(a=candidate:\\S+ \\d+ udp \\d+) \\S+ \\d+ /gm,
+			    '$1 ' + ip + ' ' + port + ' ');
+		}
+		await pc.setRemoteDescription({ type: 'answer', sdp });
 	}
 	async function stats() {
 		const out = { video: null, audio: null, state: st.pc ? st.pc.connectionState : null };
@@ -171,12 +184,27 @@ window.nyonTest = (function () {
 				    framesDropped: s.framesDropped, freezeCount: s.freezeCount,
 				    totalFreezesDuration: s.totalFreezesDuration,
 				    jitter: s.jitter, nackCount: s.nackCount,
+				    pliCount: s.pliCount,
+				    retransmittedPacketsReceived: s.retransmittedPacketsReceived,
 				    totalSamplesReceived: s.totalSamplesReceived,
 				    jitterBufferDelay: s.jitterBufferDelay,
 				    jitterBufferTargetDelay: s.jitterBufferTargetDelay,
 				    jitterBufferMinimumDelay: s.jitterBufferMinimumDelay,
-				    jitterBufferEmittedCount: s.jitterBufferEmittedCount };
+				    jitterBufferEmittedCount: s.jitterBufferEmittedCount,
+				    concealedSamples: s.concealedSamples,
+				    silentConcealedSamples: s.silentConcealedSamples,
+				    concealmentEvents: s.concealmentEvents,
+				    insertedSamplesForDeceleration: s.insertedSamplesForDeceleration,
+				    removedSamplesForAcceleration: s.removedSamplesForAcceleration,
+				    totalAudioEnergy: s.totalAudioEnergy,
+				    framesReceived: s.framesReceived,
+				    totalInterFrameDelay: s.totalInterFrameDelay,
+				    estimatedPlayoutTimestamp: s.estimatedPlayoutTimestamp };
 		});
+		// estimatedPlayoutTimestamp is the sender's NTP time (the
+		// sender reports' clock) of what plays now: against this
+		// clock, how far behind each track plays, and the two apart
+		out.now = performance.timeOrigin + performance.now();
 		return out;
 	}
 	async function del() {
@@ -225,7 +253,8 @@ function summary(lat) {
 
 async function runWhep(opt, page, say) {
 	const out = { ok: false, mode: 'whep', url: opt.whep };
-	await page.evaluate(([u, s]) => window.nyonTest.whep(u, s), [opt.whep, opt.stamp]);
+	await page.evaluate(([u, s, r]) => window.nyonTest.whep(u, s, r),
+	    [opt.whep, opt.stamp, opt.relay]);
 	let st = await page.evaluate(() => {
 		const s = window.nyonTest.st;
 		return { status: s.status, error: s.error, location: s.location };
@@ -235,13 +264,42 @@ async function runWhep(opt, page, say) {
 		return out;
 	out.videoPackets = [];
 	out.audioPackets = [];
+	// each second's jitter buffers (ms a sample or frame waited in it),
+	// and what the audio's did to keep its level: concealed (ran dry),
+	// stretched (decelerated) or squeezed (accelerated) samples
+	out.buffers = [];
+	const jb = (a, b) => {
+		if (!a || !b)
+			return null;
+		const n = b.jitterBufferEmittedCount - a.jitterBufferEmittedCount;
+		return n > 0 ? Math.round(1000 * (b.jitterBufferDelay - a.jitterBufferDelay) / n) : null;
+	};
+	const NTP_UNIX_MS = 2208988800000;
+	const behind = (s, t) => {
+		if (!t || !t.estimatedPlayoutTimestamp)
+			return null;
+		let e = t.estimatedPlayoutTimestamp;
+		if (e > NTP_UNIX_MS)
+			e -= NTP_UNIX_MS;
+		return Math.round(s.now - e);
+	};
+	const dif = (a, b, k) => (a && b && b[k] !== undefined ? b[k] - a[k] : null);
 	// the first frame, then the measured span
 	const t0 = Date.now();
+	let prev = null;
 	for (let i = 0; Date.now() - t0 < opt.seconds * 1000; i++) {
 		await new Promise((r) => setTimeout(r, 1000));
 		const s = await page.evaluate(() => window.nyonTest.stats());
 		out.videoPackets.push(s.video ? s.video.packetsReceived : 0);
 		out.audioPackets.push(s.audio ? s.audio.packetsReceived : 0);
+		if (prev)
+			out.buffers.push({ audio: jb(prev.audio, s.audio),
+			    audioBehind: behind(s, s.audio), videoBehind: behind(s, s.video),
+			    video: jb(prev.video, s.video),
+			    concealed: dif(prev.audio, s.audio, 'concealedSamples'),
+			    stretched: dif(prev.audio, s.audio, 'insertedSamplesForDeceleration'),
+			    squeezed: dif(prev.audio, s.audio, 'removedSamplesForAcceleration') });
+		prev = s;
 		out.last = s;
 		say(`t=${i + 1}s state=${s.state} video=${JSON.stringify(s.video)} audio packets=${s.audio && s.audio.packetsReceived}`);
 	}
