@@ -171,12 +171,12 @@ test_schema_migrations(void **state)
 	int v;
 
 	EXPECT_OK(db_schema_version(f->db, &v, err));
-	assert_int_equal(v, 3);
+	assert_int_equal(v, 4);
 	mkstream(f->db, "kept", NULL, NULL);
 
 	sq = raw_open(f->path);
 	assert_int_equal(
-	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 3);
+	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 4);
 	assert_int_equal(raw_int(sq,
 	                     "SELECT count(*) FROM sqlite_master WHERE type = "
 	                     "'table' AND name IN ('users', 'streams', "
@@ -214,7 +214,7 @@ test_schema_migrations(void **state)
 	assert_int_equal(info.generated, 0);
 	sq = raw_open(f->path);
 	assert_int_equal(
-	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 3);
+	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 4);
 	assert_int_equal(raw_int(sq, "SELECT count(*) FROM users"), 1);
 	assert_int_equal(raw_int(sq, "SELECT count(*) FROM streams"), 1);
 	sqlite3_close(sq);
@@ -240,7 +240,8 @@ test_migration_token_gen(void **state)
 	/* back to what version 2 left */
 	sq = raw_open(f->path);
 	assert_int_equal(sqlite3_exec(sq,
-	                     "DELETE FROM schema_migrations WHERE version = 3;"
+	                     "DELETE FROM schema_migrations WHERE version >= 3;"
+	                     "DROP TABLE destinations;"
 	                     "ALTER TABLE users DROP COLUMN token_gen;"
 	                     "UPDATE users SET tokens_after = 1700000000"
 	                     " WHERE username = 'admin';",
@@ -250,7 +251,7 @@ test_migration_token_gen(void **state)
 
 	assert_int_equal(db_open(f->path, &f->db, NULL, NULL), 0);
 	EXPECT_OK(db_schema_version(f->db, &v, err));
-	assert_int_equal(v, 3);
+	assert_int_equal(v, 4);
 	EXPECT_OK(db_user_get_by_name(f->db, "admin", &u, err));
 	assert_true(u.token_gen == 1);
 	EXPECT_OK(db_user_get_by_name(f->db, "second", &u, err));
