@@ -1,6 +1,6 @@
 # Nyon: one build for everything.  GNU make, no autotools.
 #
-#   make            build lib/libnyon.a, the three daemons and nyonctl
+#   make            build lib/libnyon.a, the daemons and nyonctl
 #   make run        build, write a local config and run the daemons in the foreground
 #   make test       unit tests (plain and ASan/UBSan), fuzz smoke runs, integration tests
 #                   (installs nothing: it stops and names `make deps` if a tool is missing)
@@ -21,6 +21,10 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out srt,$(PKGS)) 2>/dev/null)
 SRT_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir srt 2>/dev/null)/libsrt.so 2>/dev/null | \
 		awk '$$1 == "SONAME" { print $$2 }')
+# fwdd pushes streams out over RTMPS and SRT itself: it alone links OpenSSL
+# (through libevent's OpenSSL bufferevents) and libsrt (fwdd(8))
+FWDD_PKGS  = libevent_openssl openssl srt
+FWDD_LIBS  := $(shell pkg-config --libs $(FWDD_PKGS) 2>/dev/null)
 # the unit tests check our HMAC-SHA256 users against OpenSSL's
 TEST_PKGS  = cmocka libcrypto
 CMOCKA_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
@@ -31,7 +35,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 NOBUILD_GOALS = deps clean www format uninstall run
 UNIT_GOALS    = unit unit-asan test
 ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
-NEED_PKGS = $(PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
+NEED_PKGS = $(PKGS) $(FWDD_PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
 PKG_MISSING := $(shell for m in $(NEED_PKGS); do \
 		pkg-config --exists $$m 2>/dev/null || echo $$m; done)
 ifneq ($(PKG_MISSING),)
@@ -50,7 +54,7 @@ HARDEN_CFLAGS  = -fstack-protector-strong -fPIE
 HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
 FORTIFY = $(if $(filter -O1 -O2 -O3 -Os -Og -Ofast,$(CFLAGS)),-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
 CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' \
-	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib -Iingestd -Iflvd -Iauthd -Ictl \
+	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib -Iingestd -Iflvd -Iauthd -Ictl -Ifwdd \
 	    $(PKG_CFLAGS)
 ALLCFLAGS = -std=c11 $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
@@ -73,6 +77,7 @@ endif
 LIB_SRCS     := $(wildcard lib/*.c)
 INGESTD_SRCS := $(wildcard ingestd/*.c)
 FLVD_SRCS    := $(wildcard flvd/*.c)
+FWDD_SRCS    := $(wildcard fwdd/*.c)
 AUTHD_SRCS   := $(wildcard authd/*.c)
 CTL_SRCS     := $(wildcard ctl/*.c)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
@@ -84,11 +89,13 @@ LIBNYON  = $(O)lib/libnyon.a
 # Each daemon's objects but its main file, so unit tests and fuzzers can link them.
 LIBINGESTD = $(O)ingestd/libingestd.a
 LIBFLVD    = $(O)flvd/libflvd.a
+LIBFWDD    = $(O)fwdd/libfwdd.a
 LIBAUTHD   = $(O)authd/libauthd.a
 LIBCTL     = $(O)ctl/libctl.a
-DAEMON_LIBS = $(LIBINGESTD) $(LIBFLVD) $(LIBAUTHD) $(LIBCTL)
+DAEMON_LIBS = $(LIBINGESTD) $(LIBFLVD) $(LIBAUTHD) $(LIBCTL) $(LIBFWDD)
 
-PROGS = $(O)ingestd/ingestd $(O)flvd/flvd $(O)authd/authd $(O)ctl/nyonctl
+PROGS = $(O)ingestd/ingestd $(O)flvd/flvd $(O)authd/authd $(O)ctl/nyonctl \
+	$(O)fwdd/fwdd
 UNIT_BINS = $(patsubst tests/unit/%.c,$(O)tests/unit/%,$(UNIT_SRCS))
 
 .PHONY: all clean deps run test unit unit-asan integration fuzz fuzz-build install uninstall bench format
@@ -107,6 +114,9 @@ $(LIBINGESTD): $(call obj,$(filter-out ingestd/ingestd.c,$(INGESTD_SRCS)))
 $(LIBFLVD): $(call obj,$(filter-out flvd/flvd.c,$(FLVD_SRCS)))
 	@mkdir -p $(dir $@); rm -f $@
 	$(AR) rcs $@ $^
+$(LIBFWDD): $(call obj,$(filter-out fwdd/fwdd.c,$(FWDD_SRCS)))
+	@mkdir -p $(dir $@); rm -f $@
+	$(AR) rcs $@ $^
 $(LIBAUTHD): $(call obj,$(filter-out authd/authd.c,$(AUTHD_SRCS)))
 	@mkdir -p $(dir $@); rm -f $@
 	$(AR) rcs $@ $^
@@ -118,6 +128,8 @@ $(O)ingestd/ingestd: $(O)ingestd/ingestd.o $(LIBINGESTD) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(O)flvd/flvd: $(O)flvd/flvd.o $(LIBFLVD) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(O)fwdd/fwdd: $(O)fwdd/fwdd.o $(LIBFWDD) $(LIBNYON)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(FWDD_LIBS) $(LDLIBS)
 $(O)authd/authd: $(O)authd/authd.o $(LIBAUTHD) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(O)ctl/nyonctl: $(O)ctl/nyonctl.o $(LIBCTL) $(LIBNYON)
@@ -125,7 +137,7 @@ $(O)ctl/nyonctl: $(O)ctl/nyonctl.o $(LIBCTL) $(LIBNYON)
 
 # Unit tests: one cmocka program per file; each may use any daemon's code.
 $(O)tests/unit/%: $(O)tests/unit/%.o $(DAEMON_LIBS) $(LIBNYON)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIBS) $(LIBNYON) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIBS) $(LIBNYON) $(FWDD_LIBS) $(LDLIBS) $(CMOCKA_LIBS)
 
 unit: $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)
@@ -140,7 +152,8 @@ FUZZ_O     = build/fuzz/
 FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	     -fno-sanitize-recover=undefined $(CPPFLAGS)
 fuzzobj    = $(patsubst %.c,$(FUZZ_O)%.o,$(1))
-FUZZ_LIBS  = $(FUZZ_O)ingestd.a $(FUZZ_O)flvd.a $(FUZZ_O)authd.a $(FUZZ_O)lib.a
+FUZZ_LIBS  = $(FUZZ_O)ingestd.a $(FUZZ_O)flvd.a $(FUZZ_O)authd.a $(FUZZ_O)fwdd.a \
+	     $(FUZZ_O)lib.a
 FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(FUZZ_O)%,$(FUZZ_SRCS))
 $(FUZZ_O)%.o: %.c
 	@mkdir -p $(dir $@)
@@ -153,8 +166,10 @@ $(FUZZ_O)flvd.a: $(call fuzzobj,$(filter-out flvd/flvd.c,$(FLVD_SRCS)))
 	@rm -f $@; $(AR) rcs $@ $^
 $(FUZZ_O)authd.a: $(call fuzzobj,$(filter-out authd/authd.c,$(AUTHD_SRCS)))
 	@rm -f $@; $(AR) rcs $@ $^
+$(FUZZ_O)fwdd.a: $(call fuzzobj,$(filter-out fwdd/fwdd.c,$(FWDD_SRCS)))
+	@rm -f $@; $(AR) rcs $@ $^
 $(FUZZ_O)fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS)
-	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS)
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(FWDD_LIBS) $(LDLIBS)
 fuzz-build: $(FUZZ_BINS)
 # FUZZ_TIME seconds per target: a smoke run in `make test`, longer by hand.
 FUZZ_TIME ?= 8
@@ -233,11 +248,12 @@ UNITDIR   ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 INITDIR   ?= /etc/init.d
 INSTALL   ?= install
-INST_DAEMONS = authd ingestd flvd
+INST_DAEMONS = authd ingestd flvd fwdd
 INST_MAN5 = man/nyon.conf.5
 INST_MAN7 = man/nyon.7
-INST_MAN8 = man/ingestd.8 man/flvd.8 man/authd.8 man/nyonctl.8
-INST_UNITS = nyon-authd.service nyon-ingestd.service nyon-flvd.service
+INST_MAN8 = man/ingestd.8 man/flvd.8 man/authd.8 man/nyonctl.8 man/fwdd.8
+INST_UNITS = nyon-authd.service nyon-ingestd.service nyon-flvd.service \
+	     nyon-fwdd.service
 # Static web files: these directories go under $(DATADIR)/www, the default
 # www_dir of nyon.conf(5); vendor/ is made by `make www`.
 INST_WWW  = www/dashboard www/watch www/vendor
@@ -248,6 +264,8 @@ INIT_REQUIRES_ingestd = nyon-authd
 INIT_SHOULD_ingestd   =
 INIT_REQUIRES_flvd    =
 INIT_SHOULD_flvd      = nyon-ingestd
+INIT_REQUIRES_fwdd    =
+INIT_SHOULD_fwdd      = nyon-ingestd nyon-authd
 RC_SUBST  = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONF@|$(CONFDIR)/nyon.conf|g'
 
 install: all www
