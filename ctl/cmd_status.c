@@ -1,6 +1,7 @@
 /*
  * nyonctl status, nyonctl ping DAEMON
  */
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,6 +105,48 @@ status_streams(yajl_val ingestd, yajl_val flvd)
 	}
 }
 
+/* fwdd's destinations: where each live stream goes, and how it fares. */
+static void
+status_forwarding(yajl_val fwdd)
+{
+	yajl_val list = json_get(fwdd, "destinations"), fps;
+	long long reconnects;
+	size_t i;
+
+	if (list == NULL || !YAJL_IS_ARRAY(list) || list->u.array.len == 0)
+		return;
+	printf("\nforwarding: %zu\n", list->u.array.len);
+	printf("  %-24s %-10s %9s %6s  %s\n", "STREAM", "STATE", "OUT kbps",
+	    "RECONN", "DESTINATION");
+	for (i = 0; i < list->u.array.len; i++) {
+		yajl_val d = list->u.array.values[i];
+		const char *err = json_get_str(d, "last_error");
+
+		reconnects = 0;
+		json_get_int(d, "reconnects", &reconnects);
+		fps = json_get(d, "kbps");
+		printf("  %-24s %-10s %9.0f %6lld  %s\n",
+		    json_get_str(d, "stream") ? json_get_str(d, "stream") : "?",
+		    json_get_str(d, "state") ? json_get_str(d, "state") : "?",
+		    fps && YAJL_IS_NUMBER(fps) ? YAJL_GET_DOUBLE(fps) : 0.0,
+		    reconnects,
+		    json_get_str(d, "url") ? json_get_str(d, "url") : "?");
+		if (err != NULL)
+			printf("  %-24s last error: %s\n", "", err);
+	}
+}
+
+/* An optional daemon that is simply not there: no socket at all. */
+static int
+status_absent(struct ctl_ctx *ctx, const char *daemon)
+{
+	struct stat sb;
+	char path[512];
+
+	return ctl_daemon_optional(daemon) &&
+	    stat(ctl_sockpath(ctx, daemon, path, sizeof(path)), &sb) == -1;
+}
+
 int
 cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 {
@@ -117,7 +160,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		up[i] = ctl_request(ctx, ctl_daemons[i],
 		            ctl_msg_begin(CTL_OP_STATUS), &reply[i], err[i],
 		            sizeof(err[i])) == 0;
-		if (!up[i])
+		if (!up[i] && !status_absent(ctx, ctl_daemons[i]))
 			down++;
 	}
 	if (ctx->json) {
@@ -142,14 +185,19 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < nitems(ctl_daemons); i++) {
 			if (up[i])
 				status_print(ctl_daemons[i], reply[i].root);
+			else if (status_absent(ctx, ctl_daemons[i]))
+				printf("%-8s not running (optional)\n",
+				    ctl_daemons[i]);
 			else
 				printf("%-8s down  (%s)\n", ctl_daemons[i],
 				    err[i]);
 		}
-		/* ctl_daemons: authd, ingestd, flvd */
+		/* ctl_daemons: authd, ingestd, flvd, fwdd */
 		if (up[1])
 			status_streams(
 			    reply[1].root, up[2] ? reply[2].root : NULL);
+		if (up[3])
+			status_forwarding(reply[3].root);
 	}
 	for (i = 0; i < nitems(ctl_daemons); i++)
 		if (up[i])
@@ -171,7 +219,7 @@ cmd_ping(struct ctl_ctx *ctx, int argc, char **argv)
 	if (i == nitems(ctl_daemons)) {
 		fprintf(stderr,
 		    "nyonctl: no daemon named '%s' (authd, "
-		    "ingestd or flvd)\n",
+		    "ingestd, flvd or fwdd)\n",
 		    argv[0]);
 		return CTL_EXIT_USAGE;
 	}

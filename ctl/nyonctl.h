@@ -26,7 +26,9 @@ struct cmd_entry {
 };
 
 /* nyonctl.c */
-extern const char *ctl_daemons[3];
+extern const char *ctl_daemons[4];
+/* Daemons whose absence (no socket) is not a failure: optional outputs. */
+int ctl_daemon_optional(const char *daemon);
 const char *ctl_sockpath(
     struct ctl_ctx *, const char *daemon, char *buf, size_t len);
 /* Closes and sends req (from ctl_msg_begin), frees it, waits for the reply. */
@@ -63,6 +65,13 @@ int cmd_session_kick(struct ctl_ctx *, int, char **);
 int cmd_config_get(struct ctl_ctx *, int, char **);
 int cmd_config_set(struct ctl_ctx *, int, char **);
 int cmd_user_passwd(struct ctl_ctx *, int, char **);
+
+/* cmd_forward.c */
+int cmd_forward_list(struct ctl_ctx *, int, char **);
+int cmd_forward_add(struct ctl_ctx *, int, char **);
+int cmd_forward_rm(struct ctl_ctx *, int, char **);
+int cmd_forward_enable(struct ctl_ctx *, int, char **);
+int cmd_forward_disable(struct ctl_ctx *, int, char **);
 
 /* cmd_status.c */
 int cmd_status(struct ctl_ctx *, int, char **);
