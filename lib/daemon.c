@@ -40,6 +40,7 @@ static const char *const daemon_restart_keys[] = {
     "srt_pbkeylen",
     "srt_latency",
     "api_listen",
+    "forward_tls_ca",
 };
 
 /*

@@ -2,8 +2,8 @@
 # rc.d/postinstall.sh [-n]: what 'make install' leaves to root, once.  Safe to
 # run again: each step checks before it acts, and says "ok:" when there is
 # nothing to do.  It lays out the privilege separation of nyon(7):
-#   - group nyon; user nyon (primary group nyon) for ingestd and flvd; user
-#     nyonauth (its own group, and a member of nyon) for authd;
+#   - group nyon; user nyon (primary group nyon) for ingestd, flvd and
+#     fwdd; user nyonauth (its own group, and a member of nyon) for authd;
 #   - /var/lib/nyon: nyonauth's, mode 0711; the database and jwt.secret in
 #     it nyonauth's, mode 0600 (an install where nyon owned them is moved
 #     over);
@@ -238,10 +238,10 @@ elif [ -d /run/systemd/system ]; then
 	run systemctl enable nyon.target
 	echo "note: start with 'systemctl start nyon.target' (restart it after an upgrade)"
 elif command -v update-rc.d >/dev/null 2>&1; then
-	for d in authd ingestd flvd; do
+	for d in authd ingestd flvd fwdd; do
 		run update-rc.d "nyon-$d" defaults
 	done
-	echo "note: start with 'service nyon-authd start' (then ingestd, flvd)"
+	echo "note: start with 'service nyon-authd start' (then ingestd, flvd, fwdd)"
 else
 	echo "postinstall: neither systemd nor update-rc.d: start the daemons by hand" >&2
 fi

@@ -18,6 +18,8 @@ fails_quietly() { ! "$@" 2>/dev/null; }
 # --- make install into DESTDIR -------------------------------------------
 check "make install DESTDIR PREFIX=/usr/local" mk install DESTDIR="$dest" PREFIX=/usr/local
 want="etc/init.d/nyon-authd etc/init.d/nyon-flvd etc/init.d/nyon-ingestd
+etc/init.d/nyon-fwdd usr/local/sbin/fwdd usr/local/share/man/man8/fwdd.8
+usr/local/lib/systemd/system/nyon-fwdd.service
 etc/nyon/nyon.conf usr/local/bin/nyonctl
 usr/local/lib/systemd/system/nyon-authd.service
 usr/local/lib/systemd/system/nyon-flvd.service
@@ -54,7 +56,7 @@ check "the installed programs accept the installed nyon.conf" \
 # The Makefile's hardening reached every installed program: a PIE (ASLR),
 # full RELRO (BIND_NOW: the GOT is read-only once started), stack canaries
 # (__stack_chk_fail) and _FORTIFY_SOURCE (glibc's __*_chk calls).
-for p in sbin/authd sbin/ingestd sbin/flvd bin/nyonctl; do
+for p in sbin/authd sbin/ingestd sbin/flvd sbin/fwdd bin/nyonctl; do
 	f=$dest/usr/local/$p
 	check_all "$p is hardened: PIE, full RELRO, stack protector, fortified" \
 	    'readelf -h "$f" | grep -q "Type: *DYN"' \
@@ -163,7 +165,7 @@ check "nyonctl(8) documents every command" [ -z "$bad" ]
 [ -z "$bad" ] || diag "undocumented:$bad"
 
 # --- manual pages, scripts -------------------------------------------------
-pages="ingestd.8 flvd.8 authd.8 nyonctl.8 nyon.conf.5 nyon.7"
+pages="ingestd.8 flvd.8 authd.8 nyonctl.8 fwdd.8 nyon.conf.5 nyon.7"
 for p in $pages; do
 	# Cross references resolve only once installed: that style note aside,
 	# a page must be silent.
@@ -187,7 +189,7 @@ check_all "nyon-authd runs as nyonauth, in group nyon, writing /var/lib/nyon and
     "grep -qx 'SupplementaryGroups=nyon' '$units/nyon-authd.service'" \
     "grep -qx 'StateDirectoryMode=0711' '$units/nyon-authd.service'" \
     "grep -qx 'ReadWritePaths=/var/lib/nyon /run/nyon' '$units/nyon-authd.service'"
-for d in ingestd flvd; do
+for d in ingestd flvd fwdd; do
 	check_all "nyon-$d runs as nyon, writes /run/nyon alone, cannot see /var/lib/nyon" \
 	    "grep -qx 'User=nyon' '$units/nyon-$d.service'" \
 	    "grep -qx 'Group=nyon' '$units/nyon-$d.service'" \
