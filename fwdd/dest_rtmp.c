@@ -124,10 +124,16 @@ dest_rtmp_conn_why(struct dest_rtmp_conn *rc, short what, char *buf, size_t len)
 			return;
 		}
 		if (first != 0) {
-			snprintf(buf, len, "TLS: %s",
-			    ERR_reason_error_string(first)
-			        ? ERR_reason_error_string(first)
-			        : "handshake failed");
+			/* OpenSSL 3 reports a socket's errno as a system error */
+			if (ERR_SYSTEM_ERROR(first))
+				snprintf(buf, len, "TLS: %s",
+				    strerror(ERR_GET_REASON(first)));
+			else if (ERR_reason_error_string(first) != NULL)
+				snprintf(buf, len, "TLS: %s",
+				    ERR_reason_error_string(first));
+			else
+				snprintf(buf, len,
+				    "TLS: handshake failed (%lx)", first);
 			return;
 		}
 	}

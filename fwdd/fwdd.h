@@ -99,6 +99,8 @@ struct fstream {
 	/* one timeline through republishes within the grace period */
 	int64_t ts_offset;
 	int64_t last_ts;
+	int64_t last_video_ts; /* -1: none yet */
+	int frame_ms; /* between the last two video frames */
 	int probation; /* republished: the offset is set by its first tag */
 	struct event *grace;
 	struct event *ask; /* ask authd again */

@@ -126,8 +126,10 @@ source_dispatch(struct fstream *s, const uint8_t *buf,
 			;
 		if (i == nrefs)
 			return;
+		/* a frame after the last one: players time frames apart */
 		first = refs[i].timestamp;
-		s->ts_offset = s->last_ts + 1 - first;
+		s->ts_offset =
+		    s->last_ts + (s->frame_ms > 0 ? s->frame_ms : 33) - first;
 		s->probation = 0;
 		refs += i;
 		nrefs -= i;
@@ -136,6 +138,13 @@ source_dispatch(struct fstream *s, const uint8_t *buf,
 		ts = (int64_t)refs[i].timestamp + s->ts_offset;
 		if (ts > s->last_ts)
 			s->last_ts = ts;
+		if ((refs[i].flags & (RING_VIDEO | RING_SEQHDR)) ==
+		    RING_VIDEO) {
+			if (s->last_video_ts >= 0 && ts > s->last_video_ts &&
+			    ts - s->last_video_ts < 1000)
+				s->frame_ms = (int)(ts - s->last_video_ts);
+			s->last_video_ts = ts;
+		}
 		TAILQ_FOREACH_SAFE(d, &s->dests, entry, next)
 			dest_tag(d, &refs[i], buf + refs[i].off, ts);
 	}
@@ -244,6 +253,7 @@ source_live(struct ringsub_stream *rs, void *arg)
 		    s->name, s->ndests);
 	} else {
 		s = xcalloc(1, sizeof(*s));
+		s->last_video_ts = -1;
 		memcpy(s->name, name, strlen(name) + 1);
 		TAILQ_INIT(&s->dests);
 		s->ask = evtimer_new(fwdd->d.base, source_ask_again, s);
