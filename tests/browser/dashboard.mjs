@@ -251,6 +251,35 @@ async function main() {
 	});
 	await shot(page, '04-streams');
 
+	// --- forwarding: a destination added, masked, revealed, removed
+	await check('a bad destination URL is refused with the reason', async () => {
+		await page.fill('[data-testid=forward-form] input[name=url]', 'http://example.org/live/x');
+		await page.click('[data-testid=forward-form] button[type=submit]');
+		await page.waitForSelector('[data-testid=forward-form] .alert.error');
+		return /rtmp:\/\/, rtmps:\/\/ or srt:\/\//.test(await page.textContent('[data-testid=forward-form]'));
+	});
+	await check('a destination is added and listed with its key masked', async () => {
+		await page.fill('[data-testid=forward-form] input[name=url]', 'rtmp://127.0.0.1:9/live/dashSecretKey42');
+		await page.click('[data-testid=forward-form] button[type=submit]');
+		const u = await until('destination row', async () => {
+			const el = await page.$('[data-testid=destinations] [data-testid=destination-url]');
+			return el && (await el.textContent());
+		});
+		note(`destination ${u}`);
+		return u === 'rtmp://127.0.0.1:9/live/****' && !(await page.textContent('#view')).includes('dashSecretKey42');
+	});
+	await shot(page, '04-forwarding');
+	await check('"Show key" shows it whole', async () => {
+		await page.click('[data-testid=destinations] button:has-text("Show key")');
+		return until('revealed', async () => (await page.textContent(
+		    '[data-testid=destinations] [data-testid=destination-url]')).endsWith('/dashSecretKey42'));
+	});
+	await check('the destination is removed', async () => {
+		await page.click('[data-testid=destinations] button:has-text("Remove")');
+		await page.click('dialog.confirm button[value=ok]');
+		return until('gone', async () => !(await page.$('[data-testid=destinations] [data-testid=destination-url]')));
+	});
+
 	// --- publish with the key from the UI; live on the dashboard
 	publish(key);
 	await page.goto(opt.api + '/#/');

@@ -5,7 +5,9 @@
 import { get, post, put, del } from './api.js';
 import { h, field, showError, clearError, banner, toast, confirmDialog } from './ui.js';
 
-const stateClass = { live: 'live', failing: 'off', retrying: 'off', connecting: 'on', handshake: 'on', starting: 'on' };
+// badge colours: live red as elsewhere, trouble as 'off', the rest plain
+const stateClass = { live: 'live', failing: 'off', retrying: 'off', disabled: 'off',
+    connecting: 'on', handshake: 'on', starting: 'on' };
 
 export function destinationsPanel(stream) {
 	let list = [], fwd = [], revealed = new Map();
@@ -49,7 +51,7 @@ export function destinationsPanel(stream) {
 		    h('td', {}, h('code', { 'data-testid': 'destination-url' }, revealed.get(d.id) || d.url),
 		        !d.tls_verify && d.protocol === 'rtmps' ? h('small', { class: 'hint' }, ' certificate not checked') : null,
 		        st && st.last_error ? h('div', { class: 'field-error', 'data-testid': 'last-error' }, st.last_error) : null),
-		    h('td', { 'data-testid': 'destination-state' }, h('span', { class: 'badge ' + (stateClass[state] || 'off') }, state)),
+		    h('td', { 'data-testid': 'destination-state' }, h('span', { class: 'badge ' + (stateClass[state] || '') }, state)),
 		    h('td', { class: 'num hide-narrow' }, st && st.state === 'live' ? `${Math.round(st.kbps)} kbps` : '—'),
 		    h('td', { class: 'num hide-narrow' }, st ? String(st.reconnects) : '—'),
 		    h('td', {}, h('div', { class: 'actions' },
