@@ -6,6 +6,7 @@
  * name; a destination added with tls_verify off skips that, for a test
  * server with a self-signed certificate.
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <errno.h>
 #include <stdio.h>
@@ -29,12 +30,17 @@
 #define RTMP_READ_MAX (64 * 1024) /* read per callback, then others run */
 
 struct dest_rtmp_conn {
+	LIST_ENTRY(dest_rtmp_conn) lingering; /* once d let go */
 	struct dest *d; /* NULL once the destination let go */
 	struct bufferevent *bev;
 	SSL *ssl;
 	struct rtmpc *c;
 	struct event *linger;
 };
+
+/* Connections saying goodbye after their destination went. */
+static LIST_HEAD(, dest_rtmp_conn) dest_rtmp_lingering = LIST_HEAD_INITIALIZER(
+    dest_rtmp_lingering);
 
 int
 dest_rtmp_tls_init(char *err, size_t errlen)
@@ -69,8 +75,10 @@ dest_rtmp_tls_free(void)
 static void
 dest_rtmp_conn_free(struct dest_rtmp_conn *rc)
 {
-	if (rc->linger != NULL)
+	if (rc->linger != NULL) {
+		LIST_REMOVE(rc, lingering);
 		event_free(rc->linger);
+	}
 	if (rc->bev != NULL)
 		bufferevent_free(rc->bev); /* frees the SSL too */
 	rtmpc_free(rc->c);
@@ -300,6 +308,27 @@ dest_rtmp_close(struct dest *d, int graceful)
 	    rc->bev, NULL, dest_rtmp_drained, dest_rtmp_event, rc);
 	rc->linger = evtimer_new(fwdd->d.base, dest_rtmp_linger_done, rc);
 	evtimer_add(rc->linger, &tv);
+	LIST_INSERT_HEAD(&dest_rtmp_lingering, rc, lingering);
+}
+
+int
+dest_rtmp_lingering_count(void)
+{
+	struct dest_rtmp_conn *rc;
+	int n = 0;
+
+	LIST_FOREACH(rc, &dest_rtmp_lingering, lingering)
+		n++;
+	return n;
+}
+
+void
+dest_rtmp_lingering_free(void)
+{
+	struct dest_rtmp_conn *rc;
+
+	while ((rc = LIST_FIRST(&dest_rtmp_lingering)) != NULL)
+		dest_rtmp_conn_free(rc);
 }
 
 static int

@@ -82,7 +82,14 @@ main(int argc, char *argv[])
 	source_stop();
 	authc_stop();
 	event_free(fwdd->tick);
-	/* the goodbyes of source_stop are not waited for */
+	/* the servers are told goodbye: a second for it to leave */
+	if (dest_rtmp_lingering_count() > 0) {
+		struct timeval second = {1, 0};
+
+		event_base_loopexit(fwdd->d.base, &second);
+		event_base_dispatch(fwdd->d.base);
+	}
+	dest_rtmp_lingering_free();
 	evdns_base_free(fwdd->dns, 1);
 	dest_rtmp_tls_free();
 	dest_srt_cleanup();

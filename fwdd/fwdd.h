@@ -169,6 +169,9 @@ extern const struct dest_ops dest_rtmp_ops;
 extern const struct dest_ops dest_srt_ops;
 int dest_rtmp_tls_init(char *err, size_t errlen);
 void dest_rtmp_tls_free(void);
+/* Goodbyes still being sent; at exit, those left are closed. */
+int dest_rtmp_lingering_count(void);
+void dest_rtmp_lingering_free(void);
 void dest_srt_cleanup(void);
 
 #endif
