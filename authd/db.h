@@ -256,8 +256,8 @@ int db_dest_update(struct db *, int64_t id, const struct db_dest_set *,
     struct db_dest *out, struct db_err *);
 int db_dest_delete(struct db *, int64_t id, struct db_err *);
 /* Whether the stream has an open session: it is on air. */
-int db_stream_is_live(struct db *, int64_t stream_id, int *live,
-    struct db_err *);
+int db_dest_stream_live(
+    struct db *, int64_t stream_id, int *live, struct db_err *);
 /* The row as JSON; the URL masked (desturl_mask) unless reveal. */
 void db_dest_json(yajl_gen, const struct db_dest *, int reveal);
 

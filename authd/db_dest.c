@@ -264,7 +264,7 @@ db_dest_delete(struct db *db, int64_t id, struct db_err *err)
 }
 
 int
-db_stream_is_live(
+db_dest_stream_live(
     struct db *db, int64_t stream_id, int *live, struct db_err *err)
 {
 	sqlite3_stmt *st;

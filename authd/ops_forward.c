@@ -61,7 +61,7 @@ ops_forward_changed(const struct db_dest *d)
 {
 	int live = 0;
 
-	if (db_stream_is_live(authd->db, d->stream_id, &live, NULL) == 0 &&
+	if (db_dest_stream_live(authd->db, d->stream_id, &live, NULL) == 0 &&
 	    live)
 		control_forward_changed(d->stream_name);
 }
@@ -266,7 +266,7 @@ ops_forward_get(const char *name, yajl_gen g, struct db_err *err)
 
 	if (db_stream_get_by_name(authd->db, name, &s, err) == -1)
 		return -1;
-	if (db_stream_is_live(authd->db, s.id, &live, err) == -1)
+	if (db_dest_stream_live(authd->db, s.id, &live, err) == -1)
 		return -1;
 	if (!live)
 		return ops_forward_fail(

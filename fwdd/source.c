@@ -262,6 +262,15 @@ source_live(struct ringsub_stream *rs, void *arg)
 	s->rs = rs;
 	s->ring = ringsub_ring(rs);
 	s->live = 1;
+	/* known before its first video tag: no destination starts on audio */
+	{
+		uint8_t tag[RING_SEQHDR_MAX];
+		size_t len;
+
+		if (ring_seqhdr(
+		        s->ring, RING_SLOT_VIDEO, tag, sizeof(tag), &len) == 0)
+			s->has_video = 1;
+	}
 	/* from the start: the first keyframe of the new ring is wanted */
 	ringsub_cursor_start(rs, &s->cursor, RING_START_KEYFRAME);
 	if (s->probation)

@@ -203,15 +203,15 @@ test_live(void **state)
 	struct db_stream s;
 	int live = 1;
 
-	EXPECT_OK(db_stream_is_live(f->db, f->cam, &live, err));
+	EXPECT_OK(db_dest_stream_live(f->db, f->cam, &live, err));
 	assert_false(live);
 	EXPECT_OK(db_stream_get(f->db, f->cam, &s, err));
 	EXPECT_OK(db_publish_check(
 	    f->db, s.stream_key, "rtmp", "127.0.0.1", "rtmp-1", &pub, err));
-	EXPECT_OK(db_stream_is_live(f->db, f->cam, &live, err));
+	EXPECT_OK(db_dest_stream_live(f->db, f->cam, &live, err));
 	assert_true(live);
 	EXPECT_OK(db_session_end(f->db, pub.session_id, err));
-	EXPECT_OK(db_stream_is_live(f->db, f->cam, &live, err));
+	EXPECT_OK(db_dest_stream_live(f->db, f->cam, &live, err));
 	assert_false(live);
 }
 
