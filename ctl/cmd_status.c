@@ -110,26 +110,27 @@ static void
 status_forwarding(yajl_val fwdd)
 {
 	yajl_val list = json_get(fwdd, "destinations"), fps;
-	long long reconnects;
+	long long reconnects, bytes;
 	size_t i;
 
 	if (list == NULL || !YAJL_IS_ARRAY(list) || list->u.array.len == 0)
 		return;
 	printf("\nforwarding: %zu\n", list->u.array.len);
-	printf("  %-24s %-10s %9s %6s  %s\n", "STREAM", "STATE", "OUT kbps",
-	    "RECONN", "DESTINATION");
+	printf("  %-24s %-10s %9s %9s %6s  %s\n", "STREAM", "STATE", "OUT kbps",
+	    "SENT MB", "RECONN", "DESTINATION");
 	for (i = 0; i < list->u.array.len; i++) {
 		yajl_val d = list->u.array.values[i];
 		const char *err = json_get_str(d, "last_error");
 
-		reconnects = 0;
+		reconnects = bytes = 0;
 		json_get_int(d, "reconnects", &reconnects);
+		json_get_int(d, "bytes_out", &bytes);
 		fps = json_get(d, "kbps");
-		printf("  %-24s %-10s %9.0f %6lld  %s\n",
+		printf("  %-24s %-10s %9.0f %9.1f %6lld  %s\n",
 		    json_get_str(d, "stream") ? json_get_str(d, "stream") : "?",
 		    json_get_str(d, "state") ? json_get_str(d, "state") : "?",
 		    fps && YAJL_IS_NUMBER(fps) ? YAJL_GET_DOUBLE(fps) : 0.0,
-		    reconnects,
+		    bytes / 1e6, reconnects,
 		    json_get_str(d, "url") ? json_get_str(d, "url") : "?");
 		if (err != NULL)
 			printf("  %-24s last error: %s\n", "", err);

@@ -3,7 +3,7 @@
 // key" asks for one whole.  The panel keeps its own DOM across the stream
 // list's refreshes, so a half-typed URL survives them.
 import { get, post, put, del } from './api.js';
-import { h, field, showError, clearError, banner, toast, confirmDialog } from './ui.js';
+import { h, field, showError, clearError, banner, toast, confirmDialog, fmtBytes } from './ui.js';
 
 // badge colours: live red as elsewhere, trouble as 'off', the rest plain
 const stateClass = { live: 'live', failing: 'off', retrying: 'off', disabled: 'off',
@@ -52,7 +52,8 @@ export function destinationsPanel(stream) {
 		        !d.tls_verify && d.protocol === 'rtmps' ? h('small', { class: 'hint' }, ' certificate not checked') : null,
 		        st && st.last_error ? h('div', { class: 'field-error', 'data-testid': 'last-error' }, st.last_error) : null),
 		    h('td', { 'data-testid': 'destination-state' }, h('span', { class: 'badge ' + (stateClass[state] || '') }, state)),
-		    h('td', { class: 'num hide-narrow' }, st && st.state === 'live' ? `${Math.round(st.kbps)} kbps` : '—'),
+		    h('td', { class: 'num hide-narrow' }, st && st.state === 'live' ? `${Math.round(st.kbps)} kbps` : '—',
+		        st && st.bytes_out ? h('div', { class: 'hint' }, fmtBytes(st.bytes_out) + ' sent') : null),
 		    h('td', { class: 'num hide-narrow' }, st ? String(st.reconnects) : '—'),
 		    h('td', {}, h('div', { class: 'actions' },
 		        h('button', { type: 'button', class: 'small', onclick: () => act(async () => {
