@@ -118,6 +118,7 @@ struct rtmpc {
 
 	uint32_t window; /* acknowledge every this many bytes */
 	uint64_t acked;
+	uint32_t peer_bw; /* the Window Acknowledgement Size we last sent */
 
 	struct rtmpc_out outs[8]; /* by our csid */
 	struct amf0_buf amf;
@@ -716,6 +717,16 @@ rtmpc_dispatch(struct rtmpc *c, struct rtmpc_in *cs)
 			    c, "short Window Acknowledgement Size");
 		c->window = be32_read(b);
 		return 0;
+	case MSG_SET_PEER_BANDWIDTH:
+		/* the spec: answer with our window when it is a new one */
+		if (len < 5)
+			return rtmpc_fail(c, "short Set Peer Bandwidth");
+		v = be32_read(b);
+		if (v != c->peer_bw && v > 0) {
+			c->peer_bw = v;
+			rtmpc_send_control(c, MSG_WINDOW_ACK_SIZE, v);
+		}
+		return 0;
 	case MSG_USER_CONTROL:
 		if (len >= 6 && be16_read(b) == UC_PING_REQUEST) {
 			uint8_t pong[6];
@@ -745,11 +756,12 @@ rtmpc_msg_skip(uint8_t type)
 	case MSG_ABORT:
 	case MSG_USER_CONTROL:
 	case MSG_WINDOW_ACK_SIZE:
+	case MSG_SET_PEER_BANDWIDTH:
 	case MSG_COMMAND_AMF3:
 	case MSG_COMMAND_AMF0:
 		return 0;
 	}
-	/* acks, peer bandwidth, media, data: nothing we act on */
+	/* acknowledgements, media, data: nothing we act on */
 	return 1;
 }
 

@@ -427,6 +427,8 @@ test_flow_by_hand(void **state)
 		be32_write(v, 4096);
 		put_msg(&w, 128, 2, 1, 0, v, 4);
 	}
+	/* Set Peer Bandwidth: answered with a Window Acknowledgement Size */
+	put_msg(&w, 4096, 2, 6, 0, "\x00\x4c\x4b\x40\x02", 5);
 	/* _result of connect */
 	amf0_put_string(&b, "_result");
 	amf0_put_number(&b, 1);
@@ -444,6 +446,8 @@ test_flow_by_hand(void **state)
 	assert_non_null(memmem(s.out.data, s.out.len, "releaseStream", 13));
 	assert_non_null(memmem(s.out.data, s.out.len, "FCPublish", 9));
 	assert_non_null(memmem(s.out.data, s.out.len, "createStream", 12));
+	assert_non_null(memmem(
+	    s.out.data, s.out.len, "\x00\x00\x04\x05\x00\x4c\x4b\x40", 8));
 	/* more than the window read: an Acknowledgement (type 3) went out */
 	assert_non_null(memmem(s.out.data, s.out.len, "\x00\x00\x04\x03", 4));
 	s.out.len = 0;
