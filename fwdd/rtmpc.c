@@ -576,7 +576,9 @@ rtmpc_result(
 		for (i = 0; i < nargs; i++)
 			if (args[i].type == AMF0_NUMBER)
 				break;
-		if (i == nargs || args[i].num < 1 || args[i].num > 0x7fffffff)
+		/* NaN too: a server's number is any double */
+		if (i == nargs ||
+		    !(args[i].num >= 1 && args[i].num <= 0x7fffffff))
 			return rtmpc_fail(
 			    c, "createStream answered without a stream id");
 		c->stream_id = (uint32_t)args[i].num;
@@ -593,14 +595,11 @@ rtmpc_error_cmd(
 	char why[256];
 
 	rtmpc_info(rtmpc_info_arg(args, nargs), why, sizeof(why), "refused");
-	switch ((int)txn) {
-	case TXN_CONNECT:
+	/* txn is any double a server sent: compared, never converted */
+	if (txn == TXN_CONNECT || txn == TXN_PUBLISH)
 		return rtmpc_fail(c, "%s", why);
-	case TXN_CREATE:
+	if (txn == TXN_CREATE)
 		return rtmpc_fail(c, "createStream refused: %s", why);
-	case TXN_PUBLISH:
-		return rtmpc_fail(c, "%s", why);
-	}
 	/* releaseStream and FCPublish may fail harmlessly (SRS, Wowza) */
 	return 0;
 }
