@@ -226,8 +226,10 @@ dest_fail(struct dest *d, const char *fmt, ...)
 void
 dest_republished(struct dest *d)
 {
-	if (d->started)
+	if (d->started) {
 		d->need_sync = 1;
+		d->resend_headers = 1;
+	}
 }
 
 static int
@@ -274,6 +276,8 @@ dest_send_headers(struct dest *d)
 	struct flv_tag tag;
 	size_t i, len;
 
+	d->seq_version = ring_seq_version(ring);
+	d->resend_headers = 0;
 	for (i = 0; i < nitems(slots); i++) {
 		if (ring_seqhdr(ring, slots[i], buf, sizeof(buf), &len) == -1 ||
 		    flv_tag_parse(buf, len, &tag) == -1 ||
@@ -308,7 +312,10 @@ dest_tag(
 			return;
 		}
 		d->need_sync = 0;
-		dest_send_headers(d);
+		/* after a skip the server has them, unless they changed */
+		if (d->resend_headers ||
+		    ring_seq_version(d->stream->ring) != d->seq_version)
+			dest_send_headers(d);
 	}
 	queued = d->ops->queued(d);
 	if (queued > fwdd->backlog) {
@@ -321,6 +328,9 @@ dest_tag(
 		d->tags_dropped++;
 		return;
 	}
+	/* headers passing in the stream keep the server up to date */
+	if (r->flags & (RING_SEQHDR | RING_SCRIPT))
+		d->seq_version = ring_seq_version(d->stream->ring);
 	dest_send(d, tag[0] & 0x1f, ts, tag + FLV_TAG_HEADER_LEN,
 	    r->len - FLV_TAG_HEADER_LEN - 4);
 }

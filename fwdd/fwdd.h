@@ -70,6 +70,8 @@ struct dest {
 	/* this session's media */
 	int started; /* headers sent, timeline set */
 	int need_sync; /* dropping until a keyframe */
+	int resend_headers; /* at that keyframe (a new ring) */
+	uint32_t seq_version; /* of the ring's headers last sent */
 	int64_t base; /* stream time of the session's first tag */
 	uint32_t last_ts[3]; /* per track: never backwards */
 
