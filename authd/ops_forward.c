@@ -89,7 +89,8 @@ ops_forward_write_list(
 	for (i = 0; i < n; i++)
 		db_dest_json(g, &list[i], reveal);
 	yajl_gen_array_close(g);
-	explicit_bzero(list, n * sizeof(*list));
+	if (list != NULL) /* NULL for none */
+		explicit_bzero(list, n * sizeof(*list));
 	free(list);
 	return 0;
 }
@@ -282,7 +283,8 @@ ops_forward_get(const char *name, yajl_gen g, struct db_err *err)
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
-	explicit_bzero(list, n * sizeof(*list));
+	if (list != NULL) /* NULL for none */
+		explicit_bzero(list, n * sizeof(*list));
 	free(list);
 	return 0;
 }

@@ -58,7 +58,7 @@ fuzz_ops(yajl_val body, unsigned which)
 	yajl_gen g = yajl_gen_alloc(NULL);
 	long long id;
 
-	switch (which % 9) {
+	switch (which % 10) {
 	case 0:
 		/* field checks run, then the missing stream is a 404 */
 		if (ops_stream_update(INT64_MAX, body, g, &err) == 0)
@@ -120,6 +120,9 @@ fuzz_ops(yajl_val body, unsigned which)
 		break;
 	case 8:
 		ops_forward_rm(body, g, &err);
+		break;
+	case 9:
+		ops_forward_list(body, g, &err);
 		break;
 	default:
 		if (json_get_int(body, "id", &id) == 0)
