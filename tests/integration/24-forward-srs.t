@@ -23,14 +23,14 @@ S_RTMP=$(free_port)
 S_FLV=$(free_port)
 mkdir -p "$tmp/srs"
 cat > "$tmp/srs/srs.conf" <<EOF
-listen $S_RTMP;
+listen 127.0.0.1:$S_RTMP;
 max_connections 100;
 daemon off;
 srs_log_tank file;
 srs_log_file $tmp/srs/srs.log;
 pid $tmp/srs/srs.pid;
 http_api { enabled off; }
-http_server { enabled on; listen $S_FLV; dir $tmp/srs; }
+http_server { enabled on; listen 127.0.0.1:$S_FLV; dir $tmp/srs; }
 vhost __defaultVhost__ {
     http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
 }
@@ -39,7 +39,8 @@ EOF
     > "$tmp/srs/srs.out" 2>&1 &
 pids="$pids $!"
 sleep 1
-check "SRS starts" grep -q "RTMP listen at tcp://0.0.0.0:$S_RTMP" "$tmp/srs/srs.log"
+check_all "SRS starts" "grep -q 'RTMP listen at tcp://127.0.0.1:$S_RTMP' '$tmp/srs/srs.log'" \
+    "grep -q 'HTTP-Server listen at tcp://127.0.0.1:$S_FLV' '$tmp/srs/srs.log'"
 
 nyonctl stream forward add cam "rtmp://127.0.0.1:$S_RTMP/live/srskey" >/dev/null
 publish cam 640x360 12 "rtmp://127.0.0.1:$RTMP_PORT/live/camkey123"
