@@ -5,41 +5,99 @@
 #   make test       unit tests (plain and ASan/UBSan), fuzz smoke runs, integration tests
 #                   (installs nothing: it stops and names `make deps` if a tool is missing)
 #   make deps       check (and on Debian/Pi OS install) what the build and tests need
+#   make cross ARCH=arm64|armhf       every program and unit test, cross-built into build/ARCH/
+#   make test-cross ARCH=arm64|armhf  the unit tests and a subset of the integration
+#                   tests with those programs under qemu-user
+#   make deb [ARCH=amd64|arm64|armhf] build/deb/nyon_VERSION_ARCH.deb (debian/)
 #
 # WERROR=1 turns warnings into errors (CI).  SANITIZE=1 builds with ASan+UBSan
-# into build/asan/ so both builds can live side by side.
+# into build/asan/ so both builds can live side by side.  ARCH (a Debian
+# architecture) other than this machine's cross-builds into build/ARCH/.
 
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
 CC       ?= cc
 CLANG    ?= clang
 
-PKGS      = libevent srt sqlite3 libbsd-overlay libxcrypt yajl libmd
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# The daemons: each DAEMON lives in DAEMON/, its main() in DAEMON/DAEMON.c,
+# with a manual page man/DAEMON.8, a unit rc.d/nyon-DAEMON.service.in and an
+# init script made from rc.d/nyon.init.in (INIT_REQUIRES_DAEMON below).  A
+# new daemon is one word here: the build, the install, the Debian package
+# and the cross tests all follow this list.
+DAEMONS   = authd ingestd flvd rtcd recd fwdd
+
+# Cross builds (README.md, Cross builds): ARCH is a Debian architecture.
+# Another than this machine's builds with Debian's cross compiler for it into
+# build/ARCH/, against its multiarch -dev packages (`make deps ARCH=...`
+# installs both).  A -dev package that cannot be installed beside this
+# machine's own (not Multi-Arch: same, as libevent-dev in Debian 12) is
+# unpacked by tests/deps under CROSS_DEV instead, whose pkg-config files
+# come first.
+HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+ARCH      ?= $(HOST_ARCH)
+TRIPLET_amd64 = x86_64-linux-gnu
+TRIPLET_arm64 = aarch64-linux-gnu
+TRIPLET_armhf = arm-linux-gnueabihf
+TRIPLET   = $(TRIPLET_$(ARCH))
+ifeq ($(TRIPLET),)
+$(error ARCH=$(ARCH): Nyon cross-builds for amd64, arm64 and armhf)
+endif
+PKG_CONFIG = pkg-config
+ifneq ($(ARCH),$(HOST_ARCH))
+CROSS     = 1
+CROSS_DEV = /usr/local/lib/nyon-cross/$(ARCH)
+CC        = $(TRIPLET)-gcc
+AR        = $(TRIPLET)-ar
+PKG_CONFIG = PKG_CONFIG_LIBDIR=$(CROSS_DEV)/usr/lib/$(TRIPLET)/pkgconfig:/usr/lib/$(TRIPLET)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
+
+# pkg-config modules.  A new library: its module here, and
+# "module:debian-dev-package" in PKGS of tests/deps, which installs it (for
+# ARCH too) and gives debian/ its Build-Depends.
+# libevent_openssl, libssl and libcrypto: RTMPS in ingestd (--as-needed keeps them
+# out of the other programs); libavcodec, libavutil, libswscale and
+# libturbojpeg: recd's thumbnails
+PKGS      = libevent libevent_openssl libssl libcrypto srt sqlite3 libbsd-overlay \
+	    libxcrypt yajl libmd libavcodec libavutil libswscale libturbojpeg
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # libsrt is not linked: ingestd opens it on the first SRT datagram
-# (ingestd/srt_lib.c), by the soname of the libsrt we compile against
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out srt,$(PKGS)) 2>/dev/null)
-SRT_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir srt 2>/dev/null)/libsrt.so 2>/dev/null | \
-		awk '$$1 == "SONAME" { print $$2 }')
-# fwdd pushes streams out over RTMPS and SRT itself: it alone links OpenSSL
-# (through libevent's OpenSSL bufferevents) and libsrt (fwdd(8))
-FWDD_PKGS  = libevent_openssl openssl srt
-FWDD_LIBS  := $(shell pkg-config --libs $(FWDD_PKGS) 2>/dev/null)
+# (ingestd/srt_lib.c), by the soname of the libsrt we compile against (of
+# ARCH: readelf reads any architecture's ELF)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out srt,$(PKGS)) 2>/dev/null)
+SRT_SONAME := $(shell readelf -d $$($(PKG_CONFIG) --variable=libdir srt 2>/dev/null)/libsrt.so 2>/dev/null | \
+		sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+# rtcd alone links these: DTLS (OpenSSL), SRTP, and AAC to Opus
+RTC_PKGS   = libssl libcrypto libsrtp2 opus libavcodec libswresample libavutil
+RTC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(RTC_PKGS) 2>/dev/null)
+RTC_LIBS   := $(shell $(PKG_CONFIG) --libs $(RTC_PKGS) 2>/dev/null)
+# a daemon's own libraries, beyond PKGS: DAEMON_LIBS_rtcd
+DAEMON_LIBS_rtcd = $(RTC_LIBS)
+DAEMON_LIBS_recd = -lpthread
+# fwdd pushes streams out over SRT itself, so it alone links libsrt (and
+# RTMPS through libevent's OpenSSL bufferevents, in PKGS already; fwdd(8))
+FWDD_PKGS  = srt
+FWDD_LIBS  := $(shell $(PKG_CONFIG) --libs $(FWDD_PKGS) 2>/dev/null)
+DAEMON_LIBS_fwdd = $(FWDD_LIBS)
 # the unit tests check our HMAC-SHA256 users against OpenSSL's
 TEST_PKGS  = cmocka libcrypto
-CMOCKA_LIBS := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
 # A missing module would make its flags above vanish, and the compiler fail
 # later on a missing header: stop here and name it, for any goal that
 # compiles.  The unit tests need TEST_PKGS too.
-NOBUILD_GOALS = deps clean www format uninstall run
-UNIT_GOALS    = unit unit-asan test
-ifneq ($(filter-out $(NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
-NEED_PKGS = $(PKGS) $(FWDD_PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
+NOBUILD_GOALS = deps clean www format uninstall run cross test-cross unit-cross deb test-deb
+UNIT_GOALS    = unit unit-asan test unit-build
+ifneq ($(filter-out $(NOBUILD_GOALS) print-%,$(or $(MAKECMDGOALS),all)),)
+NEED_PKGS = $(PKGS) $(RTC_PKGS) $(FWDD_PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
 PKG_MISSING := $(shell for m in $(NEED_PKGS); do \
-		pkg-config --exists $$m 2>/dev/null || echo $$m; done)
+		$(PKG_CONFIG) --exists $$m 2>/dev/null || echo $$m; done)
 ifneq ($(PKG_MISSING),)
-$(error pkg-config cannot find: $(PKG_MISSING)$(if $(shell command -v pkg-config),, (pkg-config itself is missing)); `make deps` installs what Nyon needs)
+$(error pkg-config cannot find: $(PKG_MISSING)$(if $(CROSS), for $(ARCH))$(if $(shell command -v pkg-config),, (pkg-config itself is missing)); `make deps$(if $(CROSS), ARCH=$(ARCH))` installs what Nyon needs)
+endif
+ifneq ($(CROSS),)
+ifeq ($(shell command -v $(CC)),)
+$(error no $(CC), the cross compiler for $(ARCH); `make deps ARCH=$(ARCH)` installs it)
+endif
 endif
 endif
 
@@ -54,8 +112,8 @@ HARDEN_CFLAGS  = -fstack-protector-strong -fPIE
 HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
 FORTIFY = $(if $(filter -O1 -O2 -O3 -Os -Og -Ofast,$(CFLAGS)),-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
 CPPFLAGS += -D_GNU_SOURCE -DNYON_VERSION='"$(VERSION)"' \
-	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib -Iingestd -Iflvd -Iauthd -Ictl -Ifwdd \
-	    $(PKG_CFLAGS)
+	    $(if $(SRT_SONAME),-DNYON_SRT_SONAME='"$(SRT_SONAME)"') -Ilib $(addprefix -I,$(DAEMONS)) -Ictl \
+	    $(PKG_CFLAGS) $(RTC_CFLAGS)
 ALLCFLAGS = -std=c11 $(WARN) $(HARDEN_CFLAGS) $(CFLAGS) -MMD -MP
 LDLIBS   += $(PKG_LIBS) -lm
 # each program maps only the libraries it uses (flvd: no libsrt, no C++)
@@ -65,7 +123,13 @@ ifeq ($(WERROR),1)
 ALLCFLAGS += -Werror
 endif
 
+ifneq ($(CROSS),)
 ifeq ($(SANITIZE),1)
+$(error SANITIZE=1 is for this machine's build, not ARCH=$(ARCH))
+endif
+O         = build/$(ARCH)/
+ALLCFLAGS += $(FORTIFY)
+else ifeq ($(SANITIZE),1)
 O         = build/asan/
 ALLCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
@@ -75,30 +139,23 @@ ALLCFLAGS += $(FORTIFY)
 endif
 
 LIB_SRCS     := $(wildcard lib/*.c)
-INGESTD_SRCS := $(wildcard ingestd/*.c)
-FLVD_SRCS    := $(wildcard flvd/*.c)
-FWDD_SRCS    := $(wildcard fwdd/*.c)
-AUTHD_SRCS   := $(wildcard authd/*.c)
 CTL_SRCS     := $(wildcard ctl/*.c)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+$(foreach d,$(DAEMONS),$(eval $(d)_SRCS := $(wildcard $(d)/*.c)))
 
 obj = $(patsubst %.c,$(O)%.o,$(1))
 
 LIBNYON  = $(O)lib/libnyon.a
-# Each daemon's objects but its main file, so unit tests and fuzzers can link them.
-LIBINGESTD = $(O)ingestd/libingestd.a
-LIBFLVD    = $(O)flvd/libflvd.a
-LIBFWDD    = $(O)fwdd/libfwdd.a
-LIBAUTHD   = $(O)authd/libauthd.a
+# Each daemon's objects but its main file (DAEMON/libDAEMON.a), so unit
+# tests and fuzzers can link them.
 LIBCTL     = $(O)ctl/libctl.a
-DAEMON_LIBS = $(LIBINGESTD) $(LIBFLVD) $(LIBAUTHD) $(LIBCTL) $(LIBFWDD)
+DAEMON_LIBS = $(foreach d,$(DAEMONS),$(O)$(d)/lib$(d).a) $(LIBCTL)
 
-PROGS = $(O)ingestd/ingestd $(O)flvd/flvd $(O)authd/authd $(O)ctl/nyonctl \
-	$(O)fwdd/fwdd
+PROGS = $(foreach d,$(DAEMONS),$(O)$(d)/$(d)) $(O)ctl/nyonctl
 UNIT_BINS = $(patsubst tests/unit/%.c,$(O)tests/unit/%,$(UNIT_SRCS))
 
-.PHONY: all clean deps run test unit unit-asan integration fuzz fuzz-build install uninstall bench format
+.PHONY: all clean deps run test unit unit-asan unit-build integration fuzz fuzz-build install uninstall bench format
 all: $(PROGS)
 
 $(O)%.o: %.c
@@ -108,39 +165,29 @@ $(O)%.o: %.c
 $(LIBNYON): $(call obj,$(LIB_SRCS))
 	@rm -f $@
 	$(AR) rcs $@ $^
-$(LIBINGESTD): $(call obj,$(filter-out ingestd/ingestd.c,$(INGESTD_SRCS)))
-	@mkdir -p $(dir $@); rm -f $@
-	$(AR) rcs $@ $^
-$(LIBFLVD): $(call obj,$(filter-out flvd/flvd.c,$(FLVD_SRCS)))
-	@mkdir -p $(dir $@); rm -f $@
-	$(AR) rcs $@ $^
-$(LIBFWDD): $(call obj,$(filter-out fwdd/fwdd.c,$(FWDD_SRCS)))
-	@mkdir -p $(dir $@); rm -f $@
-	$(AR) rcs $@ $^
-$(LIBAUTHD): $(call obj,$(filter-out authd/authd.c,$(AUTHD_SRCS)))
-	@mkdir -p $(dir $@); rm -f $@
-	$(AR) rcs $@ $^
 $(LIBCTL): $(call obj,$(filter-out ctl/nyonctl.c,$(CTL_SRCS)))
 	@mkdir -p $(dir $@); rm -f $@
 	$(AR) rcs $@ $^
-
-$(O)ingestd/ingestd: $(O)ingestd/ingestd.o $(LIBINGESTD) $(LIBNYON)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(O)flvd/flvd: $(O)flvd/flvd.o $(LIBFLVD) $(LIBNYON)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(O)fwdd/fwdd: $(O)fwdd/fwdd.o $(LIBFWDD) $(LIBNYON)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(FWDD_LIBS) $(LDLIBS)
-$(O)authd/authd: $(O)authd/authd.o $(LIBAUTHD) $(LIBNYON)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(O)ctl/nyonctl: $(O)ctl/nyonctl.o $(LIBCTL) $(LIBNYON)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# daemon_rules DAEMON: its archive and its program
+define daemon_rules
+$(O)$(1)/lib$(1).a: $(call obj,$(filter-out $(1)/$(1).c,$($(1)_SRCS)))
+	@mkdir -p $$(dir $$@); rm -f $$@
+	$$(AR) rcs $$@ $$^
+$(O)$(1)/$(1): $(O)$(1)/$(1).o $(O)$(1)/lib$(1).a $$(LIBNYON)
+	$$(CC) $$(ALLCFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$(DAEMON_LIBS_$(1))
+endef
+$(foreach d,$(DAEMONS),$(eval $(call daemon_rules,$(d))))
+
 # Unit tests: one cmocka program per file; each may use any daemon's code.
 $(O)tests/unit/%: $(O)tests/unit/%.o $(DAEMON_LIBS) $(LIBNYON)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIBS) $(LIBNYON) $(FWDD_LIBS) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIBS) $(LIBNYON) $(LDLIBS) $(RTC_LIBS) $(FWDD_LIBS) $(CMOCKA_LIBS)
 
 unit: $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)
+unit-build: $(UNIT_BINS)
 
 unit-asan:
 	+$(MAKE) SANITIZE=1 unit
@@ -152,24 +199,18 @@ FUZZ_O     = build/fuzz/
 FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	     -fno-sanitize-recover=undefined $(CPPFLAGS)
 fuzzobj    = $(patsubst %.c,$(FUZZ_O)%.o,$(1))
-FUZZ_LIBS  = $(FUZZ_O)ingestd.a $(FUZZ_O)flvd.a $(FUZZ_O)authd.a $(FUZZ_O)fwdd.a \
-	     $(FUZZ_O)lib.a
+FUZZ_LIBS  = $(foreach d,$(DAEMONS),$(FUZZ_O)$(d).a) $(FUZZ_O)lib.a
 FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(FUZZ_O)%,$(FUZZ_SRCS))
 $(FUZZ_O)%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
 $(FUZZ_O)lib.a: $(call fuzzobj,$(LIB_SRCS))
 	@rm -f $@; $(AR) rcs $@ $^
-$(FUZZ_O)ingestd.a: $(call fuzzobj,$(filter-out ingestd/ingestd.c,$(INGESTD_SRCS)))
-	@rm -f $@; $(AR) rcs $@ $^
-$(FUZZ_O)flvd.a: $(call fuzzobj,$(filter-out flvd/flvd.c,$(FLVD_SRCS)))
-	@rm -f $@; $(AR) rcs $@ $^
-$(FUZZ_O)authd.a: $(call fuzzobj,$(filter-out authd/authd.c,$(AUTHD_SRCS)))
-	@rm -f $@; $(AR) rcs $@ $^
-$(FUZZ_O)fwdd.a: $(call fuzzobj,$(filter-out fwdd/fwdd.c,$(FWDD_SRCS)))
+$(foreach d,$(DAEMONS),$(eval $(FUZZ_O)$(d).a: $(call fuzzobj,$(filter-out $(d)/$(d).c,$($(d)_SRCS)))))
+$(FUZZ_O)%.a:
 	@rm -f $@; $(AR) rcs $@ $^
 $(FUZZ_O)fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS)
-	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(FWDD_LIBS) $(LDLIBS)
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS) $(RTC_LIBS) $(FWDD_LIBS)
 fuzz-build: $(FUZZ_BINS)
 # FUZZ_TIME seconds per target: a smoke run in `make test`, longer by hand.
 FUZZ_TIME ?= 8
@@ -191,7 +232,7 @@ test:
 	+$(MAKE) integration
 
 deps:
-	@tests/deps
+	@tests/deps $(if $(CROSS),$(ARCH))
 
 # Installs what is missing first (README.md), then builds in a new make,
 # which sees the pkg-config modules deps may just have installed.
@@ -205,9 +246,41 @@ format:
 clean:
 	rm -rf build $(PROGS) lib/libnyon.a $(DAEMON_LIBS) \
 		$(UNIT_BINS) */*.o */*.d tests/*/*.o tests/*/*.d run www/vendor \
-		$(BENCH_BIN) $(FLOOR_BIN)
+		$(BENCH_BIN) $(FLOOR_BIN) $(RTCLOAD_BIN)
 
 -include $(wildcard $(O)*/*.d $(O)tests/*/*.d $(FUZZ_O)*/*.d $(FUZZ_O)tests/*/*.d)
+
+# print-VAR: a variable's value, for scripts (debian/rules: DAEMONS)
+print-%:
+	@echo $($*)
+
+# cross -----------------------------------------------------------------------
+# make cross ARCH=arm64|armhf: every program and unit test, by the cross
+# compiler, into build/ARCH/, warnings as errors.  make test-cross: those
+# unit tests and tests/run-cross's integration tests under qemu-user;
+# make unit-cross the unit tests alone (CI).
+.PHONY: cross test-cross unit-cross
+cross:
+	@if [ -z "$(CROSS)" ]; then \
+		echo "make cross ARCH=arm64|armhf: ARCH=$(ARCH) is this machine's own" >&2; exit 2; fi
+	+$(MAKE) ARCH=$(ARCH) WERROR=1 all unit-build
+test-cross: cross
+	tests/run-cross $(ARCH)
+unit-cross: cross
+	tests/run-cross $(ARCH) unit
+# end of cross ----------------------------------------------------------------
+
+# deb -------------------------------------------------------------------------
+# make deb [ARCH=amd64|arm64|armhf]: build/deb/nyon_VERSION_ARCH.deb, built
+# by dpkg-buildpackage from debian/ (debian/mkdeb: the version from git
+# tags, lintian).  make test-deb: tests/deb/run installs it into a Debian 12
+# chroot and checks its files, maintainer scripts, removal and purge.
+.PHONY: deb test-deb
+deb: www
+	debian/mkdeb $(ARCH)
+test-deb: deb
+	prove -v --timer --exec sh tests/deb/run :: $(ARCH)
+# end of deb ------------------------------------------------------------------
 
 # www -------------------------------------------------------------------------
 # The dashboard (authd) and the watch page (flvd) are plain files under www/;
@@ -248,22 +321,26 @@ UNITDIR   ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 INITDIR   ?= /etc/init.d
 INSTALL   ?= install
-INST_DAEMONS = authd ingestd flvd fwdd
+INST_DAEMONS = $(DAEMONS)
 INST_MAN5 = man/nyon.conf.5
 INST_MAN7 = man/nyon.7
-INST_MAN8 = man/ingestd.8 man/flvd.8 man/authd.8 man/nyonctl.8 man/fwdd.8
-INST_UNITS = nyon-authd.service nyon-ingestd.service nyon-flvd.service \
-	     nyon-fwdd.service
+INST_MAN8 = $(foreach d,$(DAEMONS),man/$(d).8) man/nyonctl.8
+INST_UNITS = $(foreach d,$(DAEMONS),nyon-$(d).service)
 # Static web files: these directories go under $(DATADIR)/www, the default
 # www_dir of nyon.conf(5); vendor/ is made by `make www`.
 INST_WWW  = www/dashboard www/watch www/vendor
-# init script dependencies (LSB Required-Start / Should-Start)
+# init script dependencies (LSB Required-Start / Should-Start), by daemon;
+# a daemon without lines here needs only the network and syslog
 INIT_REQUIRES_authd   =
 INIT_SHOULD_authd     =
 INIT_REQUIRES_ingestd = nyon-authd
 INIT_SHOULD_ingestd   =
 INIT_REQUIRES_flvd    =
 INIT_SHOULD_flvd      = nyon-ingestd
+INIT_REQUIRES_rtcd    =
+INIT_SHOULD_rtcd      = nyon-ingestd
+INIT_REQUIRES_recd    =
+INIT_SHOULD_recd      = nyon-ingestd
 INIT_REQUIRES_fwdd    =
 INIT_SHOULD_fwdd      = nyon-ingestd nyon-authd
 RC_SUBST  = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONF@|$(CONFDIR)/nyon.conf|g'
@@ -273,8 +350,8 @@ install: all www
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(CONFDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(INITDIR) \
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DATADIR)/www
-	$(INSTALL) -m 0755 $(foreach d,$(INST_DAEMONS),$(d)/$(d)) $(DESTDIR)$(SBINDIR)/
-	$(INSTALL) -m 0755 ctl/nyonctl $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(foreach d,$(INST_DAEMONS),$(O)$(d)/$(d)) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0755 $(O)ctl/nyonctl $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0644 $(INST_MAN5) $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 0644 $(INST_MAN7) $(DESTDIR)$(MANDIR)/man7/
 	$(INSTALL) -m 0644 $(INST_MAN8) $(DESTDIR)$(MANDIR)/man8/
@@ -288,7 +365,8 @@ install: all www
 		$(RC_SUBST) rc.d/nyon-$$d.service.in > $(DESTDIR)$(UNITDIR)/nyon-$$d.service && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/nyon-$$d.service || exit 1; \
 	done
-	$(INSTALL) -m 0644 rc.d/nyon.target $(DESTDIR)$(UNITDIR)/
+	sed 's|@UNITS@|$(INST_UNITS)|g' rc.d/nyon.target > $(DESTDIR)$(UNITDIR)/nyon.target
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nyon.target
 	$(INSTALL) -m 0644 rc.d/nyon.tmpfiles $(DESTDIR)$(TMPFILESDIR)/nyon.conf
 	$(foreach d,$(INST_DAEMONS),$(RC_SUBST) -e 's|@NAME@|$(d)|g' \
 		-e 's|@REQUIRES@|$(INIT_REQUIRES_$(d))|g' -e 's|@SHOULD@|$(INIT_SHOULD_$(d))|g' \
@@ -331,8 +409,12 @@ FLOOR_BIN = tests/bench/nyon-floor
 $(BENCH_BIN): tests/bench/nyon-bench.c $(LIBNYON)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIBNYON) $(LDLIBS)
 # the floor: unbatched fan-out with nothing else, for the ratio
-$(FLOOR_BIN): tests/bench/nyon-floor.c $(LIBINGESTD) $(LIBNYON)
-	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(LIBINGESTD) $(LIBNYON) $(LDLIBS)
-bench: all $(BENCH_BIN) $(FLOOR_BIN)
+$(FLOOR_BIN): tests/bench/nyon-floor.c $(O)ingestd/libingestd.a $(LIBNYON)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(O)ingestd/libingestd.a $(LIBNYON) $(LDLIBS)
+# WebRTC viewers speaking DTLS-SRTP with rtcd's own code
+RTCLOAD_BIN = tests/bench/rtc-load
+$(RTCLOAD_BIN): tests/bench/rtc-load.c $(O)rtcd/librtcd.a $(LIBNYON)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(O)rtcd/librtcd.a $(LIBNYON) $(LDLIBS) $(RTC_LIBS)
+bench: all $(BENCH_BIN) $(FLOOR_BIN) $(RTCLOAD_BIN)
 	tests/bench/run.sh $(BENCH_ARGS)
 # end of bench ----------------------------------------------------------------

@@ -37,6 +37,8 @@ api_reason(int status)
 		return "Created";
 	case 204:
 		return "No Content";
+	case 206:
+		return "Partial Content";
 	case 400:
 		return "Bad Request";
 	case 401:
@@ -51,8 +53,12 @@ api_reason(int status)
 		return "Payload Too Large";
 	case 415:
 		return "Unsupported Media Type";
+	case 416:
+		return "Range Not Satisfiable";
 	case 429:
 		return "Too Many Requests";
+	case 503:
+		return "Service Unavailable";
 	default:
 		return "Internal Server Error";
 	}

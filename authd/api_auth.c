@@ -45,6 +45,18 @@ api_token_issue(const struct db_user *u, char *token, int64_t *exp)
 	return jwt_sign(api_secret, api_secretlen, &c, token, JWT_MAX);
 }
 
+void
+api_auth_sign(const char *msg, char hex[2 * SHA256_LEN + 1])
+{
+	uint8_t mac[SHA256_LEN];
+	size_t i;
+
+	hmac_sha256(api_secret, api_secretlen, msg, strlen(msg), mac);
+	for (i = 0; i < SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+	explicit_bzero(mac, sizeof(mac));
+}
+
 int
 api_authenticate(struct api_req *r, int allow_must_change)
 {

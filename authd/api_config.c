@@ -83,6 +83,16 @@ api_network_get(struct api_req *r)
 				json_str(out, key, val);
 		}
 	}
+	/* WebRTC's port is nyon.conf's (rtcd reads no database) */
+	{
+		struct listen_addr la[8];
+		char e[128];
+
+		if (listen_parse(conf_str(authd->d.conf, "rtc_listen"), la,
+		        nitems(la), e, sizeof(e)) > 0)
+			json_int(
+			    out, "rtc_port", strtoll(la[0].port, NULL, 10));
+	}
 	yajl_gen_map_close(out);
 	yajl_tree_free(list);
 	api_reply_ok(r, 200, out, NULL);

@@ -1,10 +1,10 @@
 /*
  * /api/health for init systems, and /api/config/health for the dashboard:
  * the box (CPU, memory, load, uptime), the daemons and the live streams
- * with their viewers.  ingestd and flvd are asked for their status over
- * one-shot control clients, so authd's loop never waits on them: the reply
- * goes out when both have answered (or failed), at most API_HEALTH_MS
- * later.  If the HTTP client leaves meanwhile, the answers are dropped.
+ * with their viewers.  ingestd, flvd, rtcd, recd and fwdd are asked for
+ * their status over one-shot control clients, so authd's loop never waits
+ * on them: the reply goes out when all have answered (or failed), at most
+ * API_HEALTH_MS later.  If the HTTP client leaves meanwhile, the answers are dropped.
  */
 #include <sys/sysinfo.h>
 #include <stdio.h>
@@ -17,9 +17,16 @@
 
 #include "authd.h"
 
-enum { HEALTH_INGESTD, HEALTH_FLVD, HEALTH_FWDD, HEALTH_N };
+enum {
+	HEALTH_INGESTD,
+	HEALTH_FLVD,
+	HEALTH_RTCD,
+	HEALTH_RECD,
+	HEALTH_FWDD,
+	HEALTH_N
+};
 static const char *const api_health_daemons[HEALTH_N] = {
-    "ingestd", "flvd", "fwdd"};
+    "ingestd", "flvd", "rtcd", "recd", "fwdd"};
 
 struct api_health {
 	struct evhttp_request *req; /* NULL once the client is gone */
@@ -109,6 +116,18 @@ api_health_copy_num(
 }
 
 static void
+api_health_copy_str(
+    yajl_gen g, const char *key, yajl_val from, const char *fkey)
+{
+	const char *s = json_get_str(from, fkey);
+
+	if (s != NULL)
+		json_str(g, key, s);
+	else
+		json_null(g, key);
+}
+
+static void
 api_health_system(yajl_gen g)
 {
 	struct sysinfo si;
@@ -164,9 +183,39 @@ api_health_system(yajl_gen g)
 	yajl_gen_map_close(g);
 }
 
-/* Live figures: ingestd's streams, each with flvd's viewers. */
+/* rtcd's viewers of a stream, with what their receiver reports say. */
 static void
-api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv)
+api_health_webrtc(yajl_gen g, yajl_val rs)
+{
+	yajl_val list = json_get(rs, "sessions"), v;
+	size_t i;
+
+	api_health_copy_num(g, "webrtc_viewers", rs, "viewers");
+	json_key(g, "webrtc");
+	yajl_gen_array_open(g);
+	for (i = 0;
+	     list != NULL && YAJL_IS_ARRAY(list) && i < list->u.array.len;
+	     i++) {
+		v = list->u.array.values[i];
+		yajl_gen_map_open(g);
+		json_str(g, "address",
+		    json_get_str(v, "address") ? json_get_str(v, "address")
+		                               : "");
+		json_str(g, "state",
+		    json_get_str(v, "state") ? json_get_str(v, "state") : "");
+		api_health_copy_num(g, "loss_pct", v, "loss_pct");
+		api_health_copy_num(g, "jitter_ms", v, "jitter_ms");
+		api_health_copy_num(g, "rtt_ms", v, "rtt_ms");
+		api_health_copy_num(g, "packets", v, "packets");
+		api_health_copy_num(g, "retransmits", v, "retransmits");
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+}
+
+/* Live figures: ingestd's streams, each with flvd's and rtcd's viewers. */
+static void
+api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv, yajl_val rtc)
 {
 	yajl_val list = json_get(ing, "streams"), s, fs;
 	long long live = 0, viewers = 0;
@@ -192,6 +241,12 @@ api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv)
 		api_health_copy_num(g, "uptime", s, "uptime");
 		api_health_copy_num(g, "bytes_in", s, "bytes_in");
 		api_health_copy_num(g, "viewers", fs, "viewers");
+		/* max_bitrate as enforced: the limit, the rate it is held to */
+		api_health_copy_num(g, "max_kbps", s, "max_kbps");
+		api_health_copy_num(g, "window_kbps", s, "window_kbps");
+		api_health_copy_str(g, "bitrate_warning", s, "bitrate_warning");
+		api_health_webrtc(
+		    g, api_health_find_stream(json_get(rtc, "streams"), name));
 		/* ingestd does not report the picture size yet */
 		json_null(g, "width");
 		json_null(g, "height");
@@ -240,6 +295,29 @@ api_health_forwarding(yajl_gen g, yajl_val fwd)
 	yajl_gen_array_close(g);
 }
 
+/* recd's state: what it records, and why it pauses (the disk). */
+static void
+api_health_recording(yajl_gen g, yajl_val recd)
+{
+	json_key(g, "recording");
+	if (recd == NULL) {
+		yajl_gen_null(g);
+		return;
+	}
+	yajl_gen_map_open(g);
+	json_bool(g, "paused", YAJL_IS_TRUE(json_get(recd, "paused")));
+	if (json_get_str(recd, "warning") != NULL)
+		json_str(g, "warning", json_get_str(recd, "warning"));
+	else
+		json_null(g, "warning");
+	api_health_copy_num(g, "recording", recd, "recording");
+	api_health_copy_num(g, "recordings", recd, "recordings");
+	api_health_copy_num(g, "used_bytes", recd, "used_bytes");
+	api_health_copy_num(g, "budget_bytes", recd, "budget_bytes");
+	api_health_copy_num(g, "free_bytes", recd, "free_bytes");
+	yajl_gen_map_close(g);
+}
+
 static void
 api_health_free(struct api_health *h)
 {
@@ -275,8 +353,9 @@ api_health_reply(struct api_health *h)
 			json_str(g, api_health_daemons[i],
 			    h->status[i] != NULL ? "up" : "down");
 		yajl_gen_map_close(g);
-		api_health_streams(
-		    g, h->status[HEALTH_INGESTD], h->status[HEALTH_FLVD]);
+		api_health_streams(g, h->status[HEALTH_INGESTD],
+		    h->status[HEALTH_FLVD], h->status[HEALTH_RTCD]);
+		api_health_recording(g, h->status[HEALTH_RECD]);
 		api_health_forwarding(g, h->status[HEALTH_FWDD]);
 		yajl_gen_map_close(g);
 		api_reply_ok(&r, 200, g, NULL);

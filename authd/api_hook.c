@@ -149,7 +149,7 @@ api_hook_expire(uint64_t now)
 		h = &api_hooks[i];
 		if (h->session == 0 || now < h->expires_ms)
 			continue;
-		db_session_end(authd->db, h->session, NULL);
+		db_session_end(authd->db, h->session, "no word from SRS", NULL);
 		log_info("hook: session %lld (client %s) ended: no word from "
 		         "SRS for %lld s",
 		    (long long)h->session, h->client,
@@ -262,7 +262,7 @@ api_hook_unpublish(struct api_req *r)
 	if (api_hook_allowed(r) == -1 || api_hook_parse(r, &c) == -1)
 		return;
 	if ((h = api_hook_find_call(&c)) != NULL) {
-		if (db_session_end(authd->db, h->session, NULL) == 0)
+		if (db_session_end(authd->db, h->session, NULL, NULL) == 0)
 			log_info("hook: session %lld ended (client %s)",
 			    (long long)h->session, h->client);
 		explicit_bzero(h, sizeof(*h));

@@ -58,6 +58,12 @@ static const struct api_route api_routes[] = {
     {GET, "/api/network/server-ip", 0, api_network_server_ip},
     {GET, "/api/network/config", 0, api_network_get},
     {PUT, "/api/network/config", 0, api_network_set},
+    {GET, "/api/recordings", 0, api_recording_list},
+    /* a token or a signed URL (a <video> sends no Authorization) */
+    {GET, "/api/recordings/:id/file", R_PUBLIC, api_recording_file},
+    {GET, "/api/recordings/:id/thumbnail", R_PUBLIC, api_recording_thumbnail},
+    {PUT, "/api/recordings/:id", 0, api_recording_update},
+    {DEL, "/api/recordings/:id", 0, api_recording_delete},
     {POST, "/api/hooks/on_publish", R_PUBLIC, api_hook_publish},
     {POST, "/api/hooks/on_unpublish", R_PUBLIC, api_hook_unpublish},
     {POST, "/api/hooks/on_hls", R_PUBLIC, api_hook_hls},

@@ -58,11 +58,19 @@ authd_open_db(void)
 	} else if (info.admin_created)
 		log_info("created user admin with DEFAULT_ADMIN_PASSWORD");
 	/* a crash may have left sessions open: nothing is live now */
-	if (db_session_end_all(authd->db, &ended, &err) == -1)
+	if (db_session_end_all(
+	        authd->db, "open when authd started", &ended, &err) == -1)
 		fatalx("%s: %s", authd->dbpath, err.msg);
 	if (ended > 0)
 		log_info("ended %lld sessions left open", (long long)ended);
 	log_info("database %s", authd->dbpath);
+}
+
+/* Values authd caches out of the config, read again on SIGHUP. */
+static void
+authd_reload(void *arg)
+{
+	db_record_default = conf_bool(authd->d.conf, "record");
 }
 
 int
@@ -73,8 +81,10 @@ main(int argc, char *argv[])
 	authd = &state;
 	authd->d.name = "authd";
 	authd->d.status = authd_status;
+	authd->d.reload = authd_reload;
 	control_init(&authd->d);
 	daemon_args(&authd->d, argc, argv);
+	authd_reload(NULL);
 	daemon_start(&authd->d);
 	api_listen();
 	daemon_drop_privileges(&authd->d);

@@ -71,6 +71,10 @@ void control_revoke(const char *stream, int64_t session, const char *why);
 void control_forward_changed(const char *stream);
 int control_ingestd_connected(void);
 
+/* recdc.c: telling recd, with nobody waiting for the answer */
+/* A live stream's record setting changed: recd starts or stops now. */
+void recdc_record_set(const char *stream, int record);
+
 /*
  * api.c: the REST API and the dashboard's files over HTTP (evhttp).  Every
  * response is {"success":true,"data":...} or {"success":false,"error":...,
@@ -155,6 +159,11 @@ void api_auth_stop(void);
  * 401 (or 403 while the password must be changed, unless allowed).
  */
 int api_authenticate(struct api_req *, int allow_must_change);
+/*
+ * HMAC-SHA256 of msg under the token secret, in hex: signed URLs a
+ * <video> element can load without an Authorization header.
+ */
+void api_auth_sign(const char *msg, char hex[2 * SHA256_LEN + 1]);
 /* Issues a token for u and writes it into *token (JWT_MAX). */
 int api_token_issue(const struct db_user *u, char *token, int64_t *exp);
 
@@ -219,6 +228,13 @@ void api_health(struct api_req *);
 void api_health_config(struct api_req *);
 /* Samples /proc/stat so the health endpoint can give a CPU figure. */
 void api_health_tick(void);
+
+/* api_recording.c: /api/recordings, asked of recd */
+void api_recording_list(struct api_req *);
+void api_recording_file(struct api_req *);
+void api_recording_thumbnail(struct api_req *);
+void api_recording_update(struct api_req *);
+void api_recording_delete(struct api_req *);
 
 /* api_forward.c: /api/streams/:id/destinations, /api/destinations */
 void api_forward_list(struct api_req *);

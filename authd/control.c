@@ -279,6 +279,9 @@ control_publish(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 		json_str(g, "stream", pub.stream_name);
 		json_int(g, "session", pub.session_id);
 		json_int(g, "max_bitrate", pub.max_bitrate);
+		/* none: ingestd's readers follow nyon.conf's `record` */
+		if (pub.record >= 0)
+			json_bool(g, "record", pub.record);
 	}
 	ctl_reply_end(p, g);
 }
@@ -318,6 +321,7 @@ static void
 control_unpublish(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 {
 	struct ingestd_conn *ic = ctl_peer_data(p);
+	const char *reason;
 	long long id;
 
 	if (ic == NULL || json_get_int(m->root, "session", &id) == -1)
@@ -328,8 +332,10 @@ control_unpublish(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 		    id, (long)ctl_peer_pid(p));
 		return;
 	}
-	if (db_session_end(authd->db, id, NULL) == 0)
-		log_info("session %lld ended", id);
+	reason = json_get_str(m->root, "reason");
+	if (db_session_end(authd->db, id, reason, NULL) == 0)
+		log_info("session %lld ended%s%s", id, reason ? ": " : "",
+		    reason ? reason : "");
 }
 
 static struct ingestd_conn *
@@ -399,7 +405,8 @@ control_peer_closed(struct ctl_peer *p, void *arg)
 	if (ic == NULL)
 		return;
 	for (i = 0; i < ic->nsessions; i++)
-		db_session_end(authd->db, ic->sessions[i], NULL);
+		db_session_end(
+		    authd->db, ic->sessions[i], "ingestd disconnected", NULL);
 	log_info("ingestd disconnected; ended its %zu sessions", ic->nsessions);
 	for (i = 0; i < INGESTD_MAX; i++)
 		if (control_ingestd[i] == ic)

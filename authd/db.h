@@ -51,6 +51,7 @@ struct db_err {
 #define DB_IP_SZ 46 /* INET6_ADDRSTRLEN */
 #define DB_PROTO_SZ 8 /* "rtmp", "srt", "both" */
 #define DB_TIME_SZ 24 /* "2024-05-01T12:00:00Z" */
+#define DB_REASON_SZ 200 /* sessions.end_reason, longer ones are cut */
 #define DB_CONF_KEY_SZ 32
 #define DB_CONF_VAL_SZ 256
 #define DB_CONF_DESC_SZ 256
@@ -83,9 +84,12 @@ struct db_stream {
 	char protocol[DB_PROTO_SZ]; /* "rtmp", "srt" or "both" */
 	int is_active;
 	int max_bitrate; /* kbit/s */
+	int record; /* 1, 0, or -1: nyon.conf's `record` (migration 4) */
 	char created_at[DB_TIME_SZ];
 	char updated_at[DB_TIME_SZ];
 };
+/* nyon.conf's `record`, for the streams that follow it (authd sets it). */
+extern int db_record_default;
 
 /*
  * Fields for db_stream_create and db_stream_update: only those whose
@@ -99,6 +103,7 @@ struct db_stream {
 #define DB_SET_PROTOCOL 0x08
 #define DB_SET_ACTIVE 0x10
 #define DB_SET_BITRATE 0x20
+#define DB_SET_RECORD 0x40
 struct db_stream_set {
 	unsigned set;
 	const char *name;
@@ -107,6 +112,7 @@ struct db_stream_set {
 	const char *protocol;
 	int is_active;
 	int max_bitrate;
+	int record; /* 1, 0, -1 for the default */
 };
 
 struct db_session {
@@ -118,6 +124,7 @@ struct db_session {
 	char protocol[DB_PROTO_SZ]; /* what was used: "rtmp" or "srt" */
 	char started_at[DB_TIME_SZ];
 	char ended_at[DB_TIME_SZ]; /* "" while open */
+	char end_reason[DB_REASON_SZ]; /* "" if none was given */
 };
 
 /* An allowed publish: the session opened for it and the stream's limits. */
@@ -126,9 +133,10 @@ struct db_publish {
 	int64_t session_id;
 	char stream_name[DB_NAME_SZ];
 	int max_bitrate;
+	int record; /* the stream's setting: 1, 0, -1 for the default */
 };
 
-/* A forwarding destination (migration 4): url holds its key, a secret. */
+/* A forwarding destination (migration 6): url holds its key, a secret. */
 #define DB_DEST_MAX 10 /* destinations per stream */
 struct db_dest {
 	int64_t id;
@@ -229,10 +237,15 @@ int db_publish_check(struct db *, const char *key, const char *proto,
     const char *ip, const char *client_id, struct db_publish *out,
     struct db_err *);
 
-/* Ending an already ended session is not an error. */
-int db_session_end(struct db *, int64_t id, struct db_err *);
+/*
+ * Ending an already ended session is not an error (its reason stays).
+ * reason (NULL for none) says why, when the publisher did not end it.
+ */
+int db_session_end(
+    struct db *, int64_t id, const char *reason, struct db_err *);
 /* Ends every open session; *n (may be NULL) receives how many. */
-int db_session_end_all(struct db *, int64_t *n, struct db_err *);
+int db_session_end_all(
+    struct db *, const char *reason, int64_t *n, struct db_err *);
 /* Open sessions (active_only) or the newest limit (1..1000), newest first. */
 int db_session_list(struct db *, int active_only, int limit,
     struct db_session **list, size_t *n, struct db_err *);

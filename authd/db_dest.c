@@ -1,5 +1,5 @@
 /*
- * The destinations table (migration 4): where fwdd pushes each stream
+ * The destinations table (migration 6): where fwdd pushes each stream
  * while it is live.  A URL holds the destination's key, a secret: it is
  * checked by lib's desturl rules on the way in and leaves this file whole,
  * for db_dest_json to mask unless the caller asked to reveal it.

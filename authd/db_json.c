@@ -27,6 +27,12 @@ db_stream_json_fields(yajl_gen g, const struct db_stream *s, int with_key)
 	json_str(g, "protocol", s->protocol);
 	json_bool(g, "is_active", s->is_active);
 	json_int(g, "max_bitrate", s->max_bitrate);
+	/* record: what happens; record_setting: null follows nyon.conf */
+	json_bool(g, "record", s->record < 0 ? db_record_default : s->record);
+	if (s->record < 0)
+		json_null(g, "record_setting");
+	else
+		json_bool(g, "record_setting", s->record);
 	json_str(g, "created_at", s->created_at);
 	json_str(g, "updated_at", s->updated_at);
 }
@@ -51,6 +57,8 @@ db_session_json(yajl_gen g, const struct db_session *s)
 	json_str(g, "protocol", s->protocol);
 	json_str(g, "started_at", s->started_at);
 	json_str(g, "ended_at", s->ended_at[0] != '\0' ? s->ended_at : NULL);
+	json_str(
+	    g, "end_reason", s->end_reason[0] != '\0' ? s->end_reason : NULL);
 	yajl_gen_map_close(g);
 }
 

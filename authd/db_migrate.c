@@ -76,8 +76,17 @@ static const char *const db_migrations[] = {
      */
     "ALTER TABLE users ADD COLUMN token_gen INTEGER NOT NULL DEFAULT 0;"
     "UPDATE users SET token_gen = 1 WHERE tokens_after > 0;",
+    /* 4: recording per stream; NULL follows nyon.conf's `record` */
+    "ALTER TABLE streams ADD COLUMN record INTEGER"
+    " CHECK (record IS NULL OR record IN (0,1));",
     /*
-     * 4: forwarding destinations (fwdd): where each stream is pushed while
+     * 5: why a session ended, when it was not the publisher's own doing
+     * (over max_bitrate, a codec Nyon cannot carry, kicked); NULL
+     * otherwise and for sessions ended before this migration.
+     */
+    "ALTER TABLE sessions ADD COLUMN end_reason TEXT;",
+    /*
+     * 6: forwarding destinations (fwdd): where each stream is pushed while
      * it is live.  The URL holds the destination's key.
      */
     "CREATE TABLE destinations ("

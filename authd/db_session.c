@@ -13,7 +13,7 @@
 #define SESSION_COLS \
 	"s.id, s.stream_id, st.name, coalesce(s.client_id, '')," \
 	" coalesce(s.ip_address, ''), coalesce(s.protocol, '')," \
-	" s.started_at, coalesce(s.ended_at, '')"
+	" s.started_at, coalesce(s.ended_at, ''), coalesce(s.end_reason, '')"
 #define SESSION_FROM " FROM sessions s JOIN streams st ON st.id = s.stream_id"
 
 int
@@ -99,6 +99,7 @@ db_publish_check(struct db *db, const char *key, const char *proto,
 	out->stream_id = s->id;
 	strlcpy(out->stream_name, s->name, sizeof(out->stream_name));
 	out->max_bitrate = s->max_bitrate;
+	out->record = s->record;
 	if ((rc = db_commit(db, err)) == -1)
 		memset(out, 0, sizeof(*out));
 	goto out;
@@ -123,21 +124,42 @@ db_session_row(sqlite3_stmt *st, void *row)
 	db_col(st, 5, s->protocol, sizeof(s->protocol));
 	db_col(st, 6, s->started_at, sizeof(s->started_at));
 	db_col(st, 7, s->ended_at, sizeof(s->ended_at));
+	db_col(st, 8, s->end_reason, sizeof(s->end_reason));
+}
+
+/* A reason as stored: at most DB_REASON_SZ - 1 bytes, never a cut UTF-8. */
+static void
+db_session_bind_reason(sqlite3_stmt *st, int col, const char *reason)
+{
+	size_t n;
+
+	if (reason == NULL || *reason == '\0') {
+		sqlite3_bind_null(st, col);
+		return;
+	}
+	n = strlen(reason);
+	if (n > DB_REASON_SZ - 1)
+		n = DB_REASON_SZ - 1;
+	while (n > 0 && n < strlen(reason) && (reason[n] & 0xc0) == 0x80)
+		n--;
+	sqlite3_bind_text(st, col, reason, (int)n, SQLITE_TRANSIENT);
 }
 
 int
-db_session_end(struct db *db, int64_t id, struct db_err *err)
+db_session_end(
+    struct db *db, int64_t id, const char *reason, struct db_err *err)
 {
 	struct db_session s;
 	sqlite3_stmt *st;
 	int rc;
 
 	if (db_prepare(db,
-	        "UPDATE sessions SET ended_at = " DB_NOW
+	        "UPDATE sessions SET ended_at = " DB_NOW ", end_reason = ?"
 	        " WHERE id = ? AND ended_at IS NULL",
 	        &st, err) == -1)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_session_bind_reason(st, 1, reason);
+	sqlite3_bind_int64(st, 2, id);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -148,16 +170,18 @@ db_session_end(struct db *db, int64_t id, struct db_err *err)
 }
 
 int
-db_session_end_all(struct db *db, int64_t *n, struct db_err *err)
+db_session_end_all(
+    struct db *db, const char *reason, int64_t *n, struct db_err *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if (db_prepare(db,
-	        "UPDATE sessions SET ended_at = " DB_NOW
+	        "UPDATE sessions SET ended_at = " DB_NOW ", end_reason = ?"
 	        " WHERE ended_at IS NULL",
 	        &st, err) == -1)
 		return -1;
+	db_session_bind_reason(st, 1, reason);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

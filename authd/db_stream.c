@@ -11,7 +11,7 @@
 
 #define STREAM_COLS \
 	"id, name, stream_key, coalesce(description, ''), protocol," \
-	" is_active, max_bitrate, created_at, updated_at"
+	" is_active, max_bitrate, created_at, updated_at, coalesce(record, -1)"
 
 static void
 db_stream_row(sqlite3_stmt *st, void *row)
@@ -27,6 +27,18 @@ db_stream_row(sqlite3_stmt *st, void *row)
 	s->max_bitrate = sqlite3_column_int(st, 6);
 	db_col(st, 7, s->created_at, sizeof(s->created_at));
 	db_col(st, 8, s->updated_at, sizeof(s->updated_at));
+	s->record = sqlite3_column_int(st, 9);
+}
+
+int db_record_default;
+
+static void
+db_stream_bind_record(sqlite3_stmt *st, int i, int record)
+{
+	if (record < 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int(st, i, record != 0);
 }
 
 /* One stream by the column in sql: text if val is not NULL, else id. */
@@ -177,6 +189,8 @@ db_stream_apply(
 			    DB_BITRATE_MAX);
 		s->max_bitrate = in->max_bitrate;
 	}
+	if (in->set & DB_SET_RECORD)
+		s->record = in->record < 0 ? -1 : in->record != 0;
 	if ((in->set & DB_SET_KEY) && in->stream_key == NULL)
 		db_stream_gen_key(s->name, s->stream_key);
 	return 0;
@@ -201,11 +215,12 @@ db_stream_create(struct db *db, const struct db_stream_set *in,
 	strlcpy(s->protocol, "both", sizeof(s->protocol));
 	s->is_active = 1;
 	s->max_bitrate = DB_BITRATE_DEF;
+	s->record = -1;
 	if (db_stream_apply(&set, s, err) == -1)
 		goto out;
 	if (db_prepare(db,
 	        "INSERT INTO streams (name, stream_key, description, protocol,"
-	        " is_active, max_bitrate) VALUES (?, ?, ?, ?, ?, ?)",
+	        " is_active, max_bitrate, record) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	        &st, err) == -1)
 		goto out;
 	db_bind_text(st, 1, s->name);
@@ -214,6 +229,7 @@ db_stream_create(struct db *db, const struct db_stream_set *in,
 	db_bind_text(st, 4, s->protocol);
 	sqlite3_bind_int(st, 5, s->is_active);
 	sqlite3_bind_int(st, 6, s->max_bitrate);
+	db_stream_bind_record(st, 7, s->record);
 	step = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE) {
@@ -248,7 +264,7 @@ db_stream_update(struct db *db, int64_t id, const struct db_stream_set *in,
 		goto fail;
 	if (db_prepare(db,
 	        "UPDATE streams SET name = ?, stream_key = ?, description = ?,"
-	        " protocol = ?, is_active = ?, max_bitrate = ?,"
+	        " protocol = ?, is_active = ?, max_bitrate = ?, record = ?,"
 	        " updated_at = " DB_NOW " WHERE id = ?",
 	        &st, err) == -1)
 		goto fail;
@@ -258,7 +274,8 @@ db_stream_update(struct db *db, int64_t id, const struct db_stream_set *in,
 	db_bind_text(st, 4, s->protocol);
 	sqlite3_bind_int(st, 5, s->is_active);
 	sqlite3_bind_int(st, 6, s->max_bitrate);
-	sqlite3_bind_int64(st, 7, id);
+	db_stream_bind_record(st, 7, s->record);
+	sqlite3_bind_int64(st, 8, id);
 	step = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE) {

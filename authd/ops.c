@@ -97,6 +97,7 @@ ops_stream_fields(
     yajl_val args, struct db_stream_set *set, int create, struct db_err *err)
 {
 	long long bitrate;
+	yajl_val v;
 	int r;
 
 	memset(set, 0, sizeof(*set));
@@ -134,6 +135,16 @@ ops_stream_fields(
 		return -1;
 	if (r == 1)
 		set->set |= DB_SET_ACTIVE;
+	if ((v = json_get(args, "record")) != NULL) {
+		if (YAJL_IS_NULL(v))
+			set->record = -1;
+		else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
+			set->record = YAJL_IS_TRUE(v);
+		else
+			return ops_fail(err, DB_EINVAL, "record",
+			    "must be true, false or null (the default)");
+		set->set |= DB_SET_RECORD;
+	}
 	if ((r = ops_arg_int(args, "max_bitrate", &bitrate, err)) == -1)
 		return -1;
 	if (r == 1) {
@@ -226,6 +237,11 @@ ops_stream_update(int64_t id, yajl_val args, yajl_gen g, struct db_err *err)
 		control_revoke(before.name, 0, "stream changed");
 	else if (strcmp(before.protocol, s.protocol) != 0)
 		control_revoke(before.name, 0, "protocol changed");
+	/* a live stream records (or stops) at once, not from its next publish */
+	if ((before.record < 0 ? db_record_default : before.record) !=
+	    (s.record < 0 ? db_record_default : s.record))
+		recdc_record_set(
+		    s.name, s.record < 0 ? db_record_default : s.record);
 	log_info("stream %s: updated", s.name);
 	db_stream_json(g, &s, 1);
 	return 0;
@@ -289,7 +305,8 @@ static void
 ops_urls_for(
     yajl_gen g, const char *label, const char *host, const struct db_stream *s)
 {
-	char port[4][DB_CONF_VAL_SZ], buf[2048], *name;
+	char port[4][DB_CONF_VAL_SZ], buf[2048], err[128], *name;
+	struct listen_addr la[8];
 	const char *keys[4] = {
 	    "rtmp_port", "srt_port", "http_port", "api_port"};
 	struct db_config c;
@@ -325,6 +342,15 @@ ops_urls_for(
 	snprintf(
 	    buf, sizeof(buf), "http://%s:%s/watch/%s", host, port[2], name);
 	json_str(g, "watch_url", buf);
+	/* WebRTC (rtcd): its port is nyon.conf's, not a dashboard setting */
+	if (listen_parse(conf_str(authd->d.conf, "rtc_listen"), la, nitems(la),
+	        err, sizeof(err)) > 0) {
+		snprintf(buf, sizeof(buf), "http://%s%s%s:%s/whep/%s",
+		    strchr(host, ':') ? "[" : "", host,
+		    strchr(host, ':') ? "]" : "", la[0].port, name);
+		json_str(g, "whep", buf);
+	} else
+		json_null(g, "whep");
 	yajl_gen_map_close(g);
 	free(name);
 }
@@ -412,7 +438,7 @@ ops_session_kick(int64_t id, yajl_gen g, struct db_err *err)
 	if (s.ended_at[0] != '\0')
 		return ops_fail(err, DB_EINVAL, "id", "session already ended");
 	control_revoke(NULL, id, "kicked by an operator");
-	if (db_session_end(authd->db, id, err) == -1 ||
+	if (db_session_end(authd->db, id, "kicked by an operator", err) == -1 ||
 	    db_session_get(authd->db, id, &s, err) == -1)
 		return -1;
 	log_info("session %lld (%s): kicked", (long long)id, s.stream_name);

@@ -37,16 +37,17 @@ session_row(yajl_val s)
 	long long id = 0;
 
 	json_get_int(s, "id", &id);
-	printf("%-5lld %-20s %-5s %-16s %-12s %-20s %s\n", id,
+	printf("%-5lld %-20s %-5s %-16s %-12s %-20s %-20s %s\n", id,
 	    str(s, "stream_name"), str(s, "protocol"), str(s, "ip_address"),
-	    str(s, "client_id"), str(s, "started_at"), str(s, "ended_at"));
+	    str(s, "client_id"), str(s, "started_at"), str(s, "ended_at"),
+	    str(s, "end_reason"));
 }
 
 static void
 session_header(void)
 {
-	printf("%-5s %-20s %-5s %-16s %-12s %-20s %s\n", "ID", "STREAM",
-	    "PROTO", "IP", "CLIENT", "STARTED", "ENDED");
+	printf("%-5s %-20s %-5s %-16s %-12s %-20s %-20s %s\n", "ID", "STREAM",
+	    "PROTO", "IP", "CLIENT", "STARTED", "ENDED", "WHY");
 }
 
 int

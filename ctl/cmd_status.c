@@ -1,7 +1,6 @@
 /*
  * nyonctl status, nyonctl ping DAEMON
  */
-#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,6 +101,60 @@ status_streams(yajl_val ingestd, yajl_val flvd)
 		    json_get_str(st, "publisher")
 		        ? json_get_str(st, "publisher")
 		        : "");
+		/* ingestd's warning while the publisher is over max_bitrate */
+		if (json_get_str(st, "bitrate_warning") != NULL)
+			printf("    ! %s\n", json_get_str(st, "bitrate_warning"));
+	}
+}
+
+static double
+status_num(yajl_val o, const char *key)
+{
+	yajl_val v = json_get(o, key);
+
+	return v != NULL && YAJL_IS_NUMBER(v) ? YAJL_GET_DOUBLE(v) : 0;
+}
+
+/* rtcd's viewers with what their receiver reports say. */
+static void
+status_webrtc(yajl_val rtcd)
+{
+	yajl_val streams = json_get(rtcd, "streams"), list, v;
+	size_t i, k, n = 0;
+	const char *name;
+
+	if (streams == NULL || !YAJL_IS_ARRAY(streams))
+		return;
+	for (i = 0; i < streams->u.array.len; i++)
+		if ((list = json_get(streams->u.array.values[i], "sessions")) !=
+		        NULL &&
+		    YAJL_IS_ARRAY(list))
+			n += list->u.array.len;
+	printf("\nWebRTC viewers: %zu\n", n);
+	if (n == 0)
+		return;
+	printf("  %-24s %-22s %-5s %7s %8s %7s %9s %7s\n", "STREAM", "ADDRESS",
+	    "STATE", "LOSS %", "JITTER", "RTT", "PACKETS", "RESENT");
+	for (i = 0; i < streams->u.array.len; i++) {
+		name = json_get_str(streams->u.array.values[i], "name");
+		list = json_get(streams->u.array.values[i], "sessions");
+		if (list == NULL || !YAJL_IS_ARRAY(list))
+			continue;
+		for (k = 0; k < list->u.array.len; k++) {
+			v = list->u.array.values[k];
+			printf("  %-24s %-22s %-5s %7.1f %6.1fms %5.0fms %9.0f "
+			       "%7.0f\n",
+			    name ? name : "?",
+			    json_get_str(v, "address")
+			        ? json_get_str(v, "address")
+			        : "-",
+			    json_get_str(v, "state") ? json_get_str(v, "state")
+			                             : "?",
+			    status_num(v, "loss_pct"),
+			    status_num(v, "jitter_ms"), status_num(v, "rtt_ms"),
+			    status_num(v, "packets"),
+			    status_num(v, "retransmits"));
+		}
 	}
 }
 
@@ -137,17 +190,6 @@ status_forwarding(yajl_val fwdd)
 	}
 }
 
-/* An optional daemon that is simply not there: no socket at all. */
-static int
-status_absent(struct ctl_ctx *ctx, const char *daemon)
-{
-	struct stat sb;
-	char path[512];
-
-	return ctl_daemon_optional(daemon) &&
-	    stat(ctl_sockpath(ctx, daemon, path, sizeof(path)), &sb) == -1;
-}
-
 int
 cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 {
@@ -161,7 +203,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		up[i] = ctl_request(ctx, ctl_daemons[i],
 		            ctl_msg_begin(CTL_OP_STATUS), &reply[i], err[i],
 		            sizeof(err[i])) == 0;
-		if (!up[i] && !status_absent(ctx, ctl_daemons[i]))
+		if (!up[i] && !ctl_daemon_optional(ctl_daemons[i]))
 			down++;
 	}
 	if (ctx->json) {
@@ -186,19 +228,21 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < nitems(ctl_daemons); i++) {
 			if (up[i])
 				status_print(ctl_daemons[i], reply[i].root);
-			else if (status_absent(ctx, ctl_daemons[i]))
-				printf("%-8s not running (optional)\n",
-				    ctl_daemons[i]);
+			else if (ctl_daemon_optional(ctl_daemons[i]))
+				printf("%-8s off   (%s)\n", ctl_daemons[i],
+				    err[i]);
 			else
 				printf("%-8s down  (%s)\n", ctl_daemons[i],
 				    err[i]);
 		}
-		/* ctl_daemons: authd, ingestd, flvd, fwdd */
+		/* ctl_daemons: authd, ingestd, flvd, rtcd, recd, fwdd */
 		if (up[1])
 			status_streams(
 			    reply[1].root, up[2] ? reply[2].root : NULL);
 		if (up[3])
-			status_forwarding(reply[3].root);
+			status_webrtc(reply[3].root);
+		if (up[5])
+			status_forwarding(reply[5].root);
 	}
 	for (i = 0; i < nitems(ctl_daemons); i++)
 		if (up[i])
@@ -220,7 +264,7 @@ cmd_ping(struct ctl_ctx *ctx, int argc, char **argv)
 	if (i == nitems(ctl_daemons)) {
 		fprintf(stderr,
 		    "nyonctl: no daemon named '%s' (authd, "
-		    "ingestd, flvd or fwdd)\n",
+		    "ingestd, flvd, rtcd, recd or fwdd)\n",
 		    argv[0]);
 		return CTL_EXIT_USAGE;
 	}

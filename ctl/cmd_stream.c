@@ -83,7 +83,20 @@ stream_options(yajl_gen req, int argc, char **argv, int edit)
 			json_str(req, "description", argv[++i]);
 		else if (strcmp(o, "--protocol") == 0)
 			json_str(req, "protocol", argv[++i]);
-		else if (strcmp(o, "--name") == 0 && edit) {
+		else if (strcmp(o, "--record") == 0) {
+			const char *v = argv[++i];
+
+			if (strcmp(v, "on") == 0 || strcmp(v, "off") == 0)
+				json_bool(req, "record", strcmp(v, "on") == 0);
+			else if (strcmp(v, "default") == 0)
+				json_null(req, "record");
+			else {
+				fprintf(stderr,
+				    "nyonctl: --record: on, off "
+				    "or default\n");
+				return -1;
+			}
+		} else if (strcmp(o, "--name") == 0 && edit) {
 			if (stream_check("name", argv[++i]) == -1)
 				return -2;
 			json_str(req, "name", argv[i]);
@@ -113,6 +126,9 @@ stream_print(yajl_val s)
 	printf("protocol:     %s\n", str(s, "protocol"));
 	printf("active:       %s\n", yesno(s, "is_active"));
 	printf("max bitrate:  %lld kbps\n", num(s, "max_bitrate"));
+	printf("record:       %s%s\n", yesno(s, "record"),
+	    YAJL_IS_NULL(json_get(s, "record_setting")) ? " (the default)"
+	                                                : "");
 	printf("created:      %s\n", str(s, "created_at"));
 	printf("updated:      %s\n", str(s, "updated_at"));
 }
@@ -258,6 +274,7 @@ urls_print(const char *label, yajl_val u, const char *key)
 	printf("  SRT URL:      %s\n", str(u, "srt_url"));
 	printf("  Play URL:     %s\n", str(u, "play_url"));
 	printf("  Watch page:   %s\n", str(u, "watch_url"));
+	printf("  WHEP URL:     %s\n", str(u, "whep"));
 }
 
 int

@@ -10,12 +10,15 @@
 
 #include "nyonctl.h"
 
-const char *ctl_daemons[4] = {"authd", "ingestd", "flvd", "fwdd"};
+/* rtcd, recd and fwdd last: they are optional, their absence is no failure */
+const char *ctl_daemons[6] = {
+    "authd", "ingestd", "flvd", "rtcd", "recd", "fwdd"};
 
 int
-ctl_daemon_optional(const char *daemon)
+ctl_daemon_optional(const char *name)
 {
-	return strcmp(daemon, "fwdd") == 0;
+	return strcmp(name, "rtcd") == 0 || strcmp(name, "recd") == 0 ||
+	    strcmp(name, "fwdd") == 0;
 }
 
 static const struct cmd_entry cmd_table[] = {
@@ -27,13 +30,14 @@ static const struct cmd_entry cmd_table[] = {
         "show a stream, its key and its live sessions"},
     {"stream add",
         "NAME [--key KEY] [--description TEXT] "
-        "[--protocol rtmp|srt|both] [--max-bitrate KBPS] [--disabled]",
+        "[--protocol rtmp|srt|both] [--max-bitrate KBPS] [--disabled] "
+        "[--record on|off|default]",
         1, -1, cmd_stream_add,
         "create a stream (a key is generated "
         "unless given)"},
     {"stream edit",
         "NAME [--name NEW] [--key KEY] [--description TEXT] "
-        "[--protocol P] [--max-bitrate KBPS]",
+        "[--protocol P] [--max-bitrate KBPS] [--record on|off|default]",
         2, -1, cmd_stream_edit, "change a stream"},
     {"stream rm", "NAME", 1, 1, cmd_stream_rm,
         "delete a stream (a live publisher is dropped)"},
@@ -65,6 +69,13 @@ static const struct cmd_entry cmd_table[] = {
         "show run-time settings kept by authd"},
     {"config set", "KEY VALUE", 2, 2, cmd_config_set,
         "change a run-time setting"},
+    {"recording list", "[NAME]", 0, 1, cmd_recording_list,
+        "list the recordings (of one stream), newest first"},
+    {"recording rm", "ID", 1, 1, cmd_recording_rm, "delete a recording"},
+    {"recording keep", "ID", 1, 1, cmd_recording_keep,
+        "exempt a recording from record_max_days and record_max_size"},
+    {"recording unkeep", "ID", 1, 1, cmd_recording_unkeep,
+        "let retention remove a recording again"},
     {"user passwd", "[USERNAME]", 0, 1, cmd_user_passwd,
         "set a user's password (admin by default; read from stdin when "
         "not a terminal)"},

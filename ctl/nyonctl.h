@@ -26,9 +26,9 @@ struct cmd_entry {
 };
 
 /* nyonctl.c */
-extern const char *ctl_daemons[4];
-/* Daemons whose absence (no socket) is not a failure: optional outputs. */
-int ctl_daemon_optional(const char *daemon);
+extern const char *ctl_daemons[6];
+/* Daemons that may be left off (rtcd, recd, fwdd): status does not fail for them. */
+int ctl_daemon_optional(const char *);
 const char *ctl_sockpath(
     struct ctl_ctx *, const char *daemon, char *buf, size_t len);
 /* Closes and sends req (from ctl_msg_begin), frees it, waits for the reply. */
@@ -65,6 +65,12 @@ int cmd_session_kick(struct ctl_ctx *, int, char **);
 int cmd_config_get(struct ctl_ctx *, int, char **);
 int cmd_config_set(struct ctl_ctx *, int, char **);
 int cmd_user_passwd(struct ctl_ctx *, int, char **);
+
+/* cmd_recording.c */
+int cmd_recording_list(struct ctl_ctx *, int, char **);
+int cmd_recording_rm(struct ctl_ctx *, int, char **);
+int cmd_recording_keep(struct ctl_ctx *, int, char **);
+int cmd_recording_unkeep(struct ctl_ctx *, int, char **);
 
 /* cmd_forward.c */
 int cmd_forward_list(struct ctl_ctx *, int, char **);

@@ -30,6 +30,7 @@ struct http_request {
 	enum http_method method;
 	char path[1024]; /* decoded, without the query */
 	char query[512]; /* raw, without '?' */
+	char host[256]; /* the Host header if it is a host[:port], else "" */
 	int minor; /* HTTP/1.x */
 };
 /* 1 complete (*used bytes), 0 need more, -1 bad request (why says). */
@@ -88,6 +89,13 @@ struct fstream {
 	/* tags since the newest keyframe: a new viewer starts here */
 	struct gop_ref *gop;
 	size_t ngop, gopcap;
+	/*
+	 * The sequence headers' version the cached GOP decodes with; stale
+	 * once new headers came after its keyframe (a new resolution): a
+	 * new viewer then waits for the next keyframe instead.
+	 */
+	uint32_t gop_version;
+	int gop_stale;
 	/* republish: offset added to the new ring's timestamps */
 	int64_t ts_offset;
 	uint32_t last_ts; /* newest timestamp handed out */
@@ -182,15 +190,17 @@ void viewer_end_all(struct fstream *);
 /* Lapped or discontinuous: every viewer waits for the next keyframe. */
 void viewer_resync_all(struct fstream *);
 void viewer_free(struct viewer *);
-void viewer_add_ref(struct viewer *, struct chunk *, uint32_t off, uint32_t len);
+void viewer_add_ref(
+    struct viewer *, struct chunk *, uint32_t off, uint32_t len);
 /* A short plain-text response (body may be NULL), then the close. */
 void viewer_respond(struct viewer *, int status, const char *body);
 /* Flushes what is queued, then closes. */
 void viewer_finish(struct viewer *);
 
 /* www.c */
-/* Serves /watch/NAME, /vendor/FILE and /favicon.ico from www_dir; 1 if it
- * answered the request, 0 if the path is not one of these. */
+/* Serves /watch/NAME, /vendor/FILE and /favicon.ico from www_dir, and
+ * /thumb/NAME.jpg (recd's live thumbnail); 1 if it answered the request,
+ * 0 if the path is not one of these. */
 int www_route(struct viewer *, const struct http_request *);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * The little HTTP flvd needs: find the end of a request head, check the
  * request line, and split its target with libevent's URI functions.
- * Headers are not needed and not kept; the head is bounded by
- * HTTP_HEAD_MAX.  Every response head flvd sends is written here too.
+ * Of the headers only Host is kept (the watch page's absolute preview
+ * URL); the head is bounded by HTTP_HEAD_MAX.  Every response head flvd sends is written here too.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,35 @@ http_head_end(const char *buf, size_t len)
 	return 0;
 }
 
+/* The Host header's value, if it is letters, digits, '.', '-', ':', [ ]. */
+static void
+http_host(const char *buf, size_t end, char *out, size_t outlen)
+{
+	const char *p = buf, *e = buf + end, *nl, *v;
+	size_t n;
+
+	out[0] = '\0';
+	while (p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		p = nl + 1;
+		if ((size_t)(e - p) < 5 || strncasecmp(p, "host:", 5) != 0)
+			continue;
+		for (v = p + 5; v < e && (*v == ' ' || *v == '\t'); v++)
+			;
+		for (n = 0; v + n < e && n < outlen - 1 &&
+		     (isalnum((unsigned char)v[n]) || v[n] == '.' ||
+		         v[n] == '-' || v[n] == ':' || v[n] == '[' ||
+		         v[n] == ']');
+		     n++)
+			;
+		if (n == 0 || n == outlen - 1 ||
+		    (v[n] != '\r' && v[n] != '\n' && v[n] != ' '))
+			return;
+		memcpy(out, v, n);
+		out[n] = '\0';
+		return;
+	}
+}
+
 int
 http_parse(const char *buf, size_t len, struct http_request *req, size_t *used,
     const char **why)
@@ -64,6 +94,7 @@ http_parse(const char *buf, size_t len, struct http_request *req, size_t *used,
 		return -1;
 	}
 	*used = end;
+	http_host(buf, end, req->host, sizeof(req->host));
 	for (n = 0; n < end && buf[n] != '\r' && buf[n] != '\n'; n++)
 		;
 	if (n == 0 || n >= sizeof(line)) {

@@ -128,7 +128,10 @@ source_config_matches(struct fstream *s)
 	return 1;
 }
 
-/* Adds ts_offset to each tag's timestamp, in place. */
+/*
+ * Adds ts_offset to each tag's timestamp, in place; onMetaData stays at 0,
+ * where ingestd puts it (elsewhere a player takes it for a data track).
+ */
 static void
 source_shift_timestamps(
     struct fstream *s, struct chunk *c, struct ring_tagref *refs, size_t nrefs)
@@ -138,6 +141,8 @@ source_shift_timestamps(
 	uint32_t ts;
 
 	for (i = 0; i < nrefs; i++) {
+		if ((refs[i].flags & RING_SCRIPT) && refs[i].timestamp == 0)
+			continue;
 		refs[i].timestamp = ts =
 		    (uint32_t)(refs[i].timestamp + s->ts_offset);
 		h = c->data + refs[i].off;
@@ -146,9 +151,25 @@ source_shift_timestamps(
 	}
 }
 
+/* Whether a decoder configuration comes among refs[from..nrefs). */
+static int
+source_has_seqhdr(const struct ring_tagref *refs, size_t from, size_t nrefs)
+{
+	size_t i;
+
+	for (i = from; i < nrefs; i++)
+		if (refs[i].flags & RING_SEQHDR)
+			return 1;
+	return 0;
+}
+
+/*
+ * version: the ring's sequence header version read before the chunk was,
+ * so a header written since makes the GOP look stale, never fresh.
+ */
 static void
-source_dispatch(
-    struct fstream *s, struct chunk *c, struct ring_tagref *refs, size_t nrefs)
+source_dispatch(struct fstream *s, struct chunk *c, struct ring_tagref *refs,
+    size_t nrefs, uint32_t version)
 {
 	size_t i;
 
@@ -192,8 +213,13 @@ source_dispatch(
 	if (i != (size_t)-1) {
 		source_gop_clear(s);
 		source_gop_add(s, c, refs[i].off);
-	} else if (s->ngop > 0)
+		s->gop_version = version;
+		s->gop_stale = source_has_seqhdr(refs, i + 1, nrefs);
+	} else if (s->ngop > 0) {
 		source_gop_add(s, c, 0);
+		if (source_has_seqhdr(refs, 0, nrefs))
+			s->gop_stale = 1;
+	}
 	viewer_fanout(s, c, refs, nrefs);
 }
 
@@ -205,9 +231,11 @@ source_drain(struct fstream *s)
 	struct chunk *c;
 	size_t avail, cap, outlen, nrefs;
 	uint64_t tail;
+	uint32_t version;
 	int r, resynced;
 
 	for (;;) {
+		version = ring_seq_version(s->ring);
 		tail = ring_tail(s->ring);
 		if (tail <= s->cursor.pos)
 			return;
@@ -239,7 +267,7 @@ source_drain(struct fstream *s)
 		}
 		c->len = (uint32_t)outlen;
 		s->tags_read += nrefs;
-		source_dispatch(s, c, refs, nrefs);
+		source_dispatch(s, c, refs, nrefs, version);
 		chunk_unref(c);
 	}
 }
@@ -323,6 +351,8 @@ source_live(struct ringsub_stream *rs, void *arg)
 		event_free(s->grace);
 		s->grace = NULL;
 		s->probation = 1;
+		/* the old publisher's frames are no start for a new viewer */
+		source_gop_clear(s);
 	} else {
 		s = xcalloc(1, sizeof(*s));
 		memcpy(s->name, name, strlen(name) + 1);

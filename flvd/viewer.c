@@ -254,10 +254,13 @@ viewer_add_ref(struct viewer *v, struct chunk *c, uint32_t off, uint32_t len)
 /*
  * Appends the stream's sequence headers (metadata, video and audio decoder
  * configuration) to buf and notes their version; have[] says which it had.
+ * ingestd keeps them at timestamp 0, the start of a viewer's file; sent
+ * again mid-stream, the decoder configurations take the timestamp ts of
+ * the keyframe they precede (onMetaData stays at 0, as always).
  */
 static void
-viewer_seqhdrs(
-    struct viewer *v, struct fstream *s, struct evbuffer *buf, int have[3])
+viewer_seqhdrs(struct viewer *v, struct fstream *s, struct evbuffer *buf,
+    int have[3], uint32_t ts)
 {
 	const enum ring_slot slots[] = {
 	    RING_SLOT_META, RING_SLOT_VIDEO, RING_SLOT_AUDIO};
@@ -265,10 +268,17 @@ viewer_seqhdrs(
 	size_t len, i;
 
 	v->seq_version = ring_seq_version(s->ring);
-	for (i = 0; i < nitems(slots); i++)
-		if ((have[i] = ring_seqhdr(s->ring, slots[i], tag, sizeof(tag),
-		                   &len) == 0))
-			evbuffer_add(buf, tag, len);
+	for (i = 0; i < nitems(slots); i++) {
+		have[i] =
+		    ring_seqhdr(s->ring, slots[i], tag, sizeof(tag), &len) == 0;
+		if (!have[i])
+			continue;
+		if (slots[i] != RING_SLOT_META && len >= FLV_TAG_HEADER_LEN) {
+			be24_write(tag + 4, ts & 0xffffff);
+			tag[7] = ts >> 24;
+		}
+		evbuffer_add(buf, tag, len);
+	}
 }
 
 void
@@ -287,14 +297,16 @@ viewer_attach(struct viewer *v, struct fstream *s, int start_live)
 	flvd->nviewers++;
 	v->peer->viewers++;
 	flvd->viewers_total++;
-	viewer_seqhdrs(v, s, seq, have);
+	viewer_seqhdrs(v, s, seq, have, 0);
 	/* until the stream says otherwise, announce both */
 	flv_header(
 	    hdr, have[2] || !have[1], have[1] || s->has_video || !have[2]);
 	evbuffer_add(v->out, hdr, sizeof(hdr));
 	evbuffer_add_buffer(v->out, seq);
 	evbuffer_free(seq);
-	if (start_live || s->ngop == 0)
+	/* a GOP coded with other headers than the ones just sent: wait */
+	if (start_live || s->ngop == 0 || s->gop_stale ||
+	    s->gop_version != v->seq_version)
 		v->waiting = 1;
 	else
 		for (i = 0; i < s->ngop; i++)
@@ -347,7 +359,8 @@ viewer_fanout(struct fstream *s, struct chunk *c,
 			if (v->seq_version != ring_seq_version(s->ring)) {
 				int have[3];
 
-				viewer_seqhdrs(v, s, v->out, have);
+				viewer_seqhdrs(
+				    v, s, v->out, have, refs[sync].timestamp);
 			}
 			viewer_add_ref(
 			    v, c, refs[sync].off, c->len - refs[sync].off);

@@ -55,7 +55,7 @@ authc_reply(struct ctl_msg *m, void *arg)
 	if (p == NULL) {
 		/* nobody to publish any more: close the session at once */
 		if (ok)
-			authc_unpublish(session);
+			authc_unpublish(session, NULL);
 	} else {
 		p->auth_pending = 0;
 		if (m == NULL)
@@ -63,6 +63,8 @@ authc_reply(struct ctl_msg *m, void *arg)
 			    p, NULL, 0, "authorisation service unavailable");
 		else if (ok && stream != NULL) {
 			p->session = session;
+			p->record_set =
+			    json_get_bool(m->root, "record", &p->record) == 0;
 			r->done(p, stream, (uint64_t)bitrate, NULL);
 		} else
 			r->done(p, NULL, 0, err ? err : "refused by authd");
@@ -107,7 +109,7 @@ authc_publish(struct publisher *p, const char *key, publisher_auth_cb done)
 }
 
 void
-authc_unpublish(int64_t session)
+authc_unpublish(int64_t session, const char *why)
 {
 	yajl_gen g;
 
@@ -115,6 +117,8 @@ authc_unpublish(int64_t session)
 		return;
 	g = ctl_msg_begin(CTL_OP_UNPUBLISH);
 	json_int(g, "session", session);
+	if (why != NULL)
+		json_str(g, "reason", why);
 	/* if the connection is lost instead, authd ends it anyway */
 	ctl_client_request(authc.client, g, NULL, 0, 0, NULL, NULL);
 }

@@ -46,12 +46,26 @@ ingestd_tick(evutil_socket_t fd, short what, void *arg)
 	stream_stats_tick();
 }
 
+/* SIGHUP: a renewed RTMPS certificate takes effect for new connections. */
+static void
+ingestd_reload(void *arg)
+{
+	char err[512];
+
+	if (*conf_str(ingestd->d.conf, "rtmps_listen") == '\0')
+		return;
+	if (tls_load(ingestd->d.conf, err, sizeof(err)) == -1)
+		log_warnx(
+		    "reload: %s; RTMPS keeps the certificate in use", err);
+}
+
 int
 main(int argc, char *argv[])
 {
 	static struct ingestd state;
 	struct timeval second = {1, 0};
 	struct publisher *p;
+	char err[512];
 
 	/*
 	 * Big message buffers go back to the kernel when freed.  glibc
@@ -72,11 +86,16 @@ main(int argc, char *argv[])
 	ingestd->d.served = CTL_SERVED_INGESTD;
 	ingestd->d.handlers[CTL_OP_SUBSCRIBE] = stream_subscribe;
 	ingestd->d.peer_closed = ingestd_peer_closed;
+	ingestd->d.reload = ingestd_reload;
 	daemon_args(&ingestd->d, argc, argv);
 	daemon_start(&ingestd->d);
 	rtmp_conn_listen();
 	srt_conn_listen();
 	daemon_drop_privileges(&ingestd->d);
+	/* as our own user: what a reload will have to read again */
+	if (*conf_str(ingestd->d.conf, "rtmps_listen") != '\0' &&
+	    tls_load(ingestd->d.conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (strcmp(conf_str(ingestd->d.conf, "auth"), "authd") == 0)
 		authc_start();
 	ingestd->stats_timer =
@@ -89,6 +108,7 @@ main(int argc, char *argv[])
 		p->destroy(p);
 	authc_stop();
 	rtmp_conn_close_listeners();
+	tls_free();
 	srt_conn_close();
 	event_free(ingestd->stats_timer);
 	daemon_stop(&ingestd->d);

@@ -17,9 +17,49 @@ struct bufferevent;
 struct event;
 struct publisher;
 
-#define INGEST_LISTEN_MAX 8
+#define INGEST_LISTEN_MAX 16 /* rtmp_listen and rtmps_listen sockets */
 
 struct subscriber;
+
+/* timeline.c: one continuous timeline for viewers, per stream */
+enum timeline_track_id { TIMELINE_VIDEO, TIMELINE_AUDIO };
+struct timeline_track {
+	int started;
+	int64_t in; /* the last input, unwrapped past 32 bits */
+	uint32_t last_in; /* ... as given */
+	int64_t offset; /* output = input + offset */
+	int64_t out; /* the last output */
+	uint32_t step; /* the track's usual step, ms */
+	uint64_t last_ms; /* clock at the last message */
+};
+struct timeline {
+	struct timeline_track t[2];
+	uint64_t jumps;
+};
+
+/* bitrate.c: the publisher's rate against its stream's max_bitrate */
+#define BITRATE_SLOTS 64 /* seconds: the longest window */
+struct bitrate_rule {
+	unsigned window_s; /* bitrate_window */
+	unsigned margin_pct; /* bitrate_margin */
+	unsigned grace_s; /* bitrate_grace; 0: warn, never disconnect */
+};
+struct bitrate {
+	struct bitrate_rule rule;
+	uint64_t max_kbps; /* 0: no limit */
+	uint64_t bytes[BITRATE_SLOTS]; /* per second, a ring */
+	uint64_t slot_s; /* the second bytes[slot_s % SLOTS] counts */
+	uint64_t start_ms;
+	uint64_t kbps; /* over the window, at the last check */
+	uint64_t over_since_ms; /* 0: not over */
+};
+enum bitrate_verdict {
+	BITRATE_OK,
+	BITRATE_WARN, /* just went over */
+	BITRATE_OVER, /* still over, within the grace */
+	BITRATE_BACK_UNDER,
+	BITRATE_KICK, /* over for the whole grace */
+};
 
 /* One live stream: a publisher writing into a ring. */
 struct stream {
@@ -29,6 +69,7 @@ struct stream {
 	char proto[8]; /* "rtmp" or "srt" */
 	struct ring *ring;
 	struct publisher *publisher;
+	int record; /* authd's record setting: 1, 0, -1 not said */
 	int eventfds[8]; /* one per subscriber slot, -1 if none */
 	int unwoken; /* written to since the last stream_wake */
 	time_t started;
@@ -36,6 +77,9 @@ struct stream {
 	struct ring_stats last;
 	uint64_t last_ms;
 	double kbps, fps;
+	struct timeline timeline;
+	struct bitrate bitrate;
+	char bitrate_warning[160]; /* for status while over; "" if not */
 };
 TAILQ_HEAD(streamlist, stream);
 
@@ -53,6 +97,7 @@ struct publisher {
 	int asking; /* publish asked for, no answer yet */
 	char key[STREAM_KEY_SZ]; /* as given, to authorise again */
 	int64_t session; /* authd's session, 0 if none */
+	int record, record_set; /* the stream's record setting, from authd */
 	int auth_pending;
 	void (*auth_done)(struct publisher *, const char *, uint64_t,
 	    const char *); /* publisher_authorise's caller */
@@ -82,6 +127,25 @@ struct ingestd {
 
 extern struct ingestd *ingestd;
 
+/* timeline.c */
+void timeline_init(struct timeline *);
+/* The viewers' timestamp for a track's ts; *jumped: the jump smoothed, or 0. */
+uint32_t timeline_map(struct timeline *, enum timeline_track_id, uint32_t ts,
+    uint64_t now_ms, int64_t *jumped);
+/* A script tag's timestamp on the timeline (no state changes). */
+uint32_t timeline_script(const struct timeline *, uint32_t ts);
+
+/* bitrate.c */
+void bitrate_init(struct bitrate *, uint64_t max_kbps,
+    const struct bitrate_rule *, uint64_t now_ms);
+/* A new rule (SIGHUP) for a running stream: its counts stay. */
+void bitrate_set_rule(struct bitrate *, const struct bitrate_rule *);
+void bitrate_add(struct bitrate *, uint64_t bytes, uint64_t now_ms);
+/* The mean over the last window_s whole seconds. */
+uint64_t bitrate_kbps(struct bitrate *, uint64_t now_ms);
+/* Once a second: what to do about the rate. */
+enum bitrate_verdict bitrate_check(struct bitrate *, uint64_t now_ms);
+
 /* stream.c */
 struct stream *stream_find(const char *name);
 struct stream *stream_open(const char *name, const char *proto,
@@ -107,21 +171,33 @@ typedef void (*publisher_auth_cb)(struct publisher *, const char *stream,
     uint64_t bitrate_kbps, const char *why);
 void publisher_authorise(
     struct publisher *, const char *key, publisher_auth_cb done);
-/* The publish is over (the connection may stay for its last words). */
-void publisher_end_stream(struct publisher *);
+/*
+ * The publish is over (the connection may stay for its last words); why,
+ * when ingestd ended it, is recorded on the session.
+ */
+void publisher_end_stream(struct publisher *, const char *why);
 
 /* authc.c: the connection to authd */
 void authc_start(void);
 void authc_stop(void);
 int authc_connected(void);
 void authc_publish(struct publisher *, const char *key, publisher_auth_cb);
-void authc_unpublish(int64_t session);
+void authc_unpublish(int64_t session, const char *why);
 void authc_cancel(struct publisher *);
 
 /* rtmp_conn.c */
 int rtmp_conn_listen(void);
 void rtmp_conn_close_listeners(void);
 void rtmp_conn_status(yajl_gen);
+
+/* tls.c: RTMPS's TLS context */
+struct ssl_st;
+/* Loads rtmps_cert and rtmps_key into the context new connections get. */
+int tls_load(const struct conf *, char *err, size_t errlen);
+int tls_load_files(const char *cert, const char *key, char *err, size_t);
+struct ssl_st *tls_ssl_new(void); /* NULL if no context */
+const char *tls_error(char *buf, size_t len);
+void tls_free(void);
 
 /* srt_lib.c: libsrt, opened with dlopen() on first use */
 int srt_lib_load(char *err, size_t errlen);

@@ -204,14 +204,14 @@ publisher_new(
 }
 
 void
-publisher_end_stream(struct publisher *p)
+publisher_end_stream(struct publisher *p, const char *why)
 {
 	if (p->stream != NULL) {
 		stream_close(p->stream);
 		p->stream = NULL;
 	}
 	if (p->session != 0) {
-		authc_unpublish(p->session);
+		authc_unpublish(p->session, why);
 		p->session = 0;
 	}
 }
@@ -221,7 +221,7 @@ publisher_free(struct publisher *p)
 {
 	if (p->auth_pending)
 		authc_cancel(p);
-	publisher_end_stream(p);
+	publisher_end_stream(p, NULL);
 	pthread_mutex_lock(&publisher_lock);
 	TAILQ_REMOVE(&ingestd->publishers, p, entry);
 	ingestd->npublishers--;
@@ -282,7 +282,10 @@ publisher_authorise(
 			snprintf(msg, sizeof(msg), "stream name %s", why);
 			publisher_decided(p, NULL, 0, msg);
 		} else
-			publisher_decided(p, key, 0, NULL);
+			publisher_decided(p, key,
+			    (uint64_t)conf_int(
+			        ingestd->d.conf, "default_max_bitrate"),
+			    NULL);
 		return;
 	}
 	/* no key authd issues looks otherwise: not worth asking */

@@ -135,6 +135,7 @@ struct rtmp {
 	struct amf0_buf amf; /* a reply body being built */
 
 	int connected;
+	int enhanced; /* connect listed FourCCs */
 	enum rtmp_pub pub;
 	uint32_t pub_stream;
 	char name[RTMP_NAME_MAX + 1];
@@ -241,6 +242,12 @@ size_t
 rtmp_buffered(const struct rtmp *r)
 {
 	return r->buffered;
+}
+
+int
+rtmp_enhanced(const struct rtmp *r)
+{
+	return r->enhanced;
 }
 
 /* Output. */
@@ -438,6 +445,80 @@ struct rtmp_cmd {
 	int before_connect; /* allowed before connect */
 };
 
+/*
+ * Enhanced RTMP: what a client that lists FourCCs in connect is told we
+ * take, in the _result's properties.  Every codec the specification
+ * defines, each one forwarded (FourCcInfoMask.CanForward), and ModEx
+ * signals understood (CapsExMask.ModEx): they are skipped to read the
+ * packet type behind them.  Multitrack is not offered.
+ */
+#define RTMP_FOURCC_CAN_FORWARD 0x04
+#define RTMP_CAPSEX_MODEX 0x04
+static const char *const rtmp_video_fourccs[] = {
+    "avc1", "hvc1", "av01", "vp09", "vp08", "vvc1"};
+static const char *const rtmp_audio_fourccs[] = {
+    "mp4a", "Opus", ".mp3", "fLaC", "ac-3", "ec-3"};
+
+static void
+rtmp_put_fourcc_map(struct amf0_buf *b, const char *const *list, size_t n)
+{
+	size_t i;
+
+	amf0_put_object(b);
+	for (i = 0; i < n; i++) {
+		amf0_put_key(b, list[i]);
+		amf0_put_number(b, RTMP_FOURCC_CAN_FORWARD);
+	}
+	amf0_put_object_end(b);
+}
+
+static void
+rtmp_put_fourccs(struct amf0_buf *b)
+{
+	size_t i;
+
+	amf0_put_key(b, "fourCcList");
+	amf0_put_strict_array(
+	    b, nitems(rtmp_video_fourccs) + nitems(rtmp_audio_fourccs));
+	for (i = 0; i < nitems(rtmp_video_fourccs); i++)
+		amf0_put_string(b, rtmp_video_fourccs[i]);
+	for (i = 0; i < nitems(rtmp_audio_fourccs); i++)
+		amf0_put_string(b, rtmp_audio_fourccs[i]);
+	amf0_put_key(b, "videoFourCcInfoMap");
+	rtmp_put_fourcc_map(b, rtmp_video_fourccs, nitems(rtmp_video_fourccs));
+	amf0_put_key(b, "audioFourCcInfoMap");
+	rtmp_put_fourcc_map(b, rtmp_audio_fourccs, nitems(rtmp_audio_fourccs));
+	amf0_put_key(b, "capsEx");
+	amf0_put_number(b, RTMP_CAPSEX_MODEX);
+}
+
+/* Whether connect's command object speaks enhanced RTMP; logs what. */
+static int
+rtmp_connect_enhanced(const struct amf0_value *obj)
+{
+	const struct amf0_value *list = amf0_get(obj, "fourCcList");
+	char have[128];
+	size_t i, off = 0;
+	int n;
+
+	if (list == NULL || list->type != AMF0_STRICT_ARRAY) {
+		/* v2 clients may send only the info maps */
+		return amf0_get(obj, "videoFourCcInfoMap") != NULL ||
+		    amf0_get(obj, "audioFourCcInfoMap") != NULL;
+	}
+	have[0] = '\0';
+	for (i = 0; i < list->n && off < sizeof(have); i++) {
+		if (list->items[i].type != AMF0_STRING)
+			continue;
+		n = snprintf(have + off, sizeof(have) - off, "%s%.8s",
+		    off > 0 ? " " : "", list->items[i].str);
+		if (n > 0)
+			off += (size_t)n;
+	}
+	log_debug("rtmp: enhanced RTMP client, fourCcList %s", have);
+	return 1;
+}
+
 static int
 rtmp_cmd_connect(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
     struct amf0_value *args, size_t nargs)
@@ -456,6 +537,7 @@ rtmp_cmd_connect(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
 		if ((enc = amf0_get(obj, "objectEncoding")) != NULL &&
 		    enc->type == AMF0_NUMBER)
 			encoding = enc->num;
+		r->enhanced = rtmp_connect_enhanced(obj);
 	}
 	if (app == NULL)
 		app = "";
@@ -489,6 +571,8 @@ rtmp_cmd_connect(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
 	amf0_put_string(b, "FMS/3,0,1,123");
 	amf0_put_key(b, "capabilities");
 	amf0_put_number(b, 31);
+	if (r->enhanced)
+		rtmp_put_fourccs(b);
 	amf0_put_object_end(b);
 	amf0_put_object(b);
 	amf0_put_key(b, "level");
@@ -604,7 +688,7 @@ rtmp_unpublished(struct rtmp *r)
 		return;
 	r->pub = RTMP_PUB_DONE;
 	if (r->cb.unpublish != NULL)
-		r->cb.unpublish(r->arg);
+		r->cb.unpublish(r->arg, NULL);
 }
 
 static int
@@ -699,12 +783,33 @@ out:
 
 /* Messages. */
 
+/*
+ * Ends a live publish whose media we cannot carry: the peer hears why, and
+ * so does the caller.
+ */
+static void
+rtmp_reject(struct rtmp *r, const char *why)
+{
+	r->pub = RTMP_PUB_DONE;
+	rtmp_send_status(r, "error", "NetStream.Publish.Rejected", why);
+	rtmp_send_user_control(r, RTMP_UC_STREAM_EOF, r->pub_stream);
+	if (r->cb.unpublish != NULL)
+		r->cb.unpublish(r->arg, why);
+}
+
 static void
 rtmp_media(struct rtmp *r, uint8_t type, uint32_t timestamp,
     const uint8_t *body, size_t len)
 {
+	char why[160];
+
 	if (r->pub != RTMP_PUB_LIVE || len == 0)
 		return;
+	if (type != FLV_TAG_SCRIPT &&
+	    flv_media_accept(type, body, len, why, sizeof(why)) == -1) {
+		rtmp_reject(r, why);
+		return;
+	}
 	if (r->cb.media != NULL)
 		r->cb.media(r->arg, type, timestamp, body, len);
 }

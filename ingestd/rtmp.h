@@ -48,12 +48,19 @@ struct rtmp_cb {
 	 * A complete message after a successful publish: type 8 audio, 9
 	 * video, 18 script data.  For @setDataFrame the "@setDataFrame"
 	 * string is removed so the body starts with "onMetaData" as in an
-	 * FLV file.  body stays valid only during the call.
+	 * FLV file.  Audio and video are legacy FLV or enhanced RTMP that
+	 * flv_media_accept() takes.  body stays valid only during the call.
 	 */
 	void (*media)(void *arg, uint8_t type, uint32_t timestamp,
 	    const uint8_t *body, size_t len);
-	/* The publisher stopped (FCUnpublish, deleteStream, closeStream). */
-	void (*unpublish)(void *arg);
+	/*
+	 * The publish is over: why is NULL when the publisher stopped
+	 * (FCUnpublish, deleteStream, closeStream), or says why the engine
+	 * ended it (media Nyon cannot carry, after onStatus
+	 * NetStream.Publish.Rejected); the caller should then close once
+	 * the reply is flushed.
+	 */
+	void (*unpublish)(void *arg, const char *why);
 };
 
 /*
@@ -122,5 +129,10 @@ int rtmp_publishing(const struct rtmp *);
 void rtmp_set_max_media(struct rtmp *, size_t);
 /* Bytes of message buffers held now. */
 size_t rtmp_buffered(const struct rtmp *);
+/*
+ * Whether connect announced enhanced RTMP (fourCcList or a FourCC info
+ * map); the _result then says what Nyon carries.
+ */
+int rtmp_enhanced(const struct rtmp *);
 
 #endif

@@ -296,6 +296,7 @@ static void
 srt_conn_kick(struct publisher *p, const char *why)
 {
 	log_info("srt %s: stopped: %s", p->addr, why);
+	publisher_end_stream(p, why);
 	srt_conn_free(p->conn, NULL);
 }
 

@@ -1,6 +1,13 @@
 /*
  * Live streams: each is a ring written by one publisher and handed to every
  * subscriber (flvd) as its memfd plus an eventfd rung after each tag.
+ *
+ * What every output gets from here, whatever the publisher did: one
+ * continuous timeline (timeline.c), onMetaData at timestamp 0 as other
+ * servers send it (a player takes script data at any other time for a
+ * data track of its own: ffmpeg shows "Subtitle: text"), the sequence
+ * headers kept for late viewers stamped 0 too, and the publisher held to
+ * its stream's max_bitrate (bitrate.c).
  */
 #include <sys/eventfd.h>
 #include <errno.h>
@@ -54,6 +61,8 @@ stream_announce(struct stream *s, struct subscriber *sub)
 	json_str(g, "name", s->name);
 	json_int(g, "id", (long long)s->id);
 	json_str(g, "proto", s->proto);
+	if (s->record != -1)
+		json_bool(g, "record", s->record);
 	yajl_gen_map_close(g);
 	ctl_peer_send(sub->peer, g, fds, 2);
 	yajl_gen_free(g);
@@ -71,10 +80,20 @@ stream_announce_end(struct stream *s, struct subscriber *sub)
 	yajl_gen_free(g);
 }
 
+/* bitrate_window, bitrate_margin and bitrate_grace as they are now */
+static void
+stream_bitrate_rule(struct bitrate_rule *r)
+{
+	r->window_s = (unsigned)conf_int(ingestd->d.conf, "bitrate_window");
+	r->margin_pct = (unsigned)conf_int(ingestd->d.conf, "bitrate_margin");
+	r->grace_s = (unsigned)conf_int(ingestd->d.conf, "bitrate_grace");
+}
+
 struct stream *
 stream_open(const char *name, const char *proto, struct publisher *p,
     uint64_t bitrate_kbps, char *err, size_t errlen)
 {
+	struct bitrate_rule rule;
 	struct stream *s;
 	char why[128];
 	size_t size, i;
@@ -106,8 +125,12 @@ stream_open(const char *name, const char *proto, struct publisher *p,
 	memcpy(s->name, name, strlen(name) + 1);
 	strlcpy(s->proto, proto, sizeof(s->proto));
 	s->publisher = p;
+	s->record = p != NULL && p->record_set ? p->record : -1;
 	s->started = time(NULL);
 	s->last_ms = now_ms();
+	timeline_init(&s->timeline);
+	stream_bitrate_rule(&rule);
+	bitrate_init(&s->bitrate, bitrate_kbps, &rule, s->last_ms);
 	for (i = 0; i < NSLOTS; i++)
 		s->eventfds[i] = -1;
 	TAILQ_INSERT_TAIL(&ingestd->streams, s, entry);
@@ -127,6 +150,32 @@ stream_is_metadata(const uint8_t *body, size_t len)
 	    memcmp(body + 3, "onMetaData", 10) == 0;
 }
 
+/* The tag's timestamp on the viewers' timeline; logs a jump smoothed. */
+static uint32_t
+stream_time(struct stream *s, uint8_t type, uint32_t timestamp,
+    const uint8_t *body, size_t len, uint64_t now)
+{
+	enum timeline_track_id id;
+	uint32_t out;
+	int64_t jump;
+
+	if (type == FLV_TAG_SCRIPT)
+		return stream_is_metadata(body, len)
+		    ? 0
+		    : timeline_script(&s->timeline, timestamp);
+	id = type == FLV_TAG_VIDEO ? TIMELINE_VIDEO : TIMELINE_AUDIO;
+	out = timeline_map(&s->timeline, id, timestamp, now, &jump);
+	/* a camera whose clock is broken for good would fill the log */
+	if (jump != 0 &&
+	    (s->timeline.jumps <= 10 || s->timeline.jumps % 1000 == 0))
+		log_info("stream %s: %s timestamp jumped by %+lld ms (to %u); "
+		         "viewers go on at %u (%llu jumps)",
+		    s->name, id == TIMELINE_VIDEO ? "video" : "audio",
+		    (long long)jump, timestamp, out,
+		    (unsigned long long)s->timeline.jumps);
+	return out;
+}
+
 /* Writes one FLV tag into the ring; stream_wake tells the readers. */
 int
 stream_tag(struct stream *s, uint8_t type, uint32_t timestamp,
@@ -134,6 +183,7 @@ stream_tag(struct stream *s, uint8_t type, uint32_t timestamp,
 {
 	uint8_t hdr[FLV_TAG_HEADER_LEN], prev[4];
 	struct iovec iov[3];
+	uint64_t now = now_ms();
 	int flags;
 
 	if (len == 0)
@@ -145,6 +195,8 @@ stream_tag(struct stream *s, uint8_t type, uint32_t timestamp,
 		    s->name, len);
 		return -1;
 	}
+	bitrate_add(&s->bitrate, len, now);
+	timestamp = stream_time(s, type, timestamp, body, len, now);
 	flags = flv_classify(type, body, len);
 	flv_tag_header(hdr, type, (uint32_t)len, timestamp);
 	be32_write(prev, (uint32_t)(len + FLV_TAG_HEADER_LEN));
@@ -163,7 +215,12 @@ stream_tag(struct stream *s, uint8_t type, uint32_t timestamp,
 		                                             : RING_SLOT_AUDIO;
 
 		if (taglen <= sizeof(tag)) {
-			memcpy(tag, hdr, sizeof(hdr));
+			/*
+			 * At 0: a viewer gets them first, before a GOP that
+			 * starts anywhere; and the same header sent again
+			 * at another time is no new version.
+			 */
+			flv_tag_header(tag, type, (uint32_t)len, 0);
 			memcpy(tag + sizeof(hdr), body, len);
 			memcpy(tag + sizeof(hdr) + len, prev, sizeof(prev));
 			if (ring_set_seqhdr(s->ring, slot, tag, taglen) == -1)
@@ -237,15 +294,75 @@ stream_close(struct stream *s)
 	free(s);
 }
 
+/*
+ * The publisher's rate against its stream's max_bitrate: warned when it
+ * goes over, disconnected when it stays over for bitrate_grace, with the
+ * reason on its session.  Returns 1 if the stream was ended.
+ */
+static int
+stream_bitrate_check(struct stream *s, uint64_t now)
+{
+	struct bitrate *b = &s->bitrate;
+	unsigned long long limit;
+	char why[200];
+
+	limit = b->max_kbps * (100 + b->rule.margin_pct) / 100;
+	switch (bitrate_check(b, now)) {
+	case BITRATE_OK:
+	case BITRATE_OVER:
+		return 0;
+	case BITRATE_BACK_UNDER:
+		log_info("stream %s: back under max_bitrate: %llu kb/s",
+		    s->name, (unsigned long long)b->kbps);
+		s->bitrate_warning[0] = '\0';
+		return 0;
+	case BITRATE_WARN:
+		if (b->rule.grace_s > 0)
+			snprintf(s->bitrate_warning, sizeof(s->bitrate_warning),
+			    "%llu kb/s over %us, above max_bitrate %llu kb/s "
+			    "+ %u%%: disconnected after %us over",
+			    (unsigned long long)b->kbps, b->rule.window_s,
+			    (unsigned long long)b->max_kbps, b->rule.margin_pct,
+			    b->rule.grace_s);
+		else
+			snprintf(s->bitrate_warning, sizeof(s->bitrate_warning),
+			    "%llu kb/s over %us, above max_bitrate %llu kb/s "
+			    "+ %u%%",
+			    (unsigned long long)b->kbps, b->rule.window_s,
+			    (unsigned long long)b->max_kbps,
+			    b->rule.margin_pct);
+		log_warnx("stream %s: %s", s->name, s->bitrate_warning);
+		return 0;
+	case BITRATE_KICK:
+		break;
+	}
+	snprintf(why, sizeof(why),
+	    "over max_bitrate: %llu kb/s over %us for %us (max %llu kb/s, "
+	    "%llu with the margin)",
+	    (unsigned long long)b->kbps, b->rule.window_s, b->rule.grace_s,
+	    (unsigned long long)b->max_kbps, limit);
+	log_warnx("stream %s: %s; disconnecting the publisher", s->name, why);
+	if (s->publisher != NULL)
+		s->publisher->kick(s->publisher, why); /* frees s */
+	else
+		stream_close(s);
+	return 1;
+}
+
 /* Once a second: bitrate and frame rate over the last interval. */
 void
 stream_stats_tick(void)
 {
-	struct stream *s;
+	struct stream *s, *next;
 	struct ring_stats st;
+	struct bitrate_rule rule;
 	uint64_t now = now_ms(), dt;
 
-	TAILQ_FOREACH(s, &ingestd->streams, entry) {
+	stream_bitrate_rule(&rule); /* a reload changes it for all */
+	TAILQ_FOREACH_SAFE(s, &ingestd->streams, entry, next) {
+		bitrate_set_rule(&s->bitrate, &rule);
+		if (stream_bitrate_check(s, now))
+			continue;
 		ring_stats(s->ring, &st);
 		if ((dt = now - s->last_ms) == 0)
 			continue;
@@ -279,6 +396,13 @@ stream_status(yajl_gen g)
 		json_int(g, "tags_in", (long long)st.tags_in);
 		json_int(g, "keyframes", (long long)st.keyframes);
 		json_int(g, "ring_size", (long long)ring_capacity(s->ring));
+		json_int(g, "max_kbps", (long long)s->bitrate.max_kbps);
+		json_int(g, "window_kbps", (long long)s->bitrate.kbps);
+		if (s->bitrate_warning[0] != '\0')
+			json_str(g, "bitrate_warning", s->bitrate_warning);
+		else
+			json_null(g, "bitrate_warning");
+		json_int(g, "timestamp_jumps", (long long)s->timeline.jumps);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);

@@ -341,6 +341,16 @@ amf0_put_ecma_array(struct amf0_buf *b, uint32_t count)
 	amf0_put_raw(b, p, sizeof(p));
 }
 
+void
+amf0_put_strict_array(struct amf0_buf *b, uint32_t count)
+{
+	uint8_t p[5];
+
+	p[0] = AMF0_STRICT_ARRAY;
+	be32_write(p + 1, count);
+	amf0_put_raw(b, p, sizeof(p));
+}
+
 static void
 amf0_put_keyn(struct amf0_buf *b, const char *k, size_t n)
 {

@@ -80,6 +80,8 @@ void amf0_put_null(struct amf0_buf *);
 void amf0_put_undefined(struct amf0_buf *);
 void amf0_put_object(struct amf0_buf *); /* then keys and values */
 void amf0_put_ecma_array(struct amf0_buf *, uint32_t count);
+/* then count values, no end marker */
+void amf0_put_strict_array(struct amf0_buf *, uint32_t count);
 void amf0_put_key(struct amf0_buf *, const char *); /* name without marker */
 void amf0_put_object_end(struct amf0_buf *);
 /* Encodes a decoded value back (strings keep their STRING/LONG_STRING type). */

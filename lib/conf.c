@@ -63,6 +63,28 @@ const struct conf_key conf_keys[] = {
         "most bytes of RTMP messages all publishers may buffer together"},
     {"ring_size", CONF_SIZE, "0", 0, 1 * GB, NULL,
         "per-stream ring size; 0 sizes it from the stream's bitrate"},
+    /* RTMP over TLS: the same publishers, encrypted. */
+    {"rtmps_listen", CONF_LISTEN, "", 0, 0, NULL,
+        "RTMPS (RTMP over TLS) publishers: addresses to listen on; empty "
+        "for none"},
+    {"rtmps_cert", CONF_STR, "", 0, 0, NULL,
+        "RTMPS certificate file (PEM, the chain after the certificate); "
+        "read again on SIGHUP"},
+    {"rtmps_key", CONF_STR, "", 0, 0, NULL,
+        "RTMPS private key file (PEM), readable by user and not by "
+        "others; read again on SIGHUP"},
+    /* Holding publishers to their stream's max_bitrate. */
+    {"default_max_bitrate", CONF_INT, "0", 0, 1000000, NULL,
+        "kb/s a stream may average when auth = none (authd gives each "
+        "stream its own max_bitrate); 0: no limit"},
+    {"bitrate_window", CONF_INT, "10", 1, 60, NULL,
+        "seconds over which a publisher's bitrate is averaged"},
+    {"bitrate_margin", CONF_INT, "25", 0, 1000, NULL,
+        "percent above max_bitrate a publisher may average before it is "
+        "warned"},
+    {"bitrate_grace", CONF_INT, "30", 0, 3600, NULL,
+        "seconds a warned publisher may stay above before it is "
+        "disconnected; 0: warn only"},
     {"flv_listen", CONF_LISTEN, "*:8080", 0, 0, NULL,
         "HTTP-FLV viewers: addresses to listen on"},
     {"max_viewers", CONF_INT, "1000", 1, 100000, NULL,
@@ -86,6 +108,23 @@ const struct conf_key conf_keys[] = {
         "threads writing the fan-out to viewers; 0: one per core, up to 4"},
     {"republish_grace", CONF_INT, "10", 0, 600, NULL,
         "seconds viewers wait for a publisher to come back"},
+    {"rtc_listen", CONF_LISTEN, "*:8889", 0, 0, NULL,
+        "WebRTC (rtcd): WHEP over HTTP, addresses to listen on"},
+    {"rtc_udp_listen", CONF_LISTEN, "*:8189", 0, 0, NULL,
+        "WebRTC (rtcd): the one UDP port all viewers' media uses"},
+    {"rtc_ips", CONF_STR, "", 0, 0, NULL,
+        "WebRTC (rtcd): addresses offered to browsers (e.g. the LAN and a "
+        "forwarded public address); empty: the interfaces' addresses"},
+    {"rtc_max_viewers", CONF_INT, "100", 1, 10000, NULL,
+        "WebRTC (rtcd): most viewers at once, all streams together"},
+    {"rtc_max_viewers_per_stream", CONF_INT, "100", 1, 10000, NULL,
+        "WebRTC (rtcd): most viewers of one stream"},
+    {"rtc_audio", CONF_CHOICE, "opus", 0, 0, "opus|off",
+        "WebRTC (rtcd): transcode AAC to Opus while a stream has viewers, "
+        "or send video only"},
+    {"rtc_start", CONF_CHOICE, "gop", 0, 0, "gop|keyframe",
+        "WebRTC (rtcd): a new viewer starts at the cached GOP, caught up, "
+        "or waits for the next keyframe"},
     {"forward_backlog", CONF_SIZE, "4m", 256 * KB, 256 * MB, NULL,
         "unsent bytes a forwarding destination may lag before it skips to "
         "the next keyframe"},
@@ -125,6 +164,23 @@ const struct conf_key conf_keys[] = {
         "SRS-compatible publish hooks: off, from loopback only, or anyone"},
     {"hook_session_ttl", CONF_INT, "3600", 5, 604800, NULL,
         "seconds a hook's session lasts unless SRS calls again"},
+    /* Recording and thumbnails (recd). */
+    {"recordings_dir", CONF_STR, "recordings", 0, 0, NULL,
+        "recordings and thumbnails, relative to statedir unless absolute; "
+        "recd's alone"},
+    {"record", CONF_BOOL, "no", 0, 0, NULL,
+        "record the streams whose own record setting is the default"},
+    {"record_split", CONF_INT, "3600", 10, 86400, NULL,
+        "seconds of a recording file; the next starts on a keyframe"},
+    {"record_max_days", CONF_INT, "30", 0, 36500, NULL,
+        "days a recording is kept, unless kept by hand; 0: no limit"},
+    {"record_max_size", CONF_SIZE, "8g", 0, 1024 * 1024 * GB, NULL,
+        "disk space recordings may take, oldest removed first (kept ones "
+        "aside); 0: no limit"},
+    {"record_min_free", CONF_SIZE, "1g", 0, 1024 * 1024 * GB, NULL,
+        "free space below which recording pauses"},
+    {"thumbnail_interval", CONF_INT, "5", 0, 3600, NULL,
+        "seconds between a live stream's thumbnails; 0: none"},
 };
 const size_t conf_nkeys = nitems(conf_keys);
 
@@ -273,6 +329,9 @@ conf_set(const struct conf_key *k, struct conf_value *v, const char *val,
 		}
 		break;
 	case CONF_LISTEN:
+		/* a listener that is off by default may be left off */
+		if (*val == '\0' && *k->def == '\0')
+			break;
 		if (listen_parse(val, la, nitems(la), why, whylen) == -1)
 			return -1;
 		break;

@@ -19,10 +19,10 @@
 #define AUTHD CTL_SERVED_AUTHD
 #define INGESTD CTL_SERVED_INGESTD
 #define FLVD CTL_SERVED_FLVD
-#define FWDD CTL_SERVED_FWDD
+#define RECD CTL_SERVED_RECD
 #define EVERY \
 	(CTL_SERVED_AUTHD | CTL_SERVED_INGESTD | CTL_SERVED_FLVD | \
-	    CTL_SERVED_FWDD)
+	    CTL_SERVED_RTCD | CTL_SERVED_RECD | CTL_SERVED_FWDD)
 
 #define REQ CTL_F_REQUIRED
 
@@ -36,7 +36,7 @@ const struct ctl_opdef ctl_ops[CTL_OP_COUNT] = {
         {{"key", CTL_T_KEY, REQ}, {"proto", CTL_T_STR, REQ},
             {"ip", CTL_T_STR, REQ}, {"client", CTL_T_STR, REQ}}},
     [CTL_OP_UNPUBLISH] = {"unpublish", INGEST, AUTHD, 0,
-        {{"session", CTL_T_INT, REQ}}},
+        {{"session", CTL_T_INT, REQ}, {"reason", CTL_T_STR, 0}}},
     [CTL_OP_REVOKE] = {"revoke", CTL_ROLE_SERVER, 0, 0,
         {{"stream", CTL_T_NAME, 0}, {"session", CTL_T_INT, 0},
             {"reason", CTL_T_STR, REQ}}},
@@ -45,7 +45,7 @@ const struct ctl_opdef ctl_ops[CTL_OP_COUNT] = {
     [CTL_OP_SUBSCRIBE] = {"subscribe", READER, INGESTD, 0, {{0}}},
     [CTL_OP_STREAM] = {"stream", CTL_ROLE_SERVER, 0, 2,
         {{"name", CTL_T_NAME, REQ}, {"id", CTL_T_INT, REQ},
-            {"proto", CTL_T_STR, REQ}}},
+            {"proto", CTL_T_STR, REQ}, {"record", CTL_T_BOOL, 0}}},
     [CTL_OP_STREAM_END] = {"stream_end", CTL_ROLE_SERVER, 0, 0,
         {{"name", CTL_T_NAME, REQ}, {"id", CTL_T_INT, REQ}}},
 
@@ -55,13 +55,15 @@ const struct ctl_opdef ctl_ops[CTL_OP_COUNT] = {
     [CTL_OP_STREAM_ADD] = {"stream_add", OPER, AUTHD, 0,
         {{"name", CTL_T_STR, REQ}, {"stream_key", CTL_T_STR, 0},
             {"description", CTL_T_STR, 0}, {"protocol", CTL_T_STR, 0},
-            {"max_bitrate", CTL_T_INT, 0}, {"is_active", CTL_T_BOOL, 0}}},
+            {"max_bitrate", CTL_T_INT, 0}, {"is_active", CTL_T_BOOL, 0},
+            {"record", CTL_T_ANY, 0}}},
     [CTL_OP_STREAM_SHOW] = {"stream_show", OPER, AUTHD, 0,
         {{"stream", CTL_T_ANY, REQ}}},
     [CTL_OP_STREAM_EDIT] = {"stream_edit", OPER, AUTHD, 0,
         {{"stream", CTL_T_ANY, REQ}, {"name", CTL_T_STR, 0},
             {"stream_key", CTL_T_STR, 0}, {"description", CTL_T_STR, 0},
-            {"protocol", CTL_T_STR, 0}, {"max_bitrate", CTL_T_INT, 0}}},
+            {"protocol", CTL_T_STR, 0}, {"max_bitrate", CTL_T_INT, 0},
+            {"record", CTL_T_ANY, 0}}},
     [CTL_OP_STREAM_RM] = {"stream_rm", OPER, AUTHD, 0,
         {{"stream", CTL_T_ANY, REQ}}},
     [CTL_OP_STREAM_ENABLE] = {"stream_enable", OPER, AUTHD, 0,
@@ -85,6 +87,20 @@ const struct ctl_opdef ctl_ops[CTL_OP_COUNT] = {
     [CTL_OP_USER_PASSWD] = {"user_passwd", OPER, AUTHD, 0,
         {{"username", CTL_T_STR, REQ}, {"password", CTL_T_STR, REQ}}},
     [CTL_OP_STATS] = {"stats", OPER, AUTHD, 0, {{0}}},
+
+    /* recordings: recd keeps them; authd and nyonctl ask */
+    [CTL_OP_RECORDING_LIST] = {"recording_list", OPER, RECD, 0,
+        {{"stream", CTL_T_NAME, 0}}},
+    /* the reply carries the open file (what: "file" or "thumb") */
+    [CTL_OP_RECORDING_OPEN] = {"recording_open", OPER, RECD, 0,
+        {{"id", CTL_T_INT, REQ}, {"what", CTL_T_STR, 0}}},
+    [CTL_OP_RECORDING_DELETE] = {"recording_delete", OPER, RECD, 0,
+        {{"id", CTL_T_INT, REQ}}},
+    [CTL_OP_RECORDING_KEEP] = {"recording_keep", OPER, RECD, 0,
+        {{"id", CTL_T_INT, REQ}, {"keep", CTL_T_BOOL, REQ}}},
+    /* authd: a live stream's record setting changed */
+    [CTL_OP_RECORD_SET] = {"record_set", OPER, RECD, 0,
+        {{"stream", CTL_T_NAME, REQ}, {"record", CTL_T_BOOL, REQ}}},
 
     /*
      * Forwarding destinations: operators manage them; fwdd (a reader)

@@ -207,16 +207,22 @@ ctl_peer_send(struct ctl_peer *p, yajl_gen g, const int *fds, int nfds)
 }
 
 int
-ctl_reply_end(struct ctl_peer *p, yajl_gen g)
+ctl_reply_end_fds(struct ctl_peer *p, yajl_gen g, const int *fds, int nfds)
 {
 	int r;
 
 	if (p->has_req)
 		json_int(g, "req", p->req);
 	yajl_gen_map_close(g);
-	r = ctl_peer_send(p, g, NULL, 0);
+	r = ctl_peer_send(p, g, fds, nfds);
 	yajl_gen_free(g);
 	return r;
+}
+
+int
+ctl_reply_end(struct ctl_peer *p, yajl_gen g)
+{
+	return ctl_reply_end_fds(p, g, NULL, 0);
 }
 
 void

@@ -27,11 +27,13 @@ static const char *const daemon_restart_keys[] = {
     "rundir",
     "statedir",
     "database",
+    "recordings_dir",
     "user",
     "authd_user",
     "admin_group",
     "auth",
     "rtmp_listen",
+    "rtmps_listen",
     "flv_listen",
     "flv_write_threads",
     "srt_listen",
@@ -40,6 +42,8 @@ static const char *const daemon_restart_keys[] = {
     "srt_pbkeylen",
     "srt_latency",
     "api_listen",
+    "rtc_listen",
+    "rtc_udp_listen",
     "forward_tls_ca",
 };
 

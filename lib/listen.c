@@ -228,6 +228,8 @@ listen_conf(const struct conf *c, const char *key, int *fds, size_t maxfds)
 	size_t nfds = 0;
 	int n, i, got;
 
+	if (*conf_str(c, key) == '\0')
+		return 0; /* off */
 	if ((n = listen_parse(
 	         conf_str(c, key), la, nitems(la), err, sizeof(err))) == -1)
 		fatalx("%s: %s", key, err);

@@ -111,13 +111,15 @@ struct evconnlistener *listen_evconn(struct event_base *, int fd,
  */
 #define CTL_ROLE_OPERATOR 0x01 /* nyonctl, authd asking for status */
 #define CTL_ROLE_INGEST 0x02 /* ingestd asking authd */
-#define CTL_ROLE_READER 0x04 /* ring readers asking ingestd; fwdd asking authd */
+#define CTL_ROLE_READER 0x04 /* ring readers; fwdd asking authd */
 #define CTL_ROLE_SERVER 0x80 /* pushed by the daemon we connected to */
 
 #define CTL_SERVED_AUTHD 0x01
 #define CTL_SERVED_INGESTD 0x02
 #define CTL_SERVED_FLVD 0x04
-#define CTL_SERVED_FWDD 0x08
+#define CTL_SERVED_RTCD 0x08
+#define CTL_SERVED_RECD 0x10
+#define CTL_SERVED_FWDD 0x20
 
 enum ctl_op {
 	CTL_OP_PING,
@@ -145,6 +147,11 @@ enum ctl_op {
 	CTL_OP_CONFIG_SET,
 	CTL_OP_USER_PASSWD,
 	CTL_OP_STATS,
+	CTL_OP_RECORDING_LIST,
+	CTL_OP_RECORDING_OPEN,
+	CTL_OP_RECORDING_DELETE,
+	CTL_OP_RECORDING_KEEP,
+	CTL_OP_RECORD_SET,
 	/* forwarding destinations (fwdd) */
 	CTL_OP_FORWARD_LIST,
 	CTL_OP_FORWARD_ADD,
@@ -165,7 +172,7 @@ enum ctl_type {
 	CTL_T_KEY, /* a string that passes stream_key_check */
 };
 #define CTL_F_REQUIRED 0x01
-#define CTL_FIELDS_MAX 6
+#define CTL_FIELDS_MAX 8
 
 struct ctl_field {
 	const char *name;
@@ -244,8 +251,8 @@ typedef void (*ctl_closed)(struct ctl_peer *, void *arg);
 unsigned ctl_policy_roles(const struct ctl_policy *, uid_t uid, gid_t gid,
     const gid_t *groups, int ngroups);
 /* Fills policy from `user`, `authd_user` and `admin_group`. */
-int ctl_policy_conf(const struct conf *, struct ctl_policy *, char *err,
-    size_t errlen);
+int ctl_policy_conf(
+    const struct conf *, struct ctl_policy *, char *err, size_t errlen);
 
 /*
  * handlers[op] answers op here (NULL: not served by this daemon); served
@@ -253,8 +260,8 @@ int ctl_policy_conf(const struct conf *, struct ctl_policy *, char *err,
  */
 struct ctl_server *ctl_server_new(struct event_base *, const char *path,
     unsigned served, const struct ctl_policy *,
-    const ctl_handler handlers[CTL_OP_COUNT], ctl_closed, void *arg,
-    char *err, size_t errlen);
+    const ctl_handler handlers[CTL_OP_COUNT], ctl_closed, void *arg, char *err,
+    size_t errlen);
 void ctl_server_free(struct ctl_server *);
 /* Queues one message for the peer; g is not freed.  -1 if the peer is gone. */
 int ctl_peer_send(struct ctl_peer *, yajl_gen g, const int *fds, int nfds);
@@ -272,6 +279,8 @@ void ctl_peer_error(struct ctl_peer *, const char *fmt, ...)
  * frees g.
  */
 int ctl_reply_end(struct ctl_peer *, yajl_gen g);
+/* The same, with descriptors beside the reply (the caller keeps its own). */
+int ctl_reply_end_fds(struct ctl_peer *, yajl_gen g, const int *fds, int nfds);
 
 /*
  * ctl_client.c: one connection a daemon keeps to another (ingestd to
@@ -285,8 +294,8 @@ int ctl_reply_end(struct ctl_peer *, yajl_gen g);
  */
 struct ctl_client_cb {
 	void (*up)(struct ctl_client *, void *arg);
-	void (*push)(struct ctl_client *, enum ctl_op, struct ctl_msg *,
-	    void *arg);
+	void (*push)(
+	    struct ctl_client *, enum ctl_op, struct ctl_msg *, void *arg);
 	/* The connection is gone (pending replies were failed first). */
 	void (*down)(struct ctl_client *, void *arg);
 };

@@ -31,6 +31,7 @@ struct ringsub_stream {
 	char name[STREAM_NAME_SZ];
 	char proto[8];
 	uint64_t id;
+	int record; /* 1, 0, -1: not said */
 	struct ring *ring;
 	int efd;
 	struct event *ev;
@@ -63,6 +64,12 @@ uint64_t
 ringsub_id(const struct ringsub_stream *rs)
 {
 	return rs->id;
+}
+
+int
+ringsub_record(const struct ringsub_stream *rs)
+{
+	return rs->record;
 }
 
 struct ring *
@@ -123,6 +130,7 @@ ringsub_stream_live(struct ringsub *sub, struct ctl_msg *m)
 	struct ringsub_stream *rs;
 	struct ring *ring;
 	long long id = 0;
+	int record;
 
 	/* ctl_ops checked the name, the id and the two descriptors */
 	json_get_int(m->root, "id", &id);
@@ -139,6 +147,9 @@ ringsub_stream_live(struct ringsub *sub, struct ctl_msg *m)
 	memcpy(rs->name, name, strlen(name) + 1);
 	strlcpy(rs->proto, proto, sizeof(rs->proto));
 	rs->id = (uint64_t)id;
+	rs->record = -1;
+	if (json_get_bool(m->root, "record", &record) == 0)
+		rs->record = record;
 	rs->ring = ring;
 	rs->efd = m->fds[1];
 	m->fds[1] = -1; /* ours now */

@@ -42,6 +42,8 @@ int ringsub_subscribed(const struct ringsub *);
 const char *ringsub_name(const struct ringsub_stream *);
 const char *ringsub_proto(const struct ringsub_stream *);
 uint64_t ringsub_id(const struct ringsub_stream *); /* ingestd's, per publish */
+/* The stream's record setting from authd: 1, 0, or -1 when not said. */
+int ringsub_record(const struct ringsub_stream *);
 struct ring *ringsub_ring(const struct ringsub_stream *);
 
 void ringsub_cursor_start(

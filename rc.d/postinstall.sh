@@ -6,7 +6,9 @@
 #     fwdd; user nyonauth (its own group, and a member of nyon) for authd;
 #   - /var/lib/nyon: nyonauth's, mode 0711; the database and jwt.secret in
 #     it nyonauth's, mode 0600 (an install where nyon owned them is moved
-#     over);
+#     over); /var/lib/nyon/rtc nyon's, mode 0700, for rtcd's certificate;
+#   - /var/lib/nyon/recordings (recordings_dir): nyon's, mode 0750, for
+#     recd alone to write in;
 #   - /run/nyon: root:nyon, mode 1775 (under systemd, nyon.tmpfiles makes it
 #     at boot; the SysV scripts at start);
 #   - in /etc/nyon/nyon.conf, 'user = nyon', 'authd_user = nyonauth' and
@@ -23,6 +25,8 @@
 # NYON_STATEDIR and NYON_RUNDIR (by default statedir and rundir as the config
 # sets them, or the defaults); and the names (tests): NYON_USER,
 # NYON_AUTHD_USER, NYON_GROUP.  Users and groups are always the system's.
+# NYON_NO_ENABLE=1 leaves enabling at boot to the caller: the Debian
+# package's postinst, whose debhelper lines do it.
 set -eu
 
 ROOT=${NYON_ROOT:-}
@@ -197,6 +201,15 @@ for f in "$db" "$db-wal" "$db-shm" "$db-journal" "$STATEDIR/jwt.secret"; do
 	ensure_file "$f" "$AUTHD" "$AGROUP" 0600
 done
 
+# rtcd's own subdirectory, for its DTLS certificate: the media user's alone.
+ensure_dir "$STATEDIR/rtc" "$MEDIA" "$GROUP" 0700
+# --- recordings: recd's (the media user's) alone ---------------------------------
+# nyon:nyon 0750 inside the 0711 state directory: recd writes, flvd (nyon)
+# reads the live thumbnails, authd (in group nyon) could read.
+recdir=$(conf_get recordings_dir recordings)
+case $recdir in /*) ;; *) recdir=$STATEDIR/$recdir ;; esac
+ensure_dir "$recdir" "$MEDIA" "$GROUP" 0750
+
 # --- the run directory, shared ---------------------------------------------
 # root:nyon 1775: the daemons (in group nyon) make their sockets there; the
 # sticky bit keeps one from removing or replacing another's.
@@ -231,17 +244,20 @@ else
 fi
 
 # --- at boot -----------------------------------------------------------------
-if [ -n "$ROOT" ]; then
+if [ -n "${NYON_NO_ENABLE:-}" ]; then
+	:
+elif [ -n "$ROOT" ]; then
 	echo "note: NYON_ROOT is set: nothing enabled at boot"
 elif [ -d /run/systemd/system ]; then
 	run systemctl daemon-reload
 	run systemctl enable nyon.target
 	echo "note: start with 'systemctl start nyon.target' (restart it after an upgrade)"
 elif command -v update-rc.d >/dev/null 2>&1; then
-	for d in authd ingestd flvd fwdd; do
-		run update-rc.d "nyon-$d" defaults
+	for s in /etc/init.d/nyon-*; do
+		[ -x "$s" ] || continue
+		run update-rc.d "${s##*/}" defaults
 	done
-	echo "note: start with 'service nyon-authd start' (then ingestd, flvd, fwdd)"
+	echo "note: start with 'service nyon-authd start' (then the other nyon-* scripts)"
 else
 	echo "postinstall: neither systemd nor update-rc.d: start the daemons by hand" >&2
 fi

@@ -11,7 +11,12 @@
 #
 # --quick runs every scenario for 5 s instead of 15.  SCENARIO names pick
 # some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-200 floor-4m-200 4m-300
-# 1m-1000 floor-1m-1000 ttfk 50m.  The floor-* scenarios run nyon-floor
+# 1m-1000 floor-1m-1000 ttfk 50m rtc-100 glass rec-3x1m rec-3x4m.  rtc-100
+# is 100 WebRTC viewers of a 2 Mb/s stream (tests/bench/rtc-load.sh); glass
+# is the glass-to-glass delay in Chromium, WebRTC against HTTP-FLV through
+# the watch page, join by join (tests/bench/glass.sh).  The rec-* scenarios
+# record three streams with recd (ffmpeg publishing each input three times
+# over) and measure recd's CPU and memory.  The floor-* scenarios run nyon-floor
 # (tests/bench/nyon-floor.c) instead of Nyon; the table gives each Nyon
 # scenario's CPU as a multiple of its floor's.  With SRS=PATH/objs/srs
 # in the environment, srs-4m-200 and srs-1m-1000 run the same loads
@@ -123,7 +128,7 @@ daemon() {
 }
 
 down() {
-	for n in authd flvd ingestd; do
+	for n in authd flvd ingestd recd; do
 		p=$(eval echo "\${pid_$n:-}")
 		[ -n "$p" ] || continue
 		kill "$p" 2>/dev/null || true
@@ -304,6 +309,70 @@ other srs-1m-1000 "$out/in-1m.flv" 1000 "$secs"
 scenario ttfk "$out/in-1m.flv" 20 5 --stagger-ms 400
 scenario 50m "$out/in-50m.flv" 1 "$secs"
 
+# rec NAME INPUT: three streams of INPUT published by ffmpeg (copying, so the
+# bench machine's CPU goes to the daemons), all recorded by recd with
+# thumbnails every 5 s; recd's CPU over $secs s after 3 s of warm-up, its
+# RSS before and at the end, and what it wrote.
+rec() {
+	name=$1 input=$2
+	wanted "$name" || return 0
+	echo "== $name: 3 recorded streams of $(basename "$input"), $secs s" >&2
+	up "$name"
+	printf 'record = yes\nthumbnail_interval = 5\nrecord_min_free = 0\n' >> "$conf"
+	daemon recd
+	rss0=$(rss_kib "$pid_recd")
+	pubs=""
+	for i in 1 2 3; do
+		ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i "$input" \
+		    -c copy -f flv "rtmp://127.0.0.1:$rtmp_port/live/rec$i" \
+		    >> "$d/ffmpeg.log" 2>&1 &
+		pubs="$pubs $!"
+		pids="$pids $!"
+	done
+	sleep 3
+	hz=$(getconf CLK_TCK)
+	t0=$(awk '{ print $14 + $15 }' "/proc/$pid_recd/stat")
+	w0=$(du -sk "$d/state/recordings" | cut -f1)
+	sleep "$secs"
+	t1=$(awk '{ print $14 + $15 }' "/proc/$pid_recd/stat")
+	w1=$(du -sk "$d/state/recordings" | cut -f1)
+	rss1=$(rss_kib "$pid_recd")
+	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid_recd/status")
+	rec_n=$("$top/ctl/nyonctl" -f "$conf" --json status |
+	    jq '.recd.recording // 0')
+	thumbs=$("$top/ctl/nyonctl" -f "$conf" --json status |
+	    jq '.recd.thumbnails // 0')
+	for p in $pubs; do kill "$p" 2>/dev/null || true; done
+	for p in $pubs; do wait "$p" 2>/dev/null || true; done
+	jq -cn --arg name "$name" --argjson ticks "$((t1 - t0))" --argjson hz "$hz" \
+	    --argjson r0 "$rss0" --argjson r1 "$rss1" --argjson hwm "$hwm" \
+	    --argjson kib "$((w1 - w0))" --argjson secs "$secs" \
+	    --argjson n "$rec_n" --argjson thumbs "$thumbs" \
+	    '{scenario: $name, recording: $n,
+	      recd_cpu_pct: ($ticks * 1000 / $hz / $secs | round / 10),
+	      recd_rss_kib: {idle: $r0, end: $r1, peak: $hwm},
+	      written_mbps: ($kib * 8 / 1024 / $secs), thumbnails: $thumbs}' \
+	    >> "$results"
+	down
+}
+rec rec-3x1m "$out/in-1m.flv"
+rec rec-3x4m "$out/in-4m.flv"
+
+# ---- WebRTC (rtcd) ----------------------------------------------------------
+# Their own output, after the HTTP-FLV table's scenarios: they run their
+# own daemons and clients.
+rtc_out=""
+if wanted rtc-100; then
+	echo "== rtc-100"
+	rtc_out="$rtc_out$("$top/tests/bench/rtc-load.sh" 100 $((secs * 2)) 2>&1 | grep -v '^ ')
+"
+fi
+if wanted glass; then
+	echo "== glass"
+	rtc_out="$rtc_out$("$top/tests/bench/glass.sh" $((secs * 2)) 5 2>&1)
+"
+fi
+
 # ---- the table ------------------------------------------------------------
 jq -rs '
 def f(x; d): if x == null or x < 0 then "-" else (x * pow(10; d) | round / pow(10; d) | tostring) end;
@@ -329,4 +398,7 @@ def floors: $floors;
 jq -r 'select(.idle_rss_kib != null) | to_entries[] | select(.key != "scenario") |
   .key as $k | .value |
   "\($k) KiB: ingestd \(.ingestd) + flvd \(.flvd) + authd \(.authd) = \(.total) (\(.total / 1024 * 100 | round / 100) MiB)"' "$results"
+jq -r 'select(.recd_cpu_pct != null) |
+  "\(.scenario): recd records \(.recording) streams (\(.written_mbps * 100 | round / 100) Mb/s to disk, \(.thumbnails) thumbnails): CPU \(.recd_cpu_pct)% of a core, RSS \(.recd_rss_kib.idle) KiB idle, \(.recd_rss_kib.end) KiB recording, peak \(.recd_rss_kib.peak) KiB"' "$results"
 echo "raw results: $results"
+[ -z "$rtc_out" ] || printf '\n%s' "$rtc_out"

@@ -2,8 +2,9 @@
 // dashboard.mjs — the web UI end to end in headless Chromium, against real
 // daemons: sign in, change the initial password, create a stream, publish
 // to it with ffmpeg using the key the UI shows, see it live on the
-// dashboard, play its public watch page, disable it and see the watch page
-// go offline.  Screenshots of every page go to --screenshots DIR.
+// dashboard with its thumbnail, play its public watch page, disable it and
+// see the watch page go offline; then find its recording (recd records it)
+// on the Recordings page, play and keep it.  Screenshots of every page go to --screenshots DIR.
 //
 //   node tests/browser/dashboard.mjs --api http://127.0.0.1:PORT \
 //        --flv http://127.0.0.1:PORT --rtmp-port PORT --password INITIAL \
@@ -221,6 +222,7 @@ async function main() {
 		await page.fill('[data-testid=create-form] input[name=description]', 'Test pattern from ffmpeg');
 		await page.selectOption('[data-testid=create-form] select[name=protocol]', 'rtmp');
 		await page.fill('[data-testid=create-form] input[name=max_bitrate]', '4000');
+		await page.selectOption('[data-testid=create-form] select[name=record]', 'on');
 		await page.click('[data-testid=create-form] button[type=submit]');
 		await page.waitForSelector(`tr[data-stream="${opt.stream}"]`);
 	});
@@ -294,6 +296,9 @@ async function main() {
 		    `tr[data-stream="${opt.stream}"] [data-testid=resolution]`)).includes('640×360'), 8000);
 	});
 	await sleep(5500); // one refresh: bitrate and fps filled in
+	await check('the live stream shows its thumbnail', () => until('thumbnail',
+	    () => page.$eval(`tr[data-stream="${opt.stream}"] img.thumb`,
+	        (i) => i.complete && i.naturalWidth === 640), 15000));
 	await shot(page, '05-dashboard-live');
 
 	// --- the public watch page
@@ -318,6 +323,9 @@ async function main() {
 			const s = await watch.evaluate(() => window.nyonWatch.state());
 			return s.currentTime - t0.currentTime >= 2 ? s : null;
 		}, 10000);
+		const poster = await watch.$eval('video', (v) => v.poster);
+		if (!poster.endsWith(`/thumb/${encodeURIComponent(opt.stream)}.jpg`))
+			throw new Error(`poster ${poster}`);
 		note(`watch: ${st.videoWidth}x${st.videoHeight} t=${st.currentTime.toFixed(2)} ` +
 		    `latency ${st.latency === null ? '?' : st.latency.toFixed(2)} s`);
 		return st.videoWidth === 640 && st.videoHeight === 360;
@@ -403,6 +411,29 @@ async function main() {
 		return /offline/i.test(badge);
 	});
 	await shot(watch, '14-watch-offline');
+
+	// --- the recording of that publish: listed, played, kept
+	await page.goto(opt.api + '/#/recordings');
+	const rec = '[data-recording]';
+	await check('the Recordings page lists the publish, with its thumbnail', async () => {
+		await until('a recording', () => page.$(rec), 15000);
+		const t = await page.textContent(rec);
+		if (!t.includes(opt.stream))
+			throw new Error(`row ${t}`);
+		await until('its thumbnail', () => page.$eval(`${rec} img.thumb`,
+		    (i) => i.complete && i.naturalWidth === 640), 10000);
+	});
+	await check('it plays in the page', async () => {
+		await page.click(`${rec} button:has-text("Play")`);
+		await until('playing', () => page.$eval('[data-testid=recording-player] video',
+		    (v) => v.videoWidth === 640 && v.currentTime > 1), 15000);
+	});
+	await shot(page, '15-recordings');
+	await check('it can be kept', async () => {
+		await page.click(`${rec} [data-testid=keep]`);
+		await until('kept', async () => (await page.textContent(rec)).includes('kept'), 8000);
+	});
+	await page.goto(opt.api + '/#/streams');
 
 	// --- enable and publish again: the open watch page recovers by itself
 	await check('after enabling and publishing again the watch page is live again', async () => {

@@ -57,7 +57,7 @@ fuzz_media(
 }
 
 static void
-fuzz_unpublish(void *arg)
+fuzz_unpublish(void *arg, const char *why)
 {
 }
 

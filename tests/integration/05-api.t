@@ -279,7 +279,7 @@ is "PUT /api/network/config" 200 \
     'd["data"]["domain"] == "tv.example.org" and d["data"]["http_port"] == 8081'
 req GET /api/network/config "" "$tok"
 is "GET /api/network/config" 200 \
-    'sorted(d["data"]) == sorted(["public_ip","domain","rtmp_port","srt_port","http_port","api_port"])'
+    'sorted(d["data"]) == sorted(["public_ip","domain","rtmp_port","srt_port","http_port","api_port","rtc_port"])'
 req PUT /api/network/config '{"srt_port":"x"}' "$tok"
 is "PUT /api/network/config with a bad port: 400" 400 \
     'd["details"][0]["param"] == "srt_port"'

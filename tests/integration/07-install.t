@@ -18,18 +18,23 @@ fails_quietly() { ! "$@" 2>/dev/null; }
 # --- make install into DESTDIR -------------------------------------------
 check "make install DESTDIR PREFIX=/usr/local" mk install DESTDIR="$dest" PREFIX=/usr/local
 want="etc/init.d/nyon-authd etc/init.d/nyon-flvd etc/init.d/nyon-ingestd
+etc/init.d/nyon-rtcd usr/local/sbin/rtcd usr/local/share/man/man8/rtcd.8
+usr/local/lib/systemd/system/nyon-rtcd.service
+etc/init.d/nyon-recd
 etc/init.d/nyon-fwdd usr/local/sbin/fwdd usr/local/share/man/man8/fwdd.8
 usr/local/lib/systemd/system/nyon-fwdd.service
 etc/nyon/nyon.conf usr/local/bin/nyonctl
 usr/local/lib/systemd/system/nyon-authd.service
 usr/local/lib/systemd/system/nyon-flvd.service
 usr/local/lib/systemd/system/nyon-ingestd.service
+usr/local/lib/systemd/system/nyon-recd.service
 usr/local/lib/systemd/system/nyon.target usr/local/lib/tmpfiles.d/nyon.conf
 usr/local/sbin/authd
-usr/local/sbin/flvd usr/local/sbin/ingestd
+usr/local/sbin/flvd usr/local/sbin/ingestd usr/local/sbin/recd
 usr/local/share/man/man5/nyon.conf.5 usr/local/share/man/man7/nyon.7
 usr/local/share/man/man8/authd.8 usr/local/share/man/man8/flvd.8
-usr/local/share/man/man8/ingestd.8 usr/local/share/man/man8/nyonctl.8"
+usr/local/share/man/man8/ingestd.8 usr/local/share/man/man8/nyonctl.8
+usr/local/share/man/man8/recd.8"
 missing=""
 for f in $want; do
 	[ -f "$dest/$f" ] || missing="$missing $f"
@@ -56,7 +61,7 @@ check "the installed programs accept the installed nyon.conf" \
 # The Makefile's hardening reached every installed program: a PIE (ASLR),
 # full RELRO (BIND_NOW: the GOT is read-only once started), stack canaries
 # (__stack_chk_fail) and _FORTIFY_SOURCE (glibc's __*_chk calls).
-for p in sbin/authd sbin/ingestd sbin/flvd sbin/fwdd bin/nyonctl; do
+for p in sbin/authd sbin/ingestd sbin/flvd sbin/recd sbin/fwdd bin/nyonctl; do
 	f=$dest/usr/local/$p
 	check_all "$p is hardened: PIE, full RELRO, stack protector, fortified" \
 	    'readelf -h "$f" | grep -q "Type: *DYN"' \
@@ -82,6 +87,10 @@ check_all "postinstall -n: user nyonauth, its own group and a member of nyon" \
     "post 'would run: useradd --system --user-group --groups nyon .* nyonauth|ok: user nyonauth, member of nyon|would run: usermod -a -G nyon nyonauth'"
 check_all "postinstall -n: /var/lib/nyon nyonauth's, 0711" \
     "post 'would run: install -d -o nyonauth -g [^ ]+ -m 0711 $dest/var/lib/nyon'"
+check_all "postinstall -n: rtcd's certificate directory, the media user's alone" \
+    "post 'would run: install -d -o nyon -g nyon -m 0700 $dest/var/lib/nyon/rtc'"
+check_all "postinstall -n: the recordings directory nyon:nyon, 0750" \
+    "post 'would run: install -d -o nyon -g nyon -m 0750 $dest/var/lib/nyon/recordings'"
 check_all "postinstall -n: /run/nyon root:nyon, 1775" \
     "post 'would run: install -d -o root -g nyon -m 1775 $dest/run/nyon'"
 check_all "postinstall -n: user = nyon, authd_user = nyonauth, admin_group = nyon" \
@@ -165,7 +174,7 @@ check "nyonctl(8) documents every command" [ -z "$bad" ]
 [ -z "$bad" ] || diag "undocumented:$bad"
 
 # --- manual pages, scripts -------------------------------------------------
-pages="ingestd.8 flvd.8 authd.8 nyonctl.8 fwdd.8 nyon.conf.5 nyon.7"
+pages="ingestd.8 flvd.8 authd.8 recd.8 nyonctl.8 rtcd.8 fwdd.8 nyon.conf.5 nyon.7"
 for p in $pages; do
 	# Cross references resolve only once installed: that style note aside,
 	# a page must be silent.
@@ -189,14 +198,43 @@ check_all "nyon-authd runs as nyonauth, in group nyon, writing /var/lib/nyon and
     "grep -qx 'SupplementaryGroups=nyon' '$units/nyon-authd.service'" \
     "grep -qx 'StateDirectoryMode=0711' '$units/nyon-authd.service'" \
     "grep -qx 'ReadWritePaths=/var/lib/nyon /run/nyon' '$units/nyon-authd.service'"
-for d in ingestd flvd fwdd; do
-	check_all "nyon-$d runs as nyon, writes /run/nyon alone, cannot see /var/lib/nyon" \
-	    "grep -qx 'User=nyon' '$units/nyon-$d.service'" \
-	    "grep -qx 'Group=nyon' '$units/nyon-$d.service'" \
-	    "grep -qx 'ReadWritePaths=/run/nyon' '$units/nyon-$d.service'" \
-	    "grep -qx 'InaccessiblePaths=-/var/lib/nyon' '$units/nyon-$d.service'" \
-	    "! grep -q '^StateDirectory\|^SupplementaryGroups' '$units/nyon-$d.service'"
-done
+check_all "nyon-ingestd runs as nyon, writes /run/nyon alone, cannot see /var/lib/nyon" \
+    "grep -qx 'User=nyon' '$units/nyon-ingestd.service'" \
+    "grep -qx 'Group=nyon' '$units/nyon-ingestd.service'" \
+    "grep -qx 'ReadWritePaths=/run/nyon' '$units/nyon-ingestd.service'" \
+    "grep -qx 'InaccessiblePaths=-/var/lib/nyon' '$units/nyon-ingestd.service'" \
+    "! grep -q '^StateDirectory\|^SupplementaryGroups' '$units/nyon-ingestd.service'"
+# flvd reads recd's live thumbnails; recd writes its recordings directory
+secret='InaccessiblePaths=-/var/lib/nyon/nyon.db -/var/lib/nyon/nyon.db-wal -/var/lib/nyon/nyon.db-shm -/var/lib/nyon/jwt.secret'
+check_all "nyon-flvd runs as nyon, writes /run/nyon alone, cannot see the database or secret" \
+    "grep -qx 'User=nyon' '$units/nyon-flvd.service'" \
+    "grep -qx 'Group=nyon' '$units/nyon-flvd.service'" \
+    "grep -qx 'ReadWritePaths=/run/nyon' '$units/nyon-flvd.service'" \
+    "grep -qxF '$secret' '$units/nyon-flvd.service'" \
+    "! grep -q '^StateDirectory\|^SupplementaryGroups' '$units/nyon-flvd.service'"
+check_all "nyon-recd runs as nyon, writes /run/nyon and its recordings alone, cannot see the database or secret" \
+    "grep -qx 'User=nyon' '$units/nyon-recd.service'" \
+    "grep -qx 'Group=nyon' '$units/nyon-recd.service'" \
+    "grep -qx 'ReadWritePaths=/run/nyon /var/lib/nyon/recordings' '$units/nyon-recd.service'" \
+    "grep -qx 'StateDirectory=nyon/recordings' '$units/nyon-recd.service'" \
+    "grep -qx 'StateDirectoryMode=0750' '$units/nyon-recd.service'" \
+    "grep -qxF '$secret' '$units/nyon-recd.service'" \
+    "! grep -q '^SupplementaryGroups' '$units/nyon-recd.service'"
+check "nyon.target starts recd too" grep -q '^Wants=.*nyon-recd.service' "$units/nyon.target"
+check_all "nyon-rtcd runs as nyon, writes /run/nyon and its own /var/lib/nyon/rtc" \
+    "grep -qx 'User=nyon' '$units/nyon-rtcd.service'" \
+    "grep -qx 'Group=nyon' '$units/nyon-rtcd.service'" \
+    "grep -qx 'ReadWritePaths=/run/nyon' '$units/nyon-rtcd.service'" \
+    "grep -qx 'StateDirectory=nyon/rtc' '$units/nyon-rtcd.service'" \
+    "grep -qx 'StateDirectoryMode=0700' '$units/nyon-rtcd.service'" \
+    "! grep -q '^SupplementaryGroups' '$units/nyon-rtcd.service'"
+check_all "nyon-fwdd runs as nyon, writes /run/nyon alone, cannot see /var/lib/nyon" \
+    "grep -qx 'User=nyon' '$units/nyon-fwdd.service'" \
+    "grep -qx 'Group=nyon' '$units/nyon-fwdd.service'" \
+    "grep -qx 'ReadWritePaths=/run/nyon' '$units/nyon-fwdd.service'" \
+    "grep -qx 'InaccessiblePaths=-/var/lib/nyon' '$units/nyon-fwdd.service'" \
+    "! grep -q '^StateDirectory\\|^SupplementaryGroups' '$units/nyon-fwdd.service'"
+check "nyon.target starts fwdd too" grep -q '^Wants=.*nyon-fwdd.service' "$units/nyon.target"
 # RuntimeDirectory= would hand /run/nyon to one unit's user: none has it.
 check "no unit has RuntimeDirectory= (tmpfiles.d makes /run/nyon)" \
     sh -c "! grep -q '^RuntimeDirectory' '$units/'nyon-*.service"

@@ -153,6 +153,7 @@ check "the state directory is $authu's, 0711" [ "$(owner_mode "$state")" = "$aut
 check "the database moved to $authu, 0600" [ "$(owner_mode "$state/nyon.db")" = "$authu:$authu 600" ]
 check "the token secret moved to $authu, 0600" [ "$(owner_mode "$state/jwt.secret")" = "$authu:$authu 600" ]
 check "the run directory is root:$group, 1775" [ "$(owner_mode "$run")" = "root:$group 1775" ]
+check "the recordings directory is $media:$group, 0750" [ "$(owner_mode "$state/recordings")" = "$media:$group 750" ]
 check_all "nyon.conf names the users and the admin group" \
     "grep -qx 'user = $media' '$conf'" "grep -qx 'authd_user = $authu' '$conf'" \
     "grep -qx 'admin_group = $group' '$conf'"
@@ -178,13 +179,14 @@ check "authd starts" start authd
 check "ingestd starts" start ingestd
 check "flvd starts" start flvd
 check "fwdd starts" start fwdd
+check "recd starts" start recd
 mu=$(id -u $media) mg=$(getent group $group | cut -d: -f3)
 au=$(id -u $authu) ag=$(id -g $authu)
 check_all "authd runs as $authu, its group, and $group beside" \
     "[ \"\$(ids $pid_authd Uid)\" = '$au $au $au $au' ]" \
     "[ \"\$(ids $pid_authd Gid)\" = '$ag $ag $ag $ag' ]" \
     "supp $pid_authd | tr ' ' '\n' | grep -qx $mg"
-for d in ingestd flvd fwdd; do
+for d in ingestd flvd recd fwdd; do
 	p=$(eval echo "\$pid_$d")
 	check_all "$d runs as $media and $group alone" \
 	    "[ \"\$(ids $p Uid)\" = '$mu $mu $mu $mu' ]" \
@@ -195,6 +197,7 @@ check "authd.sock: $authu:$group 0660" [ "$(owner_mode "$run/authd.sock")" = "$a
 check "ingestd.sock: $media:$group 0660" [ "$(owner_mode "$run/ingestd.sock")" = "$media:$group 660" ]
 check "flvd.sock: $media:$group 0660" [ "$(owner_mode "$run/flvd.sock")" = "$media:$group 660" ]
 check "fwdd.sock: $media:$group 0660" [ "$(owner_mode "$run/fwdd.sock")" = "$media:$group 660" ]
+check "recd.sock: $media:$group 0660" [ "$(owner_mode "$run/recd.sock")" = "$media:$group 660" ]
 check_all "SQLite's -wal and -shm are $authu's, 0600, like the database" \
     "[ \"\$(owner_mode '$state/nyon.db-wal')\" = '$authu:$authu 600' ]" \
     "[ \"\$(owner_mode '$state/nyon.db-shm')\" = '$authu:$authu 600' ]"
@@ -252,7 +255,7 @@ case $rc:$out in
 esac
 out=$(as $stranger cat "$root/etc/nyon/srt.passphrase"); rc=$?
 check "a stranger cannot read the SRT passphrase ($rc)" [ "$rc" -ne 0 ]
-out=$(as $oper "$bin/ctl/nyonctl" -f "$conf" stream add cam1); rc=$?
+out=$(as $oper "$bin/ctl/nyonctl" -f "$conf" stream add cam1 --record on); rc=$?
 check "$oper (in $group): stream add cam1 works ($rc)" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || diag "$out"
 key=$(as $oper "$bin/ctl/nyonctl" -f "$conf" --json stream show cam1 |
@@ -307,8 +310,42 @@ esac
 check "fwdd, as $media, got it and tries to push there" \
     sh -c "sleep 1; grep -q 'stream cam1: forwarding to rtmp://127.0.0.1:$P_DEST/live/\*\*\*\*' '$tmp/fwdd.log'"
 check "without a word of the key" sh -c "! grep -q privsepKEY '$tmp/fwdd.log' '$tmp/authd.log'"
+sleep 3
 kill "$pub_cam1" 2>/dev/null
 reap "$pub_cam1"
+sleep 1
+
+# --- recordings: recd's, the media user's ------------------------------------------
+f=$(ls "$state/recordings/cam1/"*.mp4 2>/dev/null | head -1)
+check "recd recorded cam1 as $media, mode 0640" [ "$(owner_mode "${f:-/nonexistent}" 2>/dev/null)" = "$media:$group 640" ]
+out=$(as $authu touch "$state/recordings/planted"); rc=$?
+check "$authu cannot write in the recordings directory ($rc)" sh -c "[ $rc -ne 0 ] && [ ! -e '$state/recordings/planted' ]"
+out=$(as $stranger ls "$state/recordings"); rc=$?
+check "a stranger cannot list it ($rc)" [ "$rc" -ne 0 ]
+out=$(as $oper "$bin/ctl/nyonctl" -f "$conf" recording list cam1); rc=$?
+case $rc:$out in
+0:*cam1*) ok "$oper: nyonctl recording list shows it" ;;
+*) not_ok "$oper: nyonctl recording list shows it"; diag "$rc $out" ;;
+esac
+out=$(as $stranger "$bin/ctl/nyonctl" -f "$conf" recording list); rc=$?
+case $rc:$out in
+1:*"Permission denied"*) ok "a stranger cannot list recordings: refused at connect" ;;
+*) not_ok "a stranger cannot list recordings: refused at connect"; diag "$rc $out" ;;
+esac
+id=$(as $oper "$bin/ctl/nyonctl" -f "$conf" --json recording list cam1 | pyjson 'd[0]["id"]' 2>/dev/null)
+# authd's user asks recd for the file and is handed it, as for a download
+got=$(timeout 10 runuser -u $authu -- python3 -c '
+import array, json, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(json.dumps({"v": 1, "op": "recording_open", "id": int(sys.argv[2]), "req": 1}).encode())
+fds = array.array("i")
+msg, anc, flags, addr = s.recvmsg(65536, socket.CMSG_LEN(4))
+for level, kind, data in anc:
+    fds.frombytes(data[:4])
+print(json.loads(msg)["ok"], os.read(fds[0], 8)[4:8].decode())' "$run/recd.sock" "${id:-0}" 2>&1)
+check "$authu is handed the recording's open file by recd ($got)" [ "$got" = "True ftyp" ]
+# ---------------------------------------------------------------------------------------
 
 # A reload as the media user re-reads the passphrase file (root:group 0640).
 kill -HUP "$pid_ingestd"
@@ -317,6 +354,7 @@ check_all "ingestd reloads as $media, passphrase file and all" \
     "grep -q 'reload: .* in use' '$tmp/ingestd.log'" \
     "! grep -q 'keeping the running configuration' '$tmp/ingestd.log'"
 
+check "recd stops cleanly" stop recd
 check "fwdd stops cleanly" stop fwdd
 check "flvd stops cleanly" stop flvd
 check "ingestd stops cleanly" stop ingestd

@@ -171,12 +171,12 @@ test_schema_migrations(void **state)
 	int v;
 
 	EXPECT_OK(db_schema_version(f->db, &v, err));
-	assert_int_equal(v, 4);
+	assert_int_equal(v, 6);
 	mkstream(f->db, "kept", NULL, NULL);
 
 	sq = raw_open(f->path);
 	assert_int_equal(
-	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 4);
+	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 6);
 	assert_int_equal(raw_int(sq,
 	                     "SELECT count(*) FROM sqlite_master WHERE type = "
 	                     "'table' AND name IN ('users', 'streams', "
@@ -214,7 +214,7 @@ test_schema_migrations(void **state)
 	assert_int_equal(info.generated, 0);
 	sq = raw_open(f->path);
 	assert_int_equal(
-	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 4);
+	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 6);
 	assert_int_equal(raw_int(sq, "SELECT count(*) FROM users"), 1);
 	assert_int_equal(raw_int(sq, "SELECT count(*) FROM streams"), 1);
 	sqlite3_close(sq);
@@ -243,6 +243,8 @@ test_migration_token_gen(void **state)
 	                     "DELETE FROM schema_migrations WHERE version >= 3;"
 	                     "DROP TABLE destinations;"
 	                     "ALTER TABLE users DROP COLUMN token_gen;"
+	                     "ALTER TABLE streams DROP COLUMN record;"
+	                     "ALTER TABLE sessions DROP COLUMN end_reason;"
 	                     "UPDATE users SET tokens_after = 1700000000"
 	                     " WHERE username = 'admin';",
 	                     NULL, NULL, NULL),
@@ -251,11 +253,91 @@ test_migration_token_gen(void **state)
 
 	assert_int_equal(db_open(f->path, &f->db, NULL, NULL), 0);
 	EXPECT_OK(db_schema_version(f->db, &v, err));
-	assert_int_equal(v, 4);
+	assert_int_equal(v, 6);
 	EXPECT_OK(db_user_get_by_name(f->db, "admin", &u, err));
 	assert_true(u.token_gen == 1);
 	EXPECT_OK(db_user_get_by_name(f->db, "second", &u, err));
 	assert_true(u.token_gen == 0);
+}
+
+/*
+ * Migration 4: a stream's record setting, the default (NULL, -1) until
+ * set; it can be set back to the default; publishing says it.
+ */
+static void
+test_stream_record(void **state)
+{
+	struct fix *f = *state;
+	struct db_stream_set set = {.set = DB_SET_RECORD};
+	struct db_publish p;
+	struct db_stream s;
+	int64_t id;
+
+	id = mkstream(f->db, "rec1", NULL, "rec1_key");
+	EXPECT_OK(db_stream_get(f->db, id, &s, err));
+	assert_int_equal(s.record, -1);
+	set.record = 1;
+	EXPECT_OK(db_stream_update(f->db, id, &set, &s, err));
+	assert_int_equal(s.record, 1);
+	EXPECT_OK(db_publish_check(
+	    f->db, "rec1_key", "rtmp", "1.2.3.4", "c", &p, err));
+	assert_int_equal(p.record, 1);
+	set.record = 0;
+	EXPECT_OK(db_stream_update(f->db, id, &set, &s, err));
+	assert_int_equal(s.record, 0);
+	set.record = -1;
+	EXPECT_OK(db_stream_update(f->db, id, &set, &s, err));
+	assert_int_equal(s.record, -1);
+	/* created with a setting */
+	set.set = DB_SET_NAME | DB_SET_RECORD;
+	set.name = "rec2";
+	set.record = 1;
+	EXPECT_OK(db_stream_create(f->db, &set, &s, err));
+	assert_int_equal(s.record, 1);
+}
+
+/*
+ * Migration 5 on a database a version 4 authd wrote: sessions ended then
+ * have no reason; new ends record theirs.
+ */
+static void
+test_migration_end_reason(void **state)
+{
+	struct fix *f = *state;
+	struct db_publish p1, p2;
+	struct db_session ses;
+	sqlite3 *sq;
+	int v;
+
+	mkstream(f->db, "old1", NULL, "old1_key");
+	mkstream(f->db, "old2", NULL, "old2_key");
+	EXPECT_OK(db_publish_check(
+	    f->db, "old1_key", "rtmp", "1.1.1.1", "a", &p1, err));
+	EXPECT_OK(db_publish_check(
+	    f->db, "old2_key", "rtmp", "1.1.1.1", "b", &p2, err));
+	db_close(f->db);
+	f->db = NULL;
+	sq = raw_open(f->path);
+	assert_int_equal(
+	    sqlite3_exec(sq,
+	        "DELETE FROM schema_migrations WHERE version >= 5;"
+	        "DROP TABLE destinations;"
+	        "ALTER TABLE sessions DROP COLUMN end_reason;"
+	        "UPDATE sessions SET ended_at = '2024-01-01T00:00:00Z'"
+	        " WHERE client_id = 'a';",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(sq);
+
+	assert_int_equal(db_open(f->path, &f->db, NULL, NULL), 0);
+	EXPECT_OK(db_schema_version(f->db, &v, err));
+	assert_int_equal(v, 6);
+	EXPECT_OK(db_session_get(f->db, p1.session_id, &ses, err));
+	assert_string_equal(ses.ended_at, "2024-01-01T00:00:00Z");
+	assert_string_equal(ses.end_reason, "");
+	EXPECT_OK(db_session_end(f->db, p2.session_id, "codec refused", err));
+	EXPECT_OK(db_session_get(f->db, p2.session_id, &ses, err));
+	assert_string_equal(ses.end_reason, "codec refused");
 }
 
 /* Every password change moves the generation on by one, exactly. */
@@ -989,7 +1071,7 @@ test_concurrent_limit(void **state)
 	assert_int_equal(c.session_id, 0);
 
 	/* ending one makes room */
-	EXPECT_OK(db_session_end(f->db, a.session_id, err));
+	EXPECT_OK(db_session_end(f->db, a.session_id, NULL, err));
 	EXPECT_OK(
 	    db_publish_check(f->db, "key_three", "rtmp", "::1", "c", &c, err));
 
@@ -1007,7 +1089,7 @@ test_concurrent_limit(void **state)
 	    -1);
 	assert_string_equal(e.msg, "stream already live");
 	/* ending its session lets it publish again */
-	EXPECT_OK(db_session_end_all(f->db, NULL, err));
+	EXPECT_OK(db_session_end_all(f->db, NULL, NULL, err));
 	EXPECT_OK(
 	    db_publish_check(f->db, "key_two", "rtmp", "::1", "b4", &b, err));
 }
@@ -1028,11 +1110,18 @@ test_sessions(void **state)
 	EXPECT_OK(
 	    db_publish_check(f->db, "s2_key", "srt", "1.1.1.2", "b", &p2, err));
 
-	EXPECT_OK(db_session_end(f->db, p1.session_id, err));
+	EXPECT_OK(db_session_end(
+	    f->db, p1.session_id, "over max_bitrate: 3000 kb/s for 10 s", err));
 	EXPECT_OK(db_session_get(f->db, p1.session_id, &ses, err));
 	assert_true(matches(TIME_RE, ses.ended_at));
-	EXPECT_OK(db_session_end(f->db, p1.session_id, err)); /* again: fine */
-	EXPECT_FAIL(db_session_end(f->db, 4242, err), DB_ENOENT, "");
+	assert_string_equal(
+	    ses.end_reason, "over max_bitrate: 3000 kb/s for 10 s");
+	/* again: fine, and the first reason stays */
+	EXPECT_OK(db_session_end(f->db, p1.session_id, "later", err));
+	EXPECT_OK(db_session_get(f->db, p1.session_id, &ses, err));
+	assert_string_equal(
+	    ses.end_reason, "over max_bitrate: 3000 kb/s for 10 s");
+	EXPECT_FAIL(db_session_end(f->db, 4242, NULL, err), DB_ENOENT, "");
 	EXPECT_FAIL(db_session_get(f->db, 4242, &ses, err), DB_ENOENT, "");
 
 	EXPECT_OK(db_session_list(f->db, 1, 0, &list, &n, err));
@@ -1059,15 +1148,37 @@ test_sessions(void **state)
 	EXPECT_OK(db_session_count_today(f->db, &today, err));
 	assert_int_equal(today, 3);
 
-	EXPECT_OK(db_session_end_all(f->db, &ended, err));
+	EXPECT_OK(db_session_list(f->db, 1, 0, &list, &n, err));
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].end_reason, ""); /* open: none */
+	free(list);
+	EXPECT_OK(
+	    db_session_end_all(f->db, "open when authd started", &ended, err));
 	assert_int_equal(ended, 2);
 	EXPECT_OK(db_session_list(f->db, 1, 0, &list, &n, err));
 	assert_int_equal(n, 0);
 	free(list);
-	EXPECT_OK(db_session_end_all(f->db, &ended, err));
+	EXPECT_OK(db_session_end_all(f->db, NULL, &ended, err));
 	assert_int_equal(ended, 0);
 	EXPECT_OK(db_session_get(f->db, p3.session_id, &ses, err));
 	assert_true(matches(TIME_RE, ses.ended_at));
+	assert_string_equal(ses.end_reason, "open when authd started");
+	/* a long reason is kept whole up to DB_REASON_SZ - 1 bytes, and
+	   never cut inside a character */
+	{
+		char lng[400];
+		size_t i;
+
+		for (i = 0; i + 2 < sizeof(lng); i += 2)
+			memcpy(lng + i, "\xc3\xa9", 2); /* é */
+		lng[i] = '\0';
+		EXPECT_OK(db_publish_check(
+		    f->db, "s2_key", "rtmp", "1.1.1.4", "d", &p1, err));
+		EXPECT_OK(db_session_end(f->db, p1.session_id, lng, err));
+		EXPECT_OK(db_session_get(f->db, p1.session_id, &ses, err));
+		assert_int_equal(strlen(ses.end_reason), DB_REASON_SZ - 2);
+		assert_memory_equal(ses.end_reason, lng, DB_REASON_SZ - 2);
+	}
 }
 
 static void
@@ -1088,7 +1199,7 @@ test_stats(void **state)
 	EXPECT_OK(db_stream_set_active(f->db, off, 0, err));
 	EXPECT_OK(
 	    db_publish_check(f->db, "st1_key", "rtmp", "::1", "a", &p, err));
-	EXPECT_OK(db_session_end(f->db, p.session_id, err));
+	EXPECT_OK(db_session_end(f->db, p.session_id, NULL, err));
 	EXPECT_OK(
 	    db_publish_check(f->db, "st1_key", "rtmp", "::1", "a", &p, err));
 	EXPECT_OK(
@@ -1297,7 +1408,7 @@ test_json(void **state)
 	assert_non_null(json_get_str(v, "started_at"));
 	assert_true(YAJL_IS_NULL(json_get(v, "ended_at")));
 	yajl_tree_free(v);
-	EXPECT_OK(db_session_end(f->db, p.session_id, err));
+	EXPECT_OK(db_session_end(f->db, p.session_id, NULL, err));
 	EXPECT_OK(db_session_get(f->db, p.session_id, &ses, err));
 	v = json_of(session_json, &ses, 0);
 	assert_true(matches(TIME_RE, json_get_str(v, "ended_at")));
@@ -1322,6 +1433,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_passwords, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_migration_token_gen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_stream_record, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_migration_end_reason, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_token_gen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_user_create, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stream_rules, setup, teardown),

@@ -1,5 +1,5 @@
 /*
- * The destinations table (authd/db_dest.c, migration 4) against a real
+ * The destinations table (authd/db_dest.c, migration 6) against a real
  * SQLite file: URLs checked on the way in, one of each per stream, a
  * limit per stream, changes, removal with the stream, the live check
  * fwdd's question depends on, and JSON that masks the key unless asked.
@@ -210,7 +210,7 @@ test_live(void **state)
 	    f->db, s.stream_key, "rtmp", "127.0.0.1", "rtmp-1", &pub, err));
 	EXPECT_OK(db_dest_stream_live(f->db, f->cam, &live, err));
 	assert_true(live);
-	EXPECT_OK(db_session_end(f->db, pub.session_id, err));
+	EXPECT_OK(db_session_end(f->db, pub.session_id, NULL, err));
 	EXPECT_OK(db_dest_stream_live(f->db, f->cam, &live, err));
 	assert_false(live);
 }

@@ -182,6 +182,160 @@ test_enhanced(void **state)
 	assert_int_equal(flv_classify(9, body, 4), FLV_F_VIDEO);
 }
 
+/* ModEx prefixes (a nanosecond offset) before the real packet type. */
+static void
+test_modex(void **state)
+{
+	uint8_t body[128];
+	struct flv_media m;
+	const char *why;
+	size_t n;
+
+	/* video: key, ModEx; 3 bytes of data; type 0 | CodedFramesX; hvc1 */
+	n = 0;
+	body[n++] = 0x80 | 0x10 | 7;
+	body[n++] = 2; /* 3 bytes */
+	body[n++] = 0x00;
+	body[n++] = 0x01;
+	body[n++] = 0xf4;
+	body[n++] = 0x00 << 4 | 3;
+	memcpy(body + n, "hvc1", 4);
+	n += 4;
+	memcpy(body + n, "\0\0\0\2\x26\x01", 6);
+	n += 6;
+	assert_int_equal(flv_media_parse(9, body, n, &m, &why), 0);
+	assert_int_equal(m.packet, FLV_PKT_CODED_FRAMES_X);
+	assert_int_equal(m.codec, FLV_FOURCC_HEVC);
+	assert_int_equal(m.payload, 10);
+	assert_int_equal(
+	    flv_classify(9, body, n), FLV_F_VIDEO | FLV_F_KEYFRAME);
+	/* cut anywhere inside the prefix or the FourCC: refused, never read
+	   past the end */
+	for (n = 1; n < 10; n++) {
+		assert_int_equal(flv_media_parse(9, body, n, &m, &why), -1);
+		assert_int_equal(flv_classify(9, body, n), FLV_F_VIDEO);
+	}
+
+	/* A 256-byte ModEx uses the 16-bit size. */
+	memset(body, 0, sizeof(body));
+	body[0] = 0x80 | 0x10 | 7;
+	body[1] = 0xff;
+	be16_write(body + 2, 299); /* 300 bytes: more than we have */
+	assert_int_equal(flv_media_parse(9, body, sizeof(body), &m, &why), -1);
+	be16_write(body + 2, 99); /* 100 bytes */
+	body[104] = 0x00 << 4 | 0; /* SequenceStart */
+	memcpy(body + 105, "av01", 4);
+	memcpy(body + 109, "\x81\x04\x0c\x00", 4);
+	assert_int_equal(flv_media_parse(9, body, 113, &m, &why), 0);
+	assert_int_equal(m.packet, FLV_PKT_SEQUENCE_START);
+	assert_int_equal(m.payload, 109);
+	assert_int_equal(
+	    flv_classify(9, body, 113), FLV_F_VIDEO | FLV_F_SEQHDR);
+
+	/* audio: ExHeader, ModEx, 1 byte, then SequenceStart of Opus */
+	n = 0;
+	body[n++] = 0x90 | 7;
+	body[n++] = 0;
+	body[n++] = 0x55;
+	body[n++] = 0x00 << 4 | 0;
+	memcpy(body + n, "Opus", 4);
+	n += 4;
+	assert_int_equal(flv_media_parse(8, body, n, &m, &why), 0);
+	assert_int_equal(m.codec, FLV_FOURCC_OPUS);
+	assert_int_equal(flv_classify(8, body, n), FLV_F_AUDIO | FLV_F_SEQHDR);
+}
+
+/* What ingestd carries and what it refuses, with a reason. */
+static void
+test_accept(void **state)
+{
+	static const uint8_t opushead[] = {'O', 'p', 'u', 's', 'H', 'e', 'a',
+	    'd', 1, 2, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0};
+	uint8_t body[128], big[300];
+	char why[160];
+	size_t n;
+
+	/* legacy codecs pass as before, even what we do not parse */
+	assert_int_equal(
+	    flv_media_accept(9, (const uint8_t *)"\x12\x00", 2, why, 160), 0);
+	assert_int_equal(flv_media_accept(8,
+	                     (const uint8_t *)"\xaf\x00\x12\x10", 4, why, 160),
+	    0);
+	/* hvc1 sequence start, coded frames */
+	n = video_body(body, 0x80 | 0x10 | 0, "hvc1", hvcc, sizeof(hvcc));
+	assert_int_equal(flv_media_accept(9, body, n, why, sizeof(why)), 0);
+	/* ... but not with a broken record */
+	assert_int_equal(
+	    flv_media_accept(9, body, n - 3, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "malformed video sequence start (hvc1)"));
+	n = video_body(body, 0x80 | 0x20 | 3, "hvc1", "\0\0\0\2\x02\x01", 6);
+	assert_int_equal(flv_media_accept(9, body, n, why, sizeof(why)), 0);
+	/* av01, vp09: sequence starts and frames */
+	n = video_body(body, 0x80 | 0x10 | 0, "av01", "\x81\x04\x0c\x00", 4);
+	assert_int_equal(flv_media_accept(9, body, n, why, sizeof(why)), 0);
+	n = video_body(body, 0x80 | 0x10 | 0, "av01", "\x01\x04\x0c\x00", 4);
+	assert_int_equal(flv_media_accept(9, body, n, why, sizeof(why)), -1);
+	n = video_body(body, 0x80 | 0x10 | 0, "vp09",
+	    "\x01\0\0\0\x00\x1f\x80\x02\x02\x02\0\0", 12);
+	assert_int_equal(flv_media_accept(9, body, n, why, sizeof(why)), 0);
+	n = video_body(body, 0x80 | 0x10 | 1, "vp09", "\x82\x49", 2);
+	assert_int_equal(flv_media_accept(9, body, n, why, sizeof(why)), 0);
+	/* an unknown FourCC */
+	n = video_body(body, 0x80 | 0x10 | 1, "xyz1", "\x82\x49", 2);
+	assert_int_equal(flv_media_accept(9, body, n, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "video codec xyz1 is not one"));
+	n = video_body(body, 0x80 | 0x10 | 1, "\x01\x02\x03\x04", "\0", 1);
+	assert_int_equal(flv_media_accept(9, body, n, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "0x01020304"));
+	/* multitrack video: one track, same codec */
+	n = video_body(body, 0x80 | 0x10 | 6, "\x01hvc", "1\0\0\0\0", 5);
+	assert_int_equal(flv_media_accept(9, body, n, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "multitrack video is not supported"));
+	/* a reserved packet type */
+	n = video_body(body, 0x80 | 0x10 | 9, "hvc1", "\0", 1);
+	assert_int_equal(flv_media_accept(9, body, n, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "reserved video packet type"));
+	/* command frames carry no codec */
+	assert_int_equal(
+	    flv_media_accept(9, (const uint8_t *)"\xd1\x00", 2, why, 160), 0);
+	assert_int_equal(
+	    flv_classify(9, (const uint8_t *)"\xd1\x00", 2), FLV_F_VIDEO);
+
+	/* Opus: an ID header, an empty one; frames */
+	body[0] = 0x90 | 0;
+	memcpy(body + 1, "Opus", 4);
+	memcpy(body + 5, opushead, sizeof(opushead));
+	assert_int_equal(
+	    flv_media_accept(8, body, 5 + sizeof(opushead), why, 160), 0);
+	assert_int_equal(flv_media_accept(8, body, 5, why, 160), 0);
+	assert_int_equal(flv_media_accept(8, body, 9, why, 160), -1);
+	body[0] = 0x90 | 1;
+	assert_int_equal(flv_media_accept(8, body, 9, why, 160), 0);
+	/* multitrack audio, unknown audio codec, reserved audio type */
+	body[0] = 0x90 | 5;
+	assert_int_equal(flv_media_accept(8, body, 9, why, 160), -1);
+	assert_non_null(strstr(why, "multitrack audio"));
+	body[0] = 0x90 | 1;
+	memcpy(body + 1, "abcd", 4);
+	assert_int_equal(flv_media_accept(8, body, 9, why, 160), -1);
+	assert_non_null(strstr(why, "audio codec abcd"));
+	body[0] = 0x90 | 3;
+	assert_int_equal(flv_media_accept(8, body, 9, why, 160), -1);
+	/* every enhanced audio codec the specification names */
+	body[0] = 0x90 | 1;
+	memcpy(body + 1, "fLaC", 4);
+	assert_int_equal(flv_media_accept(8, body, 9, why, 160), 0);
+	memcpy(body + 1, "ec-3", 4);
+	assert_int_equal(flv_media_accept(8, body, 9, why, 160), 0);
+	memcpy(body + 1, ".mp3", 4);
+	assert_int_equal(flv_media_accept(8, body, 9, why, 160), 0);
+	/* every prefix of a long valid message is accepted or refused, and
+	   never read beyond */
+	n = video_body(big, 0x80 | 0x10 | 0, "hvc1", hvcc, sizeof(hvcc));
+	while (n-- > 0)
+		flv_media_accept(9, big, n, why, sizeof(why));
+}
+
 int
 main(void)
 {
@@ -191,6 +345,8 @@ main(void)
 	    cmocka_unit_test(test_avc),
 	    cmocka_unit_test(test_aac),
 	    cmocka_unit_test(test_enhanced),
+	    cmocka_unit_test(test_modex),
+	    cmocka_unit_test(test_accept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,7 +26,7 @@ struct sess {
 	struct rtmp *r;
 	struct amf0_buf out; /* bytes from the engine */
 	struct amf0_buf events;
-	char app[64], tcurl[128], name[300];
+	char app[64], tcurl[128], name[300], why[160];
 	int connects, publishes, unpublishes, nmedia;
 	int reject_connect;
 	int accept; /* answer publish right away: 1 ok, -1 no */
@@ -81,9 +81,12 @@ cb_media(void *arg, uint8_t type, uint32_t ts, const uint8_t *body, size_t len)
 }
 
 static void
-cb_unpublish(void *arg)
+cb_unpublish(void *arg, const char *why)
 {
 	struct sess *s = arg;
+
+	if (why != NULL)
+		snprintf(s->why, sizeof(s->why), "%s", why);
 
 	s->unpublishes++;
 	amf0_put_raw(&s->events, "U", 1);
@@ -1175,6 +1178,170 @@ test_connect_rejected(void **state)
 	amf0_buf_free(&w);
 }
 
+/* The properties object of connect's _result, decoded; -1 if none. */
+static int
+connect_props(struct sess *s, struct amf0_value *props)
+{
+	static struct smsg m[64];
+	struct amf0_value v;
+	size_t i, n = parse_out(&s->out, m, 64), off;
+	ssize_t k;
+	int found = -1, j;
+
+	for (i = 0; i < n && found == -1; i++) {
+		if (m[i].type != 20)
+			continue;
+		for (off = 0, j = 0; off < m[i].len; j++) {
+			k = amf0_decode(m[i].body + off, m[i].len - off, &v);
+			assert_true(k > 0);
+			off += (size_t)k;
+			if (j == 0 &&
+			    (v.type != AMF0_STRING ||
+			        strcmp(v.str, "_result") != 0)) {
+				amf0_free(&v);
+				break;
+			}
+			if (j == 1 && v.num != 1) {
+				amf0_free(&v);
+				break;
+			}
+			if (j == 2) {
+				*props = v;
+				found = 0;
+				break;
+			}
+			amf0_free(&v);
+		}
+	}
+	return found;
+}
+
+/* connect with a fourCcList, as ffmpeg 6.1 and OBS 30 send it. */
+static void
+put_connect_enhanced(struct amf0_buf *w)
+{
+	struct amf0_buf b = {0};
+
+	put_handshake(w);
+	amf0_put_string(&b, "connect");
+	amf0_put_number(&b, 1);
+	amf0_put_object(&b);
+	amf0_put_key(&b, "app");
+	amf0_put_string(&b, "live");
+	amf0_put_key(&b, "tcUrl");
+	amf0_put_string(&b, "rtmp://127.0.0.1/live");
+	amf0_put_key(&b, "fourCcList");
+	amf0_put_strict_array(&b, 3);
+	amf0_put_string(&b, "av01");
+	amf0_put_string(&b, "vp09");
+	amf0_put_string(&b, "hvc1");
+	amf0_put_object_end(&b);
+	put_msg(w, 128, 0, 3, 0, 20, 0, b.data, b.len, 0);
+	put_control(w, 1, 200);
+	amf0_buf_free(&b);
+}
+
+static void
+test_enhanced(void **state)
+{
+	/* hvcC: Main, level 93, one VPS, SPS and PPS */
+	static const uint8_t hvcc[] = {0x01, 0x01, 0x60, 0x00, 0x00, 0x00, 0x90,
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x5d, 0xf0, 0x00, 0xfc, 0xfd, 0xf8,
+	    0xf8, 0x00, 0x00, 0x0f, 0x03, 0xa0, 0x00, 0x01, 0x00, 0x03, 0x40,
+	    0x01, 0x0c, 0xa1, 0x00, 0x01, 0x00, 0x03, 0x42, 0x01, 0x01, 0xa2,
+	    0x00, 0x01, 0x00, 0x02, 0x44, 0x01};
+	struct amf0_buf w = {0}, w2 = {0};
+	struct amf0_value props;
+	const struct amf0_value *v, *map;
+	uint8_t body[128],
+	    frame[16] = {0x80 | 0x10 | 3, 'h', 'v', 'c', '1', 0, 0, 0, 3, 0x26,
+	        0x01, 0xaf};
+	struct sess s;
+	size_t i;
+	uint32_t eof;
+	int have_hvc1 = 0, have_opus = 0;
+
+	/* A legacy client hears nothing about FourCCs. */
+	put_connect(&w);
+	sess_init(&s, NULL);
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+	assert_false(rtmp_enhanced(s.r));
+	assert_int_equal(connect_props(&s, &props), 0);
+	assert_null(amf0_get(&props, "fourCcList"));
+	amf0_free(&props);
+	sess_free(&s);
+	amf0_buf_reset(&w);
+
+	/* An enhanced one is told every FourCC we forward. */
+	put_connect_enhanced(&w);
+	put_publish(&w, "hevc");
+	sess_init(&s, NULL);
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+	assert_true(rtmp_enhanced(s.r));
+	assert_true(
+	    has_reply(&s, "_result", 1, "NetConnection.Connect.Success"));
+	assert_int_equal(connect_props(&s, &props), 0);
+	assert_non_null(v = amf0_get(&props, "fourCcList"));
+	assert_int_equal(v->type, AMF0_STRICT_ARRAY);
+	for (i = 0; i < v->n; i++) {
+		assert_int_equal(v->items[i].type, AMF0_STRING);
+		have_hvc1 |= strcmp(v->items[i].str, "hvc1") == 0;
+		have_opus |= strcmp(v->items[i].str, "Opus") == 0;
+	}
+	assert_true(have_hvc1 && have_opus);
+	assert_non_null(map = amf0_get(&props, "videoFourCcInfoMap"));
+	assert_non_null(v = amf0_get(map, "av01"));
+	assert_true(v->type == AMF0_NUMBER && v->num == 4); /* CanForward */
+	assert_non_null(map = amf0_get(&props, "audioFourCcInfoMap"));
+	assert_non_null(amf0_get(map, "Opus"));
+	assert_non_null(v = amf0_get(&props, "capsEx"));
+	assert_true(v->num == 4); /* ModEx */
+	amf0_free(&props);
+
+	/* hvc1: sequence start, CodedFramesX, SequenceEnd reach media. */
+	body[0] = 0x80 | 0x10 | 0;
+	memcpy(body + 1, "hvc1", 4);
+	memcpy(body + 5, hvcc, sizeof(hvcc));
+	put_msg(&w2, 200, 0, 6, 0, 9, 1, body, 5 + sizeof(hvcc), 0);
+	put_msg(&w2, 200, 1, 6, 40, 9, 1, frame, 12, 0);
+	body[0] = 0x80 | 0x10 | 2;
+	put_msg(&w2, 200, 1, 6, 40, 9, 1, body, 5, 0);
+	assert_int_equal(rtmp_feed(s.r, w2.data, w2.len), 0);
+	assert_int_equal(s.nmedia, 3);
+	assert_int_equal(s.unpublishes, 0);
+
+	/* vvc2 is no FourCC anyone defined: refused, with why, at once. */
+	amf0_buf_reset(&w2);
+	memcpy(frame + 1, "vvc2", 4);
+	put_msg(&w2, 200, 1, 6, 40, 9, 1, frame, 12, 0);
+	memcpy(frame + 1, "hvc1", 4);
+	put_msg(&w2, 200, 1, 6, 40, 9, 1, frame, 12, 0);
+	assert_int_equal(rtmp_feed(s.r, w2.data, w2.len), 0);
+	assert_int_equal(s.nmedia, 3); /* neither */
+	assert_int_equal(s.unpublishes, 1);
+	assert_non_null(strstr(s.why, "video codec vvc2"));
+	assert_non_null(find_desc(&s, "NetStream.Publish.Rejected"));
+	assert_true(find_msg(&s, 4, 1, &eof) >= 0); /* StreamEOF */
+	assert_false(rtmp_publishing(s.r));
+	sess_free(&s);
+
+	/* A multitrack message is refused the same way. */
+	sess_init(&s, NULL);
+	amf0_buf_reset(&w2);
+	body[0] = 0x80 | 0x10 | 6;
+	body[1] = 0 << 4 | 1; /* OneTrack, CodedFrames */
+	memcpy(body + 2, "hvc1", 4);
+	memset(body + 6, 0, 8);
+	put_msg(&w2, 200, 0, 6, 0, 9, 1, body, 14, 0);
+	assert_int_equal(rtmp_feed(s.r, w.data, w.len), 0);
+	assert_int_equal(rtmp_feed(s.r, w2.data, w2.len), 0);
+	assert_int_equal(s.unpublishes, 1);
+	assert_non_null(strstr(s.why, "multitrack video"));
+	sess_free(&s);
+	amf0_buf_free(&w);
+	amf0_buf_free(&w2);
+}
+
 int
 main(void)
 {
@@ -1187,6 +1354,7 @@ main(void)
 	    cmocka_unit_test(test_acks),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_connect_rejected),
+	    cmocka_unit_test(test_enhanced),
 	    cmocka_unit_test(test_pending_limits),
 	    cmocka_unit_test(test_live_limits),
 	    cmocka_unit_test(test_shared_budget),

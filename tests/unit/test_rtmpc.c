@@ -98,7 +98,7 @@ s_media(void *arg, uint8_t type, uint32_t ts, const uint8_t *body, size_t len)
 }
 
 static void
-s_unpublish(void *arg)
+s_unpublish(void *arg, const char *why)
 {
 	struct pair *p = arg;
 

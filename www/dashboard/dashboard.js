@@ -2,7 +2,7 @@
 // player for one stream at a time.
 import { get } from './api.js';
 import { h, banner, fmtDuration, fmtBytes } from './ui.js';
-import { netInfo, previewUrl } from './net.js';
+import { netInfo, previewUrl, previewWhep, thumbUrl } from './net.js';
 import * as player from './player.js';
 
 const REFRESH_MS = 5000;
@@ -62,7 +62,8 @@ export function dashboardView(root) {
 	    previewTitle, h('div', { class: 'preview' }, video, note),
 	    h('div', { class: 'actions', style: 'margin-top:.6rem' },
 	        h('button', { type: 'button', class: 'small', onclick: () => stopPreview() }, 'Close preview')));
-	root.append(h('h1', {}, 'Dashboard'), healthBox, liveBox, previewCard);
+	const warnBox = h('div', {});
+	root.append(h('h1', {}, 'Dashboard'), warnBox, healthBox, liveBox, previewCard);
 
 	function stopPreview() {
 		if (stopPlayer)
@@ -73,17 +74,26 @@ export function dashboardView(root) {
 	}
 	function preview(name) {
 		stopPreview();
-		if (!player.canPlay()) {
-			banner(new Error('This browser cannot play HTTP-FLV (no Media Source Extensions).'));
-			return;
-		}
-		previewing = name;
-		previewTitle.textContent = 'Preview: ' + name;
-		previewCard.hidden = false;
-		stopPlayer = player.play(video, previewUrl(net, name), (why) => {
+		const ended = (why) => {
 			note.textContent = 'Stopped: ' + why;
 			stopPlayer = null;
-		});
+		};
+		const flv = (why) => {
+			if (!player.canPlay()) {
+				banner(new Error('This browser cannot play HTTP-FLV (no Media Source Extensions).'));
+				return;
+			}
+			previewTitle.textContent = `Preview: ${name} (HTTP-FLV${why ? ': ' + why : ''})`;
+			stopPlayer = player.play(video, previewUrl(net, name), ended);
+		};
+		previewing = name;
+		previewTitle.textContent = 'Preview: ' + name + ' (WebRTC)';
+		previewCard.hidden = false;
+		note.textContent = '';
+		if (typeof RTCPeerConnection === 'undefined')
+			flv('no WebRTC in this browser');
+		else
+			stopPlayer = player.playWebRTC(video, previewWhep(net, name), ended, flv);
 		previewCard.scrollIntoView({ block: 'nearest' });
 	}
 
@@ -96,23 +106,42 @@ export function dashboardView(root) {
 		return '—';
 	}
 
+	// WebRTC viewers and the worst of their receiver reports
+	function webrtcCell(s) {
+		const v = Array.isArray(s.webrtc) ? s.webrtc : [];
+		if (v.length === 0)
+			return String(pick(s, 'webrtc_viewers') ?? 0);
+		const worst = (k) => Math.max(...v.map((x) => Number(x[k]) || 0));
+		return `${v.length} · loss ${worst('loss_pct').toFixed(1)}% · ` +
+		    `jitter ${worst('jitter_ms').toFixed(0)} ms · RTT ${worst('rtt_ms').toFixed(0)} ms`;
+	}
+
 	function renderLive(list) {
 		const rows = list.map((s) => {
 			const kbps = pick(s, 'bitrate_kbps', 'kbps', 'bitrate');
 			const fps = pick(s, 'fps');
+			// a new picture every refresh; a stream without one yet shows none
+			const img = h('img', { class: 'thumb', alt: '', src: thumbUrl(net, s.name, Math.floor(Date.now() / REFRESH_MS)),
+			    onerror: (ev) => { ev.target.style.visibility = 'hidden'; } });
+			// ingestd's warning while a publisher is over its max_bitrate
+			const over = s.bitrate_warning ?
+			    h('span', { class: 'badge warn', title: s.bitrate_warning, 'data-testid': 'bitrate-warning' }, 'over max') : null;
 			return h('tr', { 'data-stream': s.name },
+			    h('td', {}, img),
 			    h('td', {}, h('span', { class: 'badge live' }, 'live'), ' ', h('strong', {}, s.name)),
-			    h('td', { class: 'num' }, kbps === undefined ? '—' : `${Math.round(kbps)} kbps`),
+			    h('td', { class: 'num' }, kbps === undefined ? '—' : `${Math.round(kbps)} kbps`,
+			        s.max_kbps ? h('span', { class: 'muted' }, ` / ${s.max_kbps}`) : null, over ? ' ' : null, over),
 			    h('td', { class: 'num' }, fps === undefined ? '—' : Number(fps).toFixed(0)),
 			    h('td', { class: 'num', 'data-testid': 'resolution' }, resolution(s)),
 			    h('td', { class: 'num' }, String(pick(s, 'viewers') ?? 0)),
+			    h('td', { class: 'num', 'data-testid': 'webrtc' }, webrtcCell(s)),
 			    h('td', { class: 'num hide-narrow' }, s.protocol || ''),
 			    h('td', {}, h('button', { type: 'button', class: 'small', onclick: () => preview(s.name) }, 'Preview')));
 		});
 		liveBox.replaceChildren(h('h2', {}, 'Live now'), list.length === 0 ?
 		    h('p', { class: 'muted' }, 'Nothing is live. Publishers connect with the URLs on the ', h('a', { href: '#/streams' }, 'Streams'), ' page.') :
 		    h('div', { class: 'table-wrap' }, h('table', {},
-		        h('thead', {}, h('tr', {}, ['Stream', 'Bitrate', 'FPS', 'Resolution', 'Viewers'].map((t) => h('th', {}, t)),
+		        h('thead', {}, h('tr', {}, ['', 'Stream', 'Bitrate', 'FPS', 'Resolution', 'Viewers', 'WebRTC'].map((t) => h('th', {}, t)),
 		            h('th', { class: 'hide-narrow' }, 'Protocol'), h('th', {}))),
 		        h('tbody', {}, rows))));
 	}
@@ -125,6 +154,9 @@ export function dashboardView(root) {
 			if (gone)
 				return;
 			healthBox.replaceChildren(healthCards(hl));
+			const rec = hl.recording;
+			warnBox.replaceChildren(rec && rec.paused ? h('div', { class: 'alert error', role: 'alert', 'data-testid': 'recording-paused' },
+			    rec.warning || 'Recording is paused: the disk is nearly full.') : '');
 			const live = liveStreams(hl);
 			renderLive(live);
 			if (previewing && !live.some((s) => s.name === previewing) && !stopPlayer)

@@ -15,14 +15,15 @@ export function sessionsView(root) {
 			return h('p', { class: 'muted' }, active ? 'Nobody is publishing.' : 'No sessions yet.');
 		return h('div', { class: 'table-wrap' }, h('table', {},
 		    h('thead', {}, h('tr', {}, ['Stream', 'Protocol', 'Address', 'Started', active ? 'For' : 'Ended'].map((t) => h('th', {}, t)),
-		        active ? h('th', {}) : null)),
+		        active ? h('th', {}) : h('th', {}, 'Why'))),
 		    h('tbody', {}, rows.map((s) => h('tr', {},
 		        h('td', {}, h('strong', {}, s.stream_name || `#${s.stream_id}`)),
 		        h('td', {}, s.protocol || '—'),
 		        h('td', {}, s.ip_address || '—'),
 		        h('td', {}, fmtTime(s.started_at)),
 		        h('td', {}, active ? fmtDuration((Date.now() - new Date(s.started_at)) / 1000) : fmtTime(s.ended_at)),
-		        active ? h('td', {}, h('button', { type: 'button', class: 'small danger', onclick: () => kick(s) }, 'Kick')) : null)))));
+		        active ? h('td', {}, h('button', { type: 'button', class: 'small danger', onclick: () => kick(s) }, 'Kick')) :
+		            h('td', { 'data-testid': 'end-reason' }, s.end_reason || '—'))))));
 	}
 
 	async function kick(s) {

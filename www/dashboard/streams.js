@@ -31,6 +31,11 @@ function streamForm(s, save, cancel) {
 	    field('Protocol', h('select', { name: 'protocol' },
 	        ['both', 'rtmp', 'srt'].map((p) => h('option', { value: p, selected: s.protocol === p }, p === 'both' ? 'RTMP and SRT' : p.toUpperCase())))),
 	    field('Max bitrate (kbps)', h('input', { name: 'max_bitrate', type: 'number', min: 100, max: 50000, step: 100, value: s.max_bitrate })),
+	    field('Record', h('select', { name: 'record' },
+	        h('option', { value: 'default', selected: s.record_setting === null || s.record_setting === undefined }, 'The server default'),
+	        h('option', { value: 'on', selected: s.record_setting === true }, 'On: record every publish'),
+	        h('option', { value: 'off', selected: s.record_setting === false }, 'Off')),
+	        'Recordings are on the Recordings page; a change applies at once, also to a live stream.'),
 	    h('div', { class: 'actions' },
 	        h('button', { class: 'primary', type: 'submit' }, editing ? 'Save' : 'Create stream'),
 	        h('button', { type: 'button', onclick: cancel }, 'Cancel')));
@@ -38,7 +43,8 @@ function streamForm(s, save, cancel) {
 		ev.preventDefault();
 		clearError(form);
 		const e = form.elements;
-		const body = { name: e.name.value.trim(), description: e.description.value, protocol: e.protocol.value };
+		const body = { name: e.name.value.trim(), description: e.description.value, protocol: e.protocol.value,
+		    record: e.record.value === 'default' ? null : e.record.value === 'on' };
 		if (e.max_bitrate.value !== '')
 			body.max_bitrate = Number(e.max_bitrate.value);
 		const key = e.stream_key.value.trim();
@@ -131,7 +137,7 @@ export function streamsView(root) {
 			    h('td', {}, h('button', { type: 'button', class: 'small ghost', 'aria-expanded': String(open === s.id),
 			        onclick: () => { open = open === s.id ? null : s.id; render(); } }, open === s.id ? '▾' : '▸'), ' ',
 			        h('strong', {}, s.name)),
-			    h('td', { 'data-testid': 'state' }, state),
+			    h('td', { 'data-testid': 'state' }, state, s.record ? h('span', { class: 'badge on', title: 'recorded' }, 'rec') : ''),
 			    h('td', { class: 'hide-narrow' }, s.protocol),
 			    h('td', { class: 'num hide-narrow' }, `${s.max_bitrate} kbps`),
 			    h('td', {}, h('div', { class: 'actions' },
