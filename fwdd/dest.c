@@ -191,9 +191,8 @@ dest_fail(struct dest *d, const char *fmt, ...)
 {
 	struct timeval tv;
 	char why[FWDD_ERROR_SZ];
-	uint64_t delay, max = (uint64_t)fwdd->retry_max * 1000;
+	uint64_t delay;
 	va_list ap;
-	int k;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
@@ -207,13 +206,7 @@ dest_fail(struct dest *d, const char *fmt, ...)
 	d->failures++;
 	fwdd->failures++;
 	dest_close(d, 0);
-	for (delay = FWDD_RETRY_MIN_MS, k = 1; k < d->failures && delay < max;
-	     k++)
-		delay *= 2;
-	if (delay > max)
-		delay = max;
-	/* jitter: anywhere in the upper half */
-	delay = delay / 2 + arc4random_uniform((uint32_t)(delay / 2) + 1);
+	delay = backoff_delay_ms(d->failures, (uint64_t)fwdd->retry_max * 1000);
 	log_warnx("stream %s: %s: %s; again in %.1f s%s", d->stream->name,
 	    d->masked, why, delay / 1000.0,
 	    d->failures >= FWDD_FAILING ? " (failing)" : "");

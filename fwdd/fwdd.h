@@ -145,6 +145,13 @@ void authc_stop(void);
 void authc_ask(struct fstream *);
 void authc_forget(struct fstream *);
 
+/*
+ * backoff.c: the delay before a failing destination's next attempt, in
+ * ms: doubling from FWDD_RETRY_MIN_MS with the failures in a row, at most
+ * max_ms, with jitter (the upper half of that).
+ */
+uint64_t backoff_delay_ms(int failures, uint64_t max_ms);
+
 /* dest.c: one destination's life */
 struct dest *dest_new(
     struct fstream *, int64_t id, const char *url, int tls_verify);
