@@ -4,10 +4,9 @@
  * handshake and chunk headers gather in small fixed buffers and command
  * bodies in one buffer per chunk stream, allocated once at
  * RTMPC_MAX_MESSAGE.  Anything the engine does not read (media, data) is
- * skipped as it arrives.
+ * skipped as it arrives.  The chunk layer and the digest handshake are
+ * lib's (rtmpchunk.c, rtmphs.c), shared with ingestd's server engine.
  */
-#include <sys/uio.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +16,10 @@
 #include "amf0.h"
 #include "flv.h"
 #include "rtmpc.h"
+#include "rtmpchunk.h"
+#include "rtmphs.h"
 
 #define RTMPC_VERSION 3
-#define RTMPC_DIGEST_LEN 32
-#define RTMPC_DEFAULT_CHUNK_SIZE 128
-#define RTMPC_HEADER_MAX 18 /* 3 basic + 11 message + 4 extended */
-#define RTMPC_EXT_TIMESTAMP 0xffffff
 #define RTMPC_CMD_VALUES 8
 
 #define MSG_SET_CHUNK_SIZE 1
@@ -54,37 +51,14 @@
 #define TXN_CREATE 4
 #define TXN_PUBLISH 5
 
-/* Flash Player's key, and the server's: the digest handshake (RTMP spec) */
-static const uint8_t rtmpc_player_key[62] = "Genuine Adobe Flash Player 001"
-                                            "\xF0\xEE\xC2\x4A\x80\x68\xBE\xE8"
-                                            "\x2E\x00\xD0\xD1\x02\x9E\x7E\x57"
-                                            "\x6E\xEC\x5D\x2D\x29\x80\x6F\xAB"
-                                            "\x93\xB8\xE6\x36\xCF\xEB\x31\xAE";
-static const uint8_t rtmpc_server_key_text[36] =
-    "Genuine Adobe Flash Media Server 001";
-#define RTMPC_PLAYER_KEY_TEXT 30
 /* A nonzero version in C1 says it is signed; Flash Player 9's. */
 static const uint8_t rtmpc_client_version[4] = {9, 0, 124, 2};
 
 enum rtmpc_read {
 	READ_S0S1,
 	READ_S2,
-	READ_HEADER,
-	READ_BODY,
+	READ_CHUNKS,
 	READ_DEAD,
-};
-
-struct rtmpc_in {
-	uint32_t csid;
-	uint32_t ts_field;
-	int ext;
-	uint32_t msg_len;
-	uint8_t msg_type;
-	uint32_t stream_id;
-	uint8_t *buf; /* RTMPC_MAX_MESSAGE, once needed */
-	uint32_t got;
-	int inmsg;
-	int skip;
 };
 
 struct rtmpc_out {
@@ -108,13 +82,7 @@ struct rtmpc {
 	uint8_t hs[1 + RTMPC_HANDSHAKE_SIZE]; /* S0 S1 */
 	size_t hslen;
 
-	uint8_t hdr[RTMPC_HEADER_MAX];
-	size_t hdrlen;
-	struct rtmpc_in *cs; /* whose body is being read */
-	uint32_t chunk_left;
-	uint32_t in_chunk_size;
-	struct rtmpc_in ins[RTMPC_MAX_CHUNK_STREAMS];
-	size_t nins;
+	struct rtmpchunk_reader chunks;
 
 	uint32_t window; /* acknowledge every this many bytes */
 	uint64_t acked;
@@ -143,6 +111,12 @@ rtmpc_fail(struct rtmpc *c, const char *fmt, ...)
 	return -1;
 }
 
+static int rtmpc_chunk_begin(void *, struct rtmpchunk_stream *);
+static int rtmpc_chunk_message(void *, struct rtmpchunk_stream *);
+static int rtmpc_chunk_fail(void *, const char *);
+static const struct rtmpchunk_cb rtmpc_chunk_cb = {
+    rtmpc_chunk_begin, rtmpc_chunk_message, rtmpc_chunk_fail};
+
 struct rtmpc *
 rtmpc_new(const struct rtmpc_cb *cb, void *arg, const struct rtmpc_params *p)
 {
@@ -155,7 +129,7 @@ rtmpc_new(const struct rtmpc_cb *cb, void *arg, const struct rtmpc_params *p)
 	c->tcurl = xstrdup(p->tcurl);
 	c->name = xstrdup(p->name);
 	c->enhanced = p->enhanced;
-	c->in_chunk_size = RTMPC_DEFAULT_CHUNK_SIZE;
+	rtmpchunk_init(&c->chunks, &rtmpc_chunk_cb, c, RTMPC_MAX_CHUNK_STREAMS);
 	c->state = RTMPC_HANDSHAKE;
 	c->rd = READ_S0S1;
 	return c;
@@ -168,8 +142,8 @@ rtmpc_free(struct rtmpc *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nins; i++)
-		free(c->ins[i].buf);
+	for (i = 0; i < c->chunks.nstreams; i++)
+		free(c->chunks.streams[i].buf);
 	amf0_buf_free(&c->amf);
 	free(c->app);
 	free(c->tcurl);
@@ -239,7 +213,7 @@ rtmpc_send_message(struct rtmpc *c, uint8_t csid, uint8_t type,
     uint32_t stream_id, uint32_t timestamp, const uint8_t *body, size_t len)
 {
 	struct rtmpc_out *o = &c->outs[csid];
-	uint8_t h[RTMPC_HEADER_MAX], c3[5];
+	uint8_t h[RTMPCHUNK_HEADER_MAX], c3[5];
 	size_t hl, c3l = 1, off, n;
 	uint32_t field;
 	int fmt0;
@@ -248,8 +222,8 @@ rtmpc_send_message(struct rtmpc *c, uint8_t csid, uint8_t type,
 	    !o->used || o->stream_id != stream_id || timestamp < o->timestamp;
 	field = fmt0 ? timestamp : timestamp - o->timestamp;
 	h[0] = (fmt0 ? 0x00 : 0x40) | csid;
-	be24_write(
-	    h + 1, field >= RTMPC_EXT_TIMESTAMP ? RTMPC_EXT_TIMESTAMP : field);
+	be24_write(h + 1,
+	    field >= RTMPCHUNK_EXT_TIMESTAMP ? RTMPCHUNK_EXT_TIMESTAMP : field);
 	be24_write(h + 4, (uint32_t)len);
 	h[7] = type;
 	hl = 8;
@@ -262,7 +236,7 @@ rtmpc_send_message(struct rtmpc *c, uint8_t csid, uint8_t type,
 		hl = 12;
 	}
 	c3[0] = 0xc0 | csid;
-	if (field >= RTMPC_EXT_TIMESTAMP) {
+	if (field >= RTMPCHUNK_EXT_TIMESTAMP) {
 		be32_write(h + hl, field);
 		hl += 4;
 		be32_write(c3 + 1, field);
@@ -434,27 +408,6 @@ rtmpc_media(struct rtmpc *c, uint8_t type, uint32_t timestamp,
 
 /* Handshake. */
 
-static size_t
-rtmpc_digest_pos(const uint8_t *buf, size_t off)
-{
-	return (buf[off] + buf[off + 1] + buf[off + 2] + buf[off + 3]) % 728 +
-	    off + 4;
-}
-
-/* HMAC-SHA256 of buf without the digest at pos. */
-static void
-rtmpc_digest(const uint8_t *buf, size_t pos, const uint8_t *key, size_t keylen,
-    uint8_t out[RTMPC_DIGEST_LEN])
-{
-	struct iovec iov[2];
-
-	iov[0].iov_base = (void *)buf;
-	iov[0].iov_len = pos;
-	iov[1].iov_base = (void *)(buf + pos + RTMPC_DIGEST_LEN);
-	iov[1].iov_len = RTMPC_HANDSHAKE_SIZE - pos - RTMPC_DIGEST_LEN;
-	hmac_sha256v(key, keylen, iov, 2, out);
-}
-
 void
 rtmpc_start(struct rtmpc *c)
 {
@@ -465,31 +418,11 @@ rtmpc_start(struct rtmpc *c)
 	arc4random_buf(c->c1, sizeof(c->c1));
 	be32_write(c->c1, 0);
 	memcpy(c->c1 + 4, rtmpc_client_version, 4);
-	pos = rtmpc_digest_pos(c->c1, 8);
-	rtmpc_digest(
-	    c->c1, pos, rtmpc_player_key, RTMPC_PLAYER_KEY_TEXT, c->c1 + pos);
+	pos = rtmphs_digest_pos(c->c1, 8);
+	rtmphs_digest(
+	    c->c1, pos, rtmphs_player_key, RTMPHS_PLAYER_KEY_TEXT, c->c1 + pos);
 	c->cb.send(c->arg, &c0, 1);
 	c->cb.send(c->arg, c->c1, sizeof(c->c1));
-}
-
-/* Where S1's digest is, if the server signed it; 0 if it did not. */
-static size_t
-rtmpc_server_digest(const uint8_t *s1)
-{
-	static const size_t schemas[2] = {8, 772};
-	uint8_t d[RTMPC_DIGEST_LEN];
-	size_t i, pos;
-
-	if (be32_read(s1 + 4) == 0)
-		return 0;
-	for (i = 0; i < nitems(schemas); i++) {
-		pos = rtmpc_digest_pos(s1, schemas[i]);
-		rtmpc_digest(s1, pos, rtmpc_server_key_text,
-		    sizeof(rtmpc_server_key_text), d);
-		if (hmac_equal(d, s1 + pos, RTMPC_DIGEST_LEN))
-			return pos;
-	}
-	return 0;
 }
 
 /* S1 is here: C2 answers it, signed if S1 was. */
@@ -497,17 +430,14 @@ static void
 rtmpc_send_c2(struct rtmpc *c)
 {
 	const uint8_t *s1 = c->hs + 1;
-	uint8_t c2[RTMPC_HANDSHAKE_SIZE], key[SHA256_LEN];
+	uint8_t c2[RTMPHS_SIZE];
 	size_t pos;
 
-	if ((pos = rtmpc_server_digest(s1)) != 0) {
+	if (rtmphs_find(s1, rtmphs_server_key, RTMPHS_SERVER_KEY_TEXT, &pos) !=
+	    0) {
 		c->digest = 1;
-		arc4random_buf(c2, sizeof(c2));
-		hmac_sha256(rtmpc_player_key, sizeof(rtmpc_player_key),
-		    s1 + pos, RTMPC_DIGEST_LEN, key);
-		hmac_sha256(key, sizeof(key), c2,
-		    RTMPC_HANDSHAKE_SIZE - RTMPC_DIGEST_LEN,
-		    c2 + RTMPC_HANDSHAKE_SIZE - RTMPC_DIGEST_LEN);
+		rtmphs_sign_reply(
+		    c2, rtmphs_player_key, sizeof(rtmphs_player_key), s1 + pos);
 	} else
 		memcpy(c2, s1, sizeof(c2)); /* plain: C2 echoes S1 */
 	c->cb.send(c->arg, c2, sizeof(c2));
@@ -674,23 +604,12 @@ out:
 
 /* Messages. */
 
-static struct rtmpc_in *
-rtmpc_in_find(struct rtmpc *c, uint32_t csid)
-{
-	size_t i;
-
-	for (i = 0; i < c->nins; i++)
-		if (c->ins[i].csid == csid)
-			return &c->ins[i];
-	return NULL;
-}
-
 static int
-rtmpc_dispatch(struct rtmpc *c, struct rtmpc_in *cs)
+rtmpc_dispatch(struct rtmpc *c, struct rtmpchunk_stream *cs)
 {
 	const uint8_t *b = cs->buf;
 	size_t len = cs->msg_len;
-	struct rtmpc_in *other;
+	struct rtmpchunk_stream *other;
 	uint32_t v;
 
 	switch (cs->msg_type) {
@@ -700,11 +619,12 @@ rtmpc_dispatch(struct rtmpc *c, struct rtmpc_in *cs)
 		v = be32_read(b);
 		if (v == 0 || (v & 0x80000000) || v > 0xffffff)
 			return rtmpc_fail(c, "bad chunk size %u", v);
-		c->in_chunk_size = v;
+		c->chunks.chunk_size = v;
 		return 0;
 	case MSG_ABORT:
 		if (len >= 4 &&
-		    (other = rtmpc_in_find(c, be32_read(b))) != NULL &&
+		    (other = rtmpchunk_find(&c->chunks, be32_read(b))) !=
+		        NULL &&
 		    other != cs) {
 			other->inmsg = 0;
 			other->got = 0;
@@ -764,59 +684,14 @@ rtmpc_msg_skip(uint8_t type)
 	return 1;
 }
 
-static size_t
-rtmpc_basic_len(uint8_t b0)
-{
-	switch (b0 & 0x3f) {
-	case 0:
-		return 2;
-	case 1:
-		return 3;
-	}
-	return 1;
-}
-
-static const size_t rtmpc_mh_len[4] = {11, 7, 3, 0};
-
-static uint32_t
-rtmpc_csid(const uint8_t *h)
-{
-	switch (rtmpc_basic_len(h[0])) {
-	case 2:
-		return 64 + h[1];
-	case 3:
-		return 64 + h[1] + h[2] * 256;
-	}
-	return h[0] & 0x3f;
-}
-
-static size_t
-rtmpc_header_need(struct rtmpc *c)
-{
-	size_t basic, need;
-	struct rtmpc_in *cs;
-	int fmt = c->hdr[0] >> 6;
-
-	basic = rtmpc_basic_len(c->hdr[0]);
-	if (c->hdrlen < basic)
-		return basic;
-	need = basic + rtmpc_mh_len[fmt];
-	if (c->hdrlen < need)
-		return need;
-	if (fmt < 3)
-		return be24_read(c->hdr + basic) == RTMPC_EXT_TIMESTAMP
-		    ? need + 4
-		    : need;
-	if ((cs = rtmpc_in_find(c, rtmpc_csid(c->hdr))) != NULL && cs->ext)
-		need += 4;
-	return need;
-}
-
+/* A message begins: skipped, or room made for it. */
 static int
-rtmpc_new_message(struct rtmpc *c, struct rtmpc_in *cs)
+rtmpc_chunk_begin(void *arg, struct rtmpchunk_stream *cs)
 {
-	cs->got = 0;
-	cs->inmsg = 1;
+	struct rtmpc *c = arg;
+
+	if (c->rd == READ_DEAD)
+		return -1;
 	cs->skip = rtmpc_msg_skip(cs->msg_type);
 	if (cs->skip)
 		return 0;
@@ -830,119 +705,19 @@ rtmpc_new_message(struct rtmpc *c, struct rtmpc_in *cs)
 }
 
 static int
-rtmpc_header_done(struct rtmpc *c, int *pushback)
+rtmpc_chunk_message(void *arg, struct rtmpchunk_stream *cs)
 {
-	const uint8_t *h = c->hdr, *p;
-	struct rtmpc_in *cs;
-	size_t basic = rtmpc_basic_len(h[0]);
-	int fmt = h[0] >> 6;
-	uint32_t csid = rtmpc_csid(h), field;
+	struct rtmpc *c = arg;
 
-	*pushback = 0;
-	p = h + basic;
-	if ((cs = rtmpc_in_find(c, csid)) == NULL) {
-		if (fmt != 0)
-			return rtmpc_fail(c,
-			    "chunk stream %u starts with a type %d header",
-			    csid, fmt);
-		if (c->nins == RTMPC_MAX_CHUNK_STREAMS)
-			return rtmpc_fail(c, "more than %d chunk streams",
-			    RTMPC_MAX_CHUNK_STREAMS);
-		cs = &c->ins[c->nins++];
-		memset(cs, 0, sizeof(*cs));
-		cs->csid = csid;
-	}
-	if (fmt == 3 && cs->inmsg) {
-		/* some servers repeat the extended timestamp here, some not */
-		if (cs->ext && be32_read(p) != cs->ts_field)
-			*pushback = 1;
-	} else if (fmt == 3) {
-		if (cs->ext)
-			cs->ts_field = be32_read(p);
-		if (rtmpc_new_message(c, cs) == -1)
-			return -1;
-	} else {
-		if (cs->inmsg)
-			return rtmpc_fail(c,
-			    "chunk stream %u: a new message before the last "
-			    "ended",
-			    csid);
-		field = be24_read(p);
-		cs->ext = field == RTMPC_EXT_TIMESTAMP;
-		if (cs->ext)
-			field = be32_read(p + rtmpc_mh_len[fmt]);
-		cs->ts_field = field;
-		if (fmt <= 1) {
-			cs->msg_len = be24_read(p + 3);
-			cs->msg_type = p[6];
-		}
-		if (fmt == 0)
-			cs->stream_id = (uint32_t)p[7] | (uint32_t)p[8] << 8 |
-			    (uint32_t)p[9] << 16 | (uint32_t)p[10] << 24;
-		if (rtmpc_new_message(c, cs) == -1)
-			return -1;
-	}
-	if (cs->msg_len == 0) {
-		cs->inmsg = 0;
-		c->rd = READ_HEADER;
-		return cs->skip ? 0 : rtmpc_dispatch(c, cs);
-	}
-	c->cs = cs;
-	c->chunk_left = cs->msg_len - cs->got;
-	if (c->chunk_left > c->in_chunk_size)
-		c->chunk_left = c->in_chunk_size;
-	c->rd = READ_BODY;
-	return 0;
-}
-
-static int rtmpc_consume(struct rtmpc *, const uint8_t *, size_t);
-
-static int
-rtmpc_read_header(struct rtmpc *c, const uint8_t **buf, size_t *len)
-{
-	uint8_t extra[4];
-	int pushback;
-
-	while (*len > 0) {
-		c->hdr[c->hdrlen++] = *(*buf)++;
-		(*len)--;
-		if (c->hdrlen < rtmpc_header_need(c))
-			continue;
-		if (rtmpc_header_done(c, &pushback) == -1)
-			return -1;
-		if (pushback) {
-			/* four bytes cannot hold another such header */
-			memcpy(extra, c->hdr + c->hdrlen - 4, 4);
-			c->hdrlen = 0;
-			return rtmpc_consume(c, extra, sizeof(extra));
-		}
-		c->hdrlen = 0;
-		return 0;
-	}
-	return 0;
+	if (c->rd == READ_DEAD)
+		return -1;
+	return rtmpc_dispatch(c, cs);
 }
 
 static int
-rtmpc_read_body(struct rtmpc *c, const uint8_t **buf, size_t *len)
+rtmpc_chunk_fail(void *arg, const char *why)
 {
-	struct rtmpc_in *cs = c->cs;
-	size_t n = *len;
-
-	if (n > c->chunk_left)
-		n = c->chunk_left;
-	if (!cs->skip)
-		memcpy(cs->buf + cs->got, *buf, n);
-	cs->got += n;
-	c->chunk_left -= n;
-	*buf += n;
-	*len -= n;
-	if (c->chunk_left > 0)
-		return 0;
-	c->rd = READ_HEADER;
-	if (cs->got < cs->msg_len)
-		return 0;
-	cs->inmsg = 0;
-	return cs->skip ? 0 : rtmpc_dispatch(c, cs);
+	return rtmpc_fail(arg, "%s", why);
 }
 
 static int
@@ -979,18 +754,14 @@ rtmpc_consume(struct rtmpc *c, const uint8_t *buf, size_t len)
 			buf += n;
 			len -= n;
 			if (c->hslen == RTMPC_HANDSHAKE_SIZE) {
-				c->rd = READ_HEADER;
+				c->rd = READ_CHUNKS;
 				rtmpc_send_control(
 				    c, MSG_SET_CHUNK_SIZE, RTMPC_CHUNK_SIZE);
 				rtmpc_send_connect(c);
 			}
 			break;
-		case READ_HEADER:
-			if (rtmpc_read_header(c, &buf, &len) == -1)
-				return -1;
-			break;
-		case READ_BODY:
-			if (rtmpc_read_body(c, &buf, &len) == -1)
+		case READ_CHUNKS:
+			if (rtmpchunk_read(&c->chunks, &buf, &len) == -1)
 				return -1;
 			break;
 		case READ_DEAD:
