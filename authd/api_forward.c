@@ -23,8 +23,10 @@ api_forward_reveal(struct api_req *r)
 	return reveal;
 }
 
-void
-api_forward_list(struct api_req *r)
+/* A listing or one destination, masked unless ?reveal=true. */
+static void
+api_forward_show(struct api_req *r, int64_t id,
+    int (*op)(int64_t, int, yajl_gen, struct db_err *))
 {
 	struct db_err err = {0};
 	yajl_gen g;
@@ -33,39 +35,26 @@ api_forward_list(struct api_req *r)
 	if ((reveal = api_forward_reveal(r)) == -1)
 		return;
 	g = json_gen();
-	api_reply_op(
-	    r, 200, ops_forward_list_stream(0, reveal, g, &err), g, &err);
+	api_reply_op(r, 200, op(id, reveal, g, &err), g, &err);
 	yajl_gen_free(g);
+}
+
+void
+api_forward_list(struct api_req *r)
+{
+	api_forward_show(r, 0, ops_forward_list_stream);
 }
 
 void
 api_forward_stream_list(struct api_req *r)
 {
-	struct db_err err = {0};
-	yajl_gen g;
-	int reveal;
-
-	if ((reveal = api_forward_reveal(r)) == -1)
-		return;
-	g = json_gen();
-	api_reply_op(
-	    r, 200, ops_forward_list_stream(r->id, reveal, g, &err), g, &err);
-	yajl_gen_free(g);
+	api_forward_show(r, r->id, ops_forward_list_stream);
 }
 
 void
 api_forward_get(struct api_req *r)
 {
-	struct db_err err = {0};
-	yajl_gen g;
-	int reveal;
-
-	if ((reveal = api_forward_reveal(r)) == -1)
-		return;
-	g = json_gen();
-	api_reply_op(
-	    r, 200, ops_forward_get_one(r->id, reveal, g, &err), g, &err);
-	yajl_gen_free(g);
+	api_forward_show(r, r->id, ops_forward_get_one);
 }
 
 API_OP(api_forward_create, 201, ops_forward_add_stream(r->id, r->body, g, &err))

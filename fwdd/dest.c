@@ -226,15 +226,6 @@ dest_republished(struct dest *d)
 }
 
 static int
-dest_sync_point(const struct dest *d, const struct ring_tagref *r)
-{
-	if (r->flags & RING_KEYFRAME)
-		return 1;
-	return !d->stream->has_video && (r->flags & RING_AUDIO) &&
-	    !(r->flags & RING_SEQHDR);
-}
-
-static int
 dest_track(uint8_t type)
 {
 	return type == FLV_TAG_AUDIO ? 0 : type == FLV_TAG_VIDEO ? 1 : 2;
@@ -291,7 +282,7 @@ dest_tag(
 	    r->len < FLV_TAG_HEADER_LEN + 4)
 		return;
 	if (!d->started) {
-		if (!dest_sync_point(d, r))
+		if (!source_sync_point(d->stream, r))
 			return;
 		d->base = ts;
 		d->started = 1;
@@ -299,7 +290,7 @@ dest_tag(
 		dest_send_headers(d);
 	} else if (d->need_sync) {
 		/* skipping after a backlog or a republish: a keyframe, room */
-		if (!dest_sync_point(d, r) ||
+		if (!source_sync_point(d->stream, r) ||
 		    d->ops->queued(d) > fwdd->backlog / 2) {
 			d->tags_dropped++;
 			return;

@@ -137,6 +137,9 @@ void source_stop(void);
 struct fstream *source_find(const char *name);
 /* authd's answer: the destinations the stream must have now. */
 void source_set_dests(struct fstream *, yajl_val list);
+/* Where a destination may start: a keyframe, or any audio frame of a
+ * stream without video. */
+int source_sync_point(const struct fstream *, const struct ring_tagref *);
 void source_status(yajl_gen);
 
 /* authc.c: the connection to authd */

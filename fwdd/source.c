@@ -100,8 +100,8 @@ source_set_dests(struct fstream *s, yajl_val list)
 	free(keep);
 }
 
-static int
-source_sync(const struct fstream *s, const struct ring_tagref *r)
+int
+source_sync_point(const struct fstream *s, const struct ring_tagref *r)
 {
 	if (r->flags & RING_KEYFRAME)
 		return 1;
@@ -122,7 +122,7 @@ source_dispatch(struct fstream *s, const uint8_t *buf,
 			s->has_video = 1;
 	if (s->probation) {
 		/* continue after the newest time sent, from a sync point */
-		for (i = 0; i < nrefs && !source_sync(s, &refs[i]); i++)
+		for (i = 0; i < nrefs && !source_sync_point(s, &refs[i]); i++)
 			;
 		if (i == nrefs)
 			return;
