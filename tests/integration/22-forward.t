@@ -59,19 +59,11 @@ start_b() {
 check "a second Nyon's ingestd starts" start_b ingestd
 check "and its flvd" start_b flvd
 
-# listen NAME PORT: an ffmpeg RTMP server recording what it gets
-listen() {
-	timeout 120 ffmpeg -hide_banner -nostdin -v error -listen 1 \
-	    -i "rtmp://127.0.0.1:$2/live/x" -c copy -f flv "$tmp/$1.flv" \
-	    > "$tmp/listen-$1.log" 2>&1 &
-	eval "lis_$1=$!"
-	pids="$pids $!"
-}
 P_RTMP=$(free_port)
 P_PLAIN=$(free_port)
 P_TLS=$(free_port)
-listen rtmp "$P_RTMP"
-listen rtmps "$P_PLAIN"
+rtmp_listen rtmp "$P_RTMP"
+rtmp_listen rtmps "$P_PLAIN"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" \
     -out "$tmp/cert.pem" -days 1 -subj /CN=localhost > /dev/null 2>&1
 python3 "$top/tests/integration/tls-terminator.py" "$P_TLS" "$P_PLAIN" \
@@ -91,15 +83,6 @@ check_all "a URL of another scheme is refused with the reason" '[ "$rc" -ne 0 ]'
     'case $bad in *"must start with rtmp://, rtmps:// or srt://"*) true ;; *) false ;; esac'
 
 # --- live -----------------------------------------------------------------
-# json_dest ID EXPR: a Python expression over fwdd's destination ID (as d)
-json_dest() {
-	nyonctl --json status 2>/dev/null | python3 -c "
-import json, sys
-s = json.load(sys.stdin)
-d = [x for x in s['fwdd'].get('destinations', []) if x['id'] == $1]
-d = d[0] if d else {}
-print($2)" 2>/dev/null
-}
 publish cam 640x360 60 "rtmp://127.0.0.1:$RTMP_PORT/live/camkey123"
 p1=$pub_cam
 check "cam goes live" wait_live cam
@@ -135,12 +118,12 @@ check_all "the second Nyon, fed over SRT, serves it: 4 s decode with no error" \
 check "the second Nyon's ingestd took it as an SRT publisher" \
     grep -q "stream $NAME3: live from srt" "$tmp/b-ingestd.log"
 check "the RTMPS destination spoke TLS to the terminator" grep -q '^tls TLSv1' "$tmp/tls.log"
-err4=$(json_dest 4 'd.get("state"), d.get("last_error")')
+err4=$(fwd_dest 4 'd.get("state"), d.get("last_error")')
 case $err4 in
 *"TLS: certificate: self-signed certificate"*) ok "the destination that checks certificates refuses the self-signed one ($err4)" ;;
 *) not_ok "the destination that checks certificates refuses the self-signed one"; diag "$err4" ;;
 esac
-kbps=$(json_dest 1 'int(d.get("kbps", 0))')
+kbps=$(fwd_dest 1 'int(d.get("kbps", 0))')
 check "status gives the RTMP destination's rate ($kbps kbps)" [ "${kbps:-0}" -gt 200 ]
 
 # --- the secrets -------------------------------------------------------------
@@ -172,6 +155,10 @@ curl -s -m 10 -H "Authorization: Bearer $tok" "$api/api/destinations/3?reveal=tr
 check_all "an operator asking sees them: nyonctl --show-keys, ?reveal=true" \
     "grep -q '$KEY1' '$tmp/show.out'" "grep -q '$PASS3' '$tmp/api-reveal.json'"
 check "and authd logs that" grep -q "shown with" "$tmp/authd.log"
+# only to an operator: without a token the API answers 401 and nothing more
+code=$(curl -s -m 10 -o "$tmp/api-anon.json" -w '%{http_code}' "$api/api/destinations/3?reveal=true")
+check_all "without a token ?reveal=true is a 401 with no key ($code)" "[ '$code' = 401 ]" \
+    "! grep -q '$PASS3\\|$NAME3' '$tmp/api-anon.json'"
 
 # --- a republish within the grace period -----------------------------------------
 # The publisher drops (as OBS on a bad link) and comes back at once.

@@ -36,18 +36,10 @@ CONF
 "$bin/ingestd/ingestd" -d -f "$bconf" >> "$tmp/b-ingestd.log" 2>&1 &
 pids="$pids $!"
 
-# listen NAME PORT: an ffmpeg RTMP server recording what it gets
-listen() {
-	timeout 120 ffmpeg -hide_banner -nostdin -v error -listen 1 \
-	    -i "rtmp://127.0.0.1:$2/live/x" -c copy -f flv "$tmp/$1.flv" \
-	    > "$tmp/listen-$1.log" 2>&1 &
-	eval "lis_$1=$!"
-	pids="$pids $!"
-}
 P_OK=$(free_port)
 P_DOWN=$(free_port)
 P_STALL=$(free_port)
-listen healthy "$P_OK"
+rtmp_listen healthy "$P_OK"
 # a server that accepts the publish, then stops reading (rtmp-stall.py)
 python3 "$top/tests/integration/rtmp-stall.py" "$P_STALL" > "$tmp/stall.log" 2>&1 &
 pids="$pids $!"
@@ -58,20 +50,11 @@ nyonctl stream forward add cam "srt://127.0.0.1:$B_SRT?streamid=#!::r=live/ab,m=
 nyonctl stream forward add cam "rtmp://127.0.0.1:$P_DOWN/live/downkey" >/dev/null
 nyonctl stream forward add cam "rtmp://127.0.0.1:$P_STALL/live/stallkey" >/dev/null
 
-# dest ID EXPR: a Python expression over fwdd's destination ID (as d)
-dest() {
-	nyonctl --json status 2>/dev/null | python3 -c "
-import json, sys
-s = json.load(sys.stdin)
-d = [x for x in s['fwdd'].get('destinations', []) if x['id'] == $1]
-d = d[0] if d else {}
-print($2)" 2>/dev/null
-}
 # until_dest ID EXPR [TENTHS]: until EXPR is True for destination ID
 until_dest() {
 	n=0
 	while [ $n -lt "${3:-100}" ]; do
-		[ "$(dest "$1" "$2")" = True ] && return 0
+		[ "$(fwd_dest "$1" "$2")" = True ] && return 0
 		sleep 0.1
 		n=$((n + 1))
 	done
@@ -93,26 +76,26 @@ check "so does the one that will stall" until_dest 5 'd.get("state") == "live"'
 
 # --- the refusals: the server's own words ---------------------------------
 check "the RTMP refusal is shown as failing" until_dest 2 'd.get("state") == "failing"' 100
-e2=$(dest 2 'd.get("last_error")')
+e2=$(fwd_dest 2 'd.get("last_error")')
 check "with the server's reason: $e2" \
     [ "$e2" = "NetStream.Publish.BadName: stream name must be 3 to 100 characters" ]
 check "the SRT refusal is shown as failing" until_dest 3 'd.get("state") == "failing"' 100
-e3=$(dest 3 'd.get("last_error")')
+e3=$(fwd_dest 3 'd.get("last_error")')
 check "with the server's reject code: $e3" [ "$e3" = "SRT: rejected by the server: 1400 bad request" ]
-e4=$(dest 4 'd.get("last_error")')
+e4=$(fwd_dest 4 'd.get("last_error")')
 check "the one that is down says so: $e4" [ "$e4" = "Connection refused" ]
 
 # --- down, then back; a stall --------------------------------------------------
 timeout 30 ffmpeg -hide_banner -nostdin -v error -i "$(flv_url cam)" -t 10 \
     -f null - > "$tmp/viewer.log" 2>&1 &
 viewer=$!
-listen back "$P_DOWN"
+rtmp_listen back "$P_DOWN"
 check "the one that was down is reconnected when it comes back" \
     until_dest 4 'd.get("state") == "live" and d.get("reconnects", 0) > 0' 100
 check "the stalling server took the publish" grep -q '^publishing' "$tmp/stall.log"
 maxq=0 skipped=0 n=0
 while [ $n -lt 60 ]; do
-	set -- $(dest 5 '"%d %d" % (d.get("queued", 0), d.get("skips", 0))')
+	set -- $(fwd_dest 5 '"%d %d" % (d.get("queued", 0), d.get("skips", 0))')
 	[ "${1:-0}" -gt "$maxq" ] && maxq=$1
 	[ "${2:-0}" -gt 0 ] && skipped=$2
 	grep -q "127.0.0.1:$P_STALL/live/\*\*\*\*: stalled" "$tmp/fwdd.log" && break
