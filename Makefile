@@ -1,6 +1,6 @@
 # Nyon: one build for everything.  GNU make, no autotools.
 #
-#   make            build lib/libnyon.a, the three daemons and nyonctl
+#   make            build lib/libnyon.a, the daemons and nyonctl
 #   make run        build, write a local config and run the daemons in the foreground
 #   make test       unit tests (plain and ASan/UBSan), fuzz smoke runs, integration tests
 #                   (installs nothing: it stops and names `make deps` if a tool is missing)
@@ -24,7 +24,7 @@ CLANG    ?= clang
 # init script made from rc.d/nyon.init.in (INIT_REQUIRES_DAEMON below).  A
 # new daemon is one word here: the build, the install, the Debian package
 # and the cross tests all follow this list.
-DAEMONS   = authd ingestd flvd rtcd recd
+DAEMONS   = authd ingestd flvd rtcd recd fwdd
 
 # Cross builds (README.md, Cross builds): ARCH is a Debian architecture.
 # Another than this machine's builds with Debian's cross compiler for it into
@@ -73,6 +73,11 @@ RTC_LIBS   := $(shell $(PKG_CONFIG) --libs $(RTC_PKGS) 2>/dev/null)
 # a daemon's own libraries, beyond PKGS: DAEMON_LIBS_rtcd
 DAEMON_LIBS_rtcd = $(RTC_LIBS)
 DAEMON_LIBS_recd = -lpthread
+# fwdd pushes streams out over SRT itself, so it alone links libsrt (and
+# RTMPS through libevent's OpenSSL bufferevents, in PKGS already; fwdd(8))
+FWDD_PKGS  = srt
+FWDD_LIBS  := $(shell $(PKG_CONFIG) --libs $(FWDD_PKGS) 2>/dev/null)
+DAEMON_LIBS_fwdd = $(FWDD_LIBS)
 # the unit tests check our HMAC-SHA256 users against OpenSSL's
 TEST_PKGS  = cmocka libcrypto
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
@@ -83,7 +88,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 NOBUILD_GOALS = deps clean www format uninstall run cross test-cross unit-cross deb test-deb
 UNIT_GOALS    = unit unit-asan test unit-build
 ifneq ($(filter-out $(NOBUILD_GOALS) print-%,$(or $(MAKECMDGOALS),all)),)
-NEED_PKGS = $(PKGS) $(RTC_PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
+NEED_PKGS = $(PKGS) $(RTC_PKGS) $(FWDD_PKGS) $(if $(filter $(UNIT_GOALS) tests/unit/%,$(MAKECMDGOALS)),$(TEST_PKGS))
 PKG_MISSING := $(shell for m in $(NEED_PKGS); do \
 		$(PKG_CONFIG) --exists $$m 2>/dev/null || echo $$m; done)
 ifneq ($(PKG_MISSING),)
@@ -178,7 +183,7 @@ $(foreach d,$(DAEMONS),$(eval $(call daemon_rules,$(d))))
 
 # Unit tests: one cmocka program per file; each may use any daemon's code.
 $(O)tests/unit/%: $(O)tests/unit/%.o $(DAEMON_LIBS) $(LIBNYON)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIBS) $(LIBNYON) $(LDLIBS) $(RTC_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(DAEMON_LIBS) $(LIBNYON) $(LDLIBS) $(RTC_LIBS) $(FWDD_LIBS) $(CMOCKA_LIBS)
 
 unit: $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)
@@ -205,7 +210,7 @@ $(foreach d,$(DAEMONS),$(eval $(FUZZ_O)$(d).a: $(call fuzzobj,$(filter-out $(d)/
 $(FUZZ_O)%.a:
 	@rm -f $@; $(AR) rcs $@ $^
 $(FUZZ_O)fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIBS)
-	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS) $(RTC_LIBS)
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LDLIBS) $(RTC_LIBS) $(FWDD_LIBS)
 fuzz-build: $(FUZZ_BINS)
 # FUZZ_TIME seconds per target: a smoke run in `make test`, longer by hand.
 FUZZ_TIME ?= 8
@@ -336,6 +341,8 @@ INIT_REQUIRES_rtcd    =
 INIT_SHOULD_rtcd      = nyon-ingestd
 INIT_REQUIRES_recd    =
 INIT_SHOULD_recd      = nyon-ingestd
+INIT_REQUIRES_fwdd    =
+INIT_SHOULD_fwdd      = nyon-ingestd nyon-authd
 RC_SUBST  = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONF@|$(CONFDIR)/nyon.conf|g'
 
 install: all www

@@ -1,11 +1,10 @@
 /*
  * /api/health for init systems, and /api/config/health for the dashboard:
  * the box (CPU, memory, load, uptime), the daemons and the live streams
- * with their viewers.  ingestd, flvd, rtcd and recd are asked for their
- * status over one-shot control clients, so authd's loop never waits on
- * them: the reply goes out when all have answered (or failed), at most
- * API_HEALTH_MS
- * later.  If the HTTP client leaves meanwhile, the answers are dropped.
+ * with their viewers.  ingestd, flvd, rtcd, recd and fwdd are asked for
+ * their status over one-shot control clients, so authd's loop never waits
+ * on them: the reply goes out when all have answered (or failed), at most
+ * API_HEALTH_MS later.  If the HTTP client leaves meanwhile, the answers are dropped.
  */
 #include <sys/sysinfo.h>
 #include <stdio.h>
@@ -18,9 +17,16 @@
 
 #include "authd.h"
 
-enum { HEALTH_INGESTD, HEALTH_FLVD, HEALTH_RTCD, HEALTH_RECD, HEALTH_N };
+enum {
+	HEALTH_INGESTD,
+	HEALTH_FLVD,
+	HEALTH_RTCD,
+	HEALTH_RECD,
+	HEALTH_FWDD,
+	HEALTH_N
+};
 static const char *const api_health_daemons[HEALTH_N] = {
-    "ingestd", "flvd", "rtcd", "recd"};
+    "ingestd", "flvd", "rtcd", "recd", "fwdd"};
 
 struct api_health {
 	struct evhttp_request *req; /* NULL once the client is gone */
@@ -257,6 +263,38 @@ api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv, yajl_val rtc)
 		json_null(g, "viewers");
 }
 
+/*
+ * fwdd's destinations as it reports them: URLs masked, states, rates and
+ * the last error.  The dashboard puts them beside authd's list.
+ */
+static void
+api_health_forwarding(yajl_gen g, yajl_val fwd)
+{
+	static const char *const strs[] = {
+	    "stream", "url", "protocol", "state", "last_error"};
+	static const char *const nums[] = {"id", "kbps", "bytes_out", "queued",
+	    "sessions", "reconnects", "failures", "skips", "state_s"};
+	yajl_val list = json_get(fwd, "destinations"), d;
+	size_t i, k;
+
+	json_key(g, "forwarding");
+	if (list == NULL || !YAJL_IS_ARRAY(list)) {
+		yajl_gen_null(g);
+		return;
+	}
+	yajl_gen_array_open(g);
+	for (i = 0; i < list->u.array.len; i++) {
+		d = list->u.array.values[i];
+		yajl_gen_map_open(g);
+		for (k = 0; k < nitems(strs); k++)
+			json_str(g, strs[k], json_get_str(d, strs[k]));
+		for (k = 0; k < nitems(nums); k++)
+			api_health_copy_num(g, nums[k], d, nums[k]);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+}
+
 /* recd's state: what it records, and why it pauses (the disk). */
 static void
 api_health_recording(yajl_gen g, yajl_val recd)
@@ -318,6 +356,7 @@ api_health_reply(struct api_health *h)
 		api_health_streams(g, h->status[HEALTH_INGESTD],
 		    h->status[HEALTH_FLVD], h->status[HEALTH_RTCD]);
 		api_health_recording(g, h->status[HEALTH_RECD]);
+		api_health_forwarding(g, h->status[HEALTH_FWDD]);
 		yajl_gen_map_close(g);
 		api_reply_ok(&r, 200, g, NULL);
 		yajl_gen_free(g);

@@ -48,12 +48,27 @@ int ops_user_passwd(
 int ops_stats(yajl_gen, struct db_err *);
 int ops_server_ip(yajl_gen, struct db_err *);
 
+/* ops_forward.c: forwarding destinations (and fwdd's question) */
+int ops_forward_list(yajl_val args, yajl_gen, struct db_err *);
+int ops_forward_list_stream(
+    int64_t stream_id, int reveal, yajl_gen, struct db_err *);
+int ops_forward_get_one(int64_t id, int reveal, yajl_gen, struct db_err *);
+int ops_forward_add(yajl_val args, yajl_gen, struct db_err *);
+int ops_forward_add_stream(
+    int64_t stream_id, yajl_val args, yajl_gen, struct db_err *);
+int ops_forward_edit(int64_t id, yajl_val args, yajl_gen, struct db_err *);
+int ops_forward_rm(yajl_val args, yajl_gen, struct db_err *);
+int ops_forward_rm_id(int64_t id, yajl_gen, struct db_err *);
+int ops_forward_get(const char *stream, yajl_gen, struct db_err *);
+
 /* control.c: the control socket: nyonctl's requests and ingestd's */
 /* Fills d's handlers: the ops authd serves. */
 void control_init(struct daemon *);
 void control_peer_closed(struct ctl_peer *, void *);
 /* Tells ingestd to stop a live publisher: by stream name or session id. */
 void control_revoke(const char *stream, int64_t session, const char *why);
+/* Tells fwdd that a live stream's destinations changed. */
+void control_forward_changed(const char *stream);
 int control_ingestd_connected(void);
 
 /* recdc.c: telling recd, with nobody waiting for the answer */
@@ -220,6 +235,14 @@ void api_recording_file(struct api_req *);
 void api_recording_thumbnail(struct api_req *);
 void api_recording_update(struct api_req *);
 void api_recording_delete(struct api_req *);
+
+/* api_forward.c: /api/streams/:id/destinations, /api/destinations */
+void api_forward_list(struct api_req *);
+void api_forward_stream_list(struct api_req *);
+void api_forward_create(struct api_req *);
+void api_forward_get(struct api_req *);
+void api_forward_update(struct api_req *);
+void api_forward_delete(struct api_req *);
 
 /* api_hook.c: SRS-compatible hooks */
 void api_hook_publish(struct api_req *);

@@ -10,6 +10,7 @@
 #include "authd.h"
 
 #define INGESTD_MAX 4
+#define FWDD_MAX 4
 
 /* An ingestd connection and the sessions it opened. */
 struct ingestd_conn {
@@ -19,6 +20,8 @@ struct ingestd_conn {
 };
 
 static struct ingestd_conn *control_ingestd[INGESTD_MAX];
+/* fwdd connections: they asked for destinations, changes are pushed */
+static struct ctl_peer *control_fwdd[FWDD_MAX];
 
 int
 control_ingestd_connected(void)
@@ -75,6 +78,23 @@ control_revoke(const char *stream, int64_t session, const char *why)
 		yajl_gen_free(g);
 	}
 	authd->revocations++;
+}
+
+void
+control_forward_changed(const char *stream)
+{
+	yajl_gen g;
+	size_t i;
+
+	for (i = 0; i < FWDD_MAX; i++) {
+		if (control_fwdd[i] == NULL)
+			continue;
+		g = ctl_msg_begin(CTL_OP_FORWARD_CHANGED);
+		json_str(g, "stream", stream);
+		yajl_gen_map_close(g);
+		ctl_peer_send(control_fwdd[i], g, NULL, 0);
+		yajl_gen_free(g);
+	}
 }
 
 /* Replies with the result of an operation: {"ok":true,"data":...}. */
@@ -174,6 +194,15 @@ control_server_ip(yajl_val a, yajl_gen g, struct db_err *err)
 	return ops_server_ip(g, err);
 }
 
+static int
+control_forward_edit(yajl_val a, yajl_gen g, struct db_err *err)
+{
+	long long id = 0;
+
+	json_get_int(a, "id", &id);
+	return ops_forward_edit(id, a, g, err);
+}
+
 /* Each op takes the whole message, or (by_id) the stream it names. */
 static const struct {
 	control_msg_fn fn;
@@ -196,6 +225,10 @@ static const struct {
     [CTL_OP_USER_PASSWD] = {control_user_passwd, NULL},
     [CTL_OP_STATS] = {control_stats, NULL},
     [CTL_OP_SERVER_IP] = {control_server_ip, NULL},
+    [CTL_OP_FORWARD_LIST] = {ops_forward_list, NULL},
+    [CTL_OP_FORWARD_ADD] = {ops_forward_add, NULL},
+    [CTL_OP_FORWARD_EDIT] = {control_forward_edit, NULL},
+    [CTL_OP_FORWARD_RM] = {ops_forward_rm, NULL},
 };
 
 static void
@@ -258,6 +291,37 @@ control_publish(struct ctl_peer *p, struct ctl_msg *m, void *arg)
 			json_bool(g, "record", pub.record);
 	}
 	ctl_reply_end(p, g);
+}
+
+/*
+ * fwdd asks for a live stream's destinations.  Its connection is kept so
+ * that changes can be pushed (control_forward_changed).
+ */
+static void
+control_forward_get(struct ctl_peer *p, struct ctl_msg *m, void *arg)
+{
+	const char *name = json_get_str(m->root, "stream");
+	struct db_err err = {0};
+	size_t i, free_slot = FWDD_MAX;
+	yajl_gen g;
+	int r;
+
+	for (i = 0; i < FWDD_MAX; i++) {
+		if (control_fwdd[i] == p)
+			break;
+		if (control_fwdd[i] == NULL && free_slot == FWDD_MAX)
+			free_slot = i;
+	}
+	if (i == FWDD_MAX && free_slot < FWDD_MAX) {
+		control_fwdd[free_slot] = p;
+		log_info("fwdd connected (pid %ld)", (long)ctl_peer_pid(p));
+	}
+	g = json_gen();
+	r = ops_forward_get(name, g, &err);
+	log_debug(
+	    "fwdd: destinations of %s: %s", name, r == 0 ? "sent" : err.msg);
+	control_reply(p, r, g, &err);
+	yajl_gen_free(g);
 }
 
 static void
@@ -329,6 +393,7 @@ control_init(struct daemon *d)
 	d->handlers[CTL_OP_HELLO] = control_hello_op;
 	d->handlers[CTL_OP_PUBLISH] = control_publish;
 	d->handlers[CTL_OP_UNPUBLISH] = control_unpublish;
+	d->handlers[CTL_OP_FORWARD_GET] = control_forward_get;
 	d->peer_closed = control_peer_closed;
 }
 
@@ -339,6 +404,11 @@ control_peer_closed(struct ctl_peer *p, void *arg)
 	struct ingestd_conn *ic = ctl_peer_data(p);
 	size_t i;
 
+	for (i = 0; i < FWDD_MAX; i++)
+		if (control_fwdd[i] == p) {
+			control_fwdd[i] = NULL;
+			log_info("fwdd disconnected");
+		}
 	if (ic == NULL)
 		return;
 	for (i = 0; i < ic->nsessions; i++)

@@ -136,6 +136,28 @@ struct db_publish {
 	int record; /* the stream's setting: 1, 0, -1 for the default */
 };
 
+/* A forwarding destination (migration 6): url holds its key, a secret. */
+#define DB_DEST_MAX 10 /* destinations per stream */
+struct db_dest {
+	int64_t id;
+	int64_t stream_id;
+	char stream_name[DB_NAME_SZ];
+	char url[DESTURL_SZ];
+	int is_enabled;
+	int tls_verify; /* rtmps: check the certificate (default) */
+	char created_at[DB_TIME_SZ];
+	char updated_at[DB_TIME_SZ];
+};
+#define DB_DEST_SET_URL 0x01
+#define DB_DEST_SET_ENABLED 0x02
+#define DB_DEST_SET_VERIFY 0x04
+struct db_dest_set {
+	unsigned set;
+	const char *url;
+	int is_enabled;
+	int tls_verify;
+};
+
 struct db_config {
 	char key[DB_CONF_KEY_SZ];
 	char value[DB_CONF_VAL_SZ];
@@ -230,6 +252,27 @@ int db_session_list(struct db *, int active_only, int limit,
 int db_session_get(
     struct db *, int64_t id, struct db_session *, struct db_err *);
 int db_session_count_today(struct db *, int64_t *n, struct db_err *);
+
+/* db_dest.c */
+/* desturl's rules, as a db_err on "url". */
+int db_dest_check_url(const char *url, struct db_err *);
+/* stream_id 0 for every stream's.  *list is freed by free(). */
+int db_dest_list(struct db *, int64_t stream_id, int enabled_only,
+    struct db_dest **list, size_t *n, struct db_err *);
+int db_dest_get(struct db *, int64_t id, struct db_dest *, struct db_err *);
+int db_dest_find(struct db *, int64_t stream_id, const char *url,
+    struct db_dest *, struct db_err *);
+/* DB_EEXIST for a URL the stream has; DB_EINVAL past DB_DEST_MAX. */
+int db_dest_create(struct db *, int64_t stream_id, const char *url,
+    int is_enabled, int tls_verify, struct db_dest *out, struct db_err *);
+int db_dest_update(struct db *, int64_t id, const struct db_dest_set *,
+    struct db_dest *out, struct db_err *);
+int db_dest_delete(struct db *, int64_t id, struct db_err *);
+/* Whether the stream has an open session: it is on air. */
+int db_dest_stream_live(
+    struct db *, int64_t stream_id, int *live, struct db_err *);
+/* The row as JSON; the URL masked (desturl_mask) unless reveal. */
+void db_dest_json(yajl_gen, const struct db_dest *, int reveal);
 
 /* db_config.c */
 int db_config_get(

@@ -85,6 +85,19 @@ static const char *const db_migrations[] = {
      * otherwise and for sessions ended before this migration.
      */
     "ALTER TABLE sessions ADD COLUMN end_reason TEXT;",
+    /*
+     * 6: forwarding destinations (fwdd): where each stream is pushed while
+     * it is live.  The URL holds the destination's key.
+     */
+    "CREATE TABLE destinations ("
+    " id INTEGER PRIMARY KEY,"
+    " stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,"
+    " url TEXT NOT NULL,"
+    " is_enabled INTEGER NOT NULL DEFAULT 1 CHECK (is_enabled IN (0,1)),"
+    " tls_verify INTEGER NOT NULL DEFAULT 1 CHECK (tls_verify IN (0,1)),"
+    " created_at TEXT NOT NULL DEFAULT (" DB_NOW "),"
+    " updated_at TEXT NOT NULL DEFAULT (" DB_NOW "),"
+    " UNIQUE (stream_id, url));",
 };
 
 int

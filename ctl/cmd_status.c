@@ -158,6 +158,38 @@ status_webrtc(yajl_val rtcd)
 	}
 }
 
+/* fwdd's destinations: where each live stream goes, and how it fares. */
+static void
+status_forwarding(yajl_val fwdd)
+{
+	yajl_val list = json_get(fwdd, "destinations"), fps;
+	long long reconnects, bytes;
+	size_t i;
+
+	if (list == NULL || !YAJL_IS_ARRAY(list) || list->u.array.len == 0)
+		return;
+	printf("\nforwarding: %zu\n", list->u.array.len);
+	printf("  %-24s %-10s %9s %9s %6s  %s\n", "STREAM", "STATE", "OUT kbps",
+	    "SENT MB", "RECONN", "DESTINATION");
+	for (i = 0; i < list->u.array.len; i++) {
+		yajl_val d = list->u.array.values[i];
+		const char *err = json_get_str(d, "last_error");
+
+		reconnects = bytes = 0;
+		json_get_int(d, "reconnects", &reconnects);
+		json_get_int(d, "bytes_out", &bytes);
+		fps = json_get(d, "kbps");
+		printf("  %-24s %-10s %9.0f %9.1f %6lld  %s\n",
+		    json_get_str(d, "stream") ? json_get_str(d, "stream") : "?",
+		    json_get_str(d, "state") ? json_get_str(d, "state") : "?",
+		    fps && YAJL_IS_NUMBER(fps) ? YAJL_GET_DOUBLE(fps) : 0.0,
+		    bytes / 1e6, reconnects,
+		    json_get_str(d, "url") ? json_get_str(d, "url") : "?");
+		if (err != NULL)
+			printf("  %-24s last error: %s\n", "", err);
+	}
+}
+
 int
 cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 {
@@ -203,12 +235,14 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 				printf("%-8s down  (%s)\n", ctl_daemons[i],
 				    err[i]);
 		}
-		/* ctl_daemons: authd, ingestd, flvd, rtcd, recd */
+		/* ctl_daemons: authd, ingestd, flvd, rtcd, recd, fwdd */
 		if (up[1])
 			status_streams(
 			    reply[1].root, up[2] ? reply[2].root : NULL);
 		if (up[3])
 			status_webrtc(reply[3].root);
+		if (up[5])
+			status_forwarding(reply[5].root);
 	}
 	for (i = 0; i < nitems(ctl_daemons); i++)
 		if (up[i])
@@ -230,7 +264,7 @@ cmd_ping(struct ctl_ctx *ctx, int argc, char **argv)
 	if (i == nitems(ctl_daemons)) {
 		fprintf(stderr,
 		    "nyonctl: no daemon named '%s' (authd, "
-		    "ingestd, flvd, rtcd or recd)\n",
+		    "ingestd, flvd, rtcd, recd or fwdd)\n",
 		    argv[0]);
 		return CTL_EXIT_USAGE;
 	}

@@ -10,13 +10,15 @@
 
 #include "nyonctl.h"
 
-/* rtcd and recd last: they are optional, their absence is no failure */
-const char *ctl_daemons[5] = {"authd", "ingestd", "flvd", "rtcd", "recd"};
+/* rtcd, recd and fwdd last: they are optional, their absence is no failure */
+const char *ctl_daemons[6] = {
+    "authd", "ingestd", "flvd", "rtcd", "recd", "fwdd"};
 
 int
 ctl_daemon_optional(const char *name)
 {
-	return strcmp(name, "rtcd") == 0 || strcmp(name, "recd") == 0;
+	return strcmp(name, "rtcd") == 0 || strcmp(name, "recd") == 0 ||
+	    strcmp(name, "fwdd") == 0;
 }
 
 static const struct cmd_entry cmd_table[] = {
@@ -46,6 +48,19 @@ static const struct cmd_entry cmd_table[] = {
         "give a stream a new key (a live publisher is dropped)"},
     {"stream urls", "NAME", 1, 1, cmd_stream_urls,
         "what to type into OBS, an SRT camera and a player"},
+    {"stream forward list", "[NAME] [--show-keys]", 0, 2, cmd_forward_list,
+        "list where streams are pushed (keys masked unless --show-keys), "
+        "with fwdd's state of each"},
+    {"stream forward add", "NAME URL [--disabled] [--no-verify]", 2, 4,
+        cmd_forward_add,
+        "push a stream to rtmp://HOST/APP/KEY, rtmps://... or "
+        "srt://HOST:PORT?streamid=... while it is live"},
+    {"stream forward rm", "NAME ID|URL", 2, 2, cmd_forward_rm,
+        "stop pushing a stream there"},
+    {"stream forward enable", "NAME ID|URL", 2, 2, cmd_forward_enable,
+        "push there again"},
+    {"stream forward disable", "NAME ID|URL", 2, 2, cmd_forward_disable,
+        "keep a destination but do not push to it"},
     {"session list", "[--active] [--limit N]", 0, 3, cmd_session_list,
         "list publish sessions, newest first"},
     {"session show", "ID", 1, 1, cmd_session_show, "show one session"},
@@ -198,16 +213,19 @@ static const struct cmd_entry *
 cmd_find(int argc, char **argv, int *used)
 {
 	const struct cmd_entry *best = NULL;
-	char name[128];
+	char name[128], prev[128];
 	size_t i;
 	int n;
 
-	for (n = 1; n <= argc && n <= 2; n++) {
+	for (n = 1; n <= argc && n <= 3; n++) {
 		if (n == 1)
 			strlcpy(name, argv[0], sizeof(name));
-		else if (snprintf(name, sizeof(name), "%s %s", argv[0],
-		             argv[1]) >= (int)sizeof(name))
-			break;
+		else {
+			strlcpy(prev, name, sizeof(prev));
+			if (snprintf(name, sizeof(name), "%s %s", prev,
+			        argv[n - 1]) >= (int)sizeof(name))
+				break;
+		}
 		for (i = 0; i < nitems(cmd_table); i++)
 			if (strcmp(cmd_table[i].name, name) == 0) {
 				best = &cmd_table[i];

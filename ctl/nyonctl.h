@@ -26,8 +26,8 @@ struct cmd_entry {
 };
 
 /* nyonctl.c */
-extern const char *ctl_daemons[5];
-/* Daemons that may be left off (rtcd, recd): status does not fail for them. */
+extern const char *ctl_daemons[6];
+/* Daemons that may be left off (rtcd, recd, fwdd): status does not fail for them. */
 int ctl_daemon_optional(const char *);
 const char *ctl_sockpath(
     struct ctl_ctx *, const char *daemon, char *buf, size_t len);
@@ -71,6 +71,13 @@ int cmd_recording_list(struct ctl_ctx *, int, char **);
 int cmd_recording_rm(struct ctl_ctx *, int, char **);
 int cmd_recording_keep(struct ctl_ctx *, int, char **);
 int cmd_recording_unkeep(struct ctl_ctx *, int, char **);
+
+/* cmd_forward.c */
+int cmd_forward_list(struct ctl_ctx *, int, char **);
+int cmd_forward_add(struct ctl_ctx *, int, char **);
+int cmd_forward_rm(struct ctl_ctx *, int, char **);
+int cmd_forward_enable(struct ctl_ctx *, int, char **);
+int cmd_forward_disable(struct ctl_ctx *, int, char **);
 
 /* cmd_status.c */
 int cmd_status(struct ctl_ctx *, int, char **);

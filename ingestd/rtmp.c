@@ -11,10 +11,10 @@
  * RTMP_PENDING_BUFFERS at most; then media messages up to max_media, two
  * messages' worth.  Every buffer is also counted in the shared budget, if
  * any.  Only small buffers are kept from message to message, so a publisher
- * holds big ones only while a big message is arriving.
+ * holds big ones only while a big message is arriving.  The chunk layer
+ * and the digest handshake are lib's (rtmpchunk.c, rtmphs.c), shared with
+ * fwdd's client engine.
  */
-#include <sys/uio.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +24,10 @@
 #include "amf0.h"
 #include "flv.h"
 #include "rtmp.h"
+#include "rtmpchunk.h"
+#include "rtmphs.h"
 
 #define RTMP_VERSION 3
-#define RTMP_HANDSHAKE_SIZE 1536
-#define RTMP_DIGEST_LEN 32
-#define RTMP_DEFAULT_CHUNK_SIZE 128
-#define RTMP_HEADER_MAX 18 /* 3 basic + 11 message + 4 extended */
-#define RTMP_EXT_TIMESTAMP 0xffffff
 #define RTMP_CMD_VALUES 8 /* AMF values of a command we look at */
 
 #define RTMP_MSG_SET_CHUNK_SIZE 1
@@ -57,28 +54,13 @@
 #define RTMP_CSID_STATUS 5
 #define RTMP_STREAM_ID 1 /* the one stream createStream hands out */
 
-/* "Genuine Adobe Flash Player 001" and "... Media Server 001", then 32 bytes. */
-static const uint8_t rtmp_player_key[62] = "Genuine Adobe Flash Player 001"
-                                           "\xF0\xEE\xC2\x4A\x80\x68\xBE\xE8"
-                                           "\x2E\x00\xD0\xD1\x02\x9E\x7E\x57"
-                                           "\x6E\xEC\x5D\x2D\x29\x80\x6F\xAB"
-                                           "\x93\xB8\xE6\x36\xCF\xEB\x31\xAE";
-static const uint8_t rtmp_server_key[68] =
-    "Genuine Adobe Flash Media Server 001"
-    "\xF0\xEE\xC2\x4A\x80\x68\xBE\xE8"
-    "\x2E\x00\xD0\xD1\x02\x9E\x7E\x57"
-    "\x6E\xEC\x5D\x2D\x29\x80\x6F\xAB"
-    "\x93\xB8\xE6\x36\xCF\xEB\x31\xAE";
-#define RTMP_PLAYER_KEY_TEXT 30
-#define RTMP_SERVER_KEY_TEXT 36
 /* A nonzero major version tells digest-aware clients that S1/S2 are signed. */
 static const uint8_t rtmp_server_version[4] = {0x0d, 0x0e, 0x0a, 0x0d};
 
 enum rtmp_state {
 	RTMP_ST_C0C1,
 	RTMP_ST_C2,
-	RTMP_ST_HEADER,
-	RTMP_ST_BODY,
+	RTMP_ST_CHUNKS,
 	RTMP_ST_ERROR,
 };
 
@@ -87,21 +69,6 @@ enum rtmp_pub {
 	RTMP_PUB_PENDING, /* publish callback called, no answer yet */
 	RTMP_PUB_LIVE,
 	RTMP_PUB_DONE, /* refused, unpublished or stopped */
-};
-
-struct rtmp_chunkstream {
-	uint32_t csid;
-	uint32_t ts_field; /* timestamp or delta of the last header */
-	int ext; /* ... which was an extended timestamp */
-	uint32_t timestamp; /* of the message being assembled */
-	uint32_t msg_len;
-	uint8_t msg_type;
-	uint32_t stream_id;
-	uint8_t *buf; /* kept for the next message if small */
-	size_t cap;
-	uint32_t got; /* bytes of the message so far */
-	int inmsg; /* a message is arriving */
-	int skip; /* ... and is dropped as it arrives, not assembled */
 };
 
 struct rtmp {
@@ -115,16 +82,10 @@ struct rtmp {
 	char error[160];
 	uint64_t bytes_in;
 
-	uint8_t hs[1 + RTMP_HANDSHAKE_SIZE]; /* C0 and C1 */
+	uint8_t hs[1 + RTMPHS_SIZE]; /* C0 and C1 */
 	size_t hslen;
 
-	uint8_t hdr[RTMP_HEADER_MAX];
-	size_t hdrlen;
-	struct rtmp_chunkstream *cs; /* whose chunk body is being read */
-	uint32_t chunk_left;
-	uint32_t in_chunk_size;
-	struct rtmp_chunkstream css[RTMP_MAX_CHUNK_STREAMS];
-	size_t ncss;
+	struct rtmpchunk_reader rd;
 	size_t buffered; /* sum of the message buffers' sizes */
 
 	uint32_t peer_window; /* ack every this many bytes; 0: never */
@@ -140,8 +101,6 @@ struct rtmp {
 	uint32_t pub_stream;
 	char name[RTMP_NAME_MAX + 1];
 };
-
-static int rtmp_consume(struct rtmp *, const uint8_t *, size_t);
 
 static int rtmp_fail(struct rtmp *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -159,6 +118,12 @@ rtmp_fail(struct rtmp *r, const char *fmt, ...)
 	r->state = RTMP_ST_ERROR;
 	return -1;
 }
+
+static int rtmp_chunk_begin(void *, struct rtmpchunk_stream *);
+static int rtmp_chunk_message(void *, struct rtmpchunk_stream *);
+static int rtmp_chunk_fail(void *, const char *);
+static const struct rtmpchunk_cb rtmp_chunk_cb = {
+    rtmp_chunk_begin, rtmp_chunk_message, rtmp_chunk_fail};
 
 struct rtmp *
 rtmp_new(const struct rtmp_cb *cb, void *arg, const struct rtmp_limits *lim)
@@ -182,15 +147,15 @@ rtmp_new(const struct rtmp_cb *cb, void *arg, const struct rtmp_limits *lim)
 	r->max_media = r->max_message;
 	if (lim != NULL)
 		r->budget = lim->budget;
-	r->in_chunk_size = RTMP_DEFAULT_CHUNK_SIZE;
-	r->out_chunk_size = RTMP_DEFAULT_CHUNK_SIZE;
+	rtmpchunk_init(&r->rd, &rtmp_chunk_cb, r, RTMP_MAX_CHUNK_STREAMS);
+	r->out_chunk_size = RTMPCHUNK_DEFAULT_SIZE;
 	r->state = RTMP_ST_C0C1;
 	return r;
 }
 
 /* Frees a chunk stream's buffer, keeping the counts right. */
 static void
-rtmp_cs_release(struct rtmp *r, struct rtmp_chunkstream *cs)
+rtmp_cs_release(struct rtmp *r, struct rtmpchunk_stream *cs)
 {
 	r->buffered -= cs->cap;
 	if (r->budget != NULL)
@@ -207,8 +172,8 @@ rtmp_free(struct rtmp *r)
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->ncss; i++)
-		rtmp_cs_release(r, &r->css[i]);
+	for (i = 0; i < r->rd.nstreams; i++)
+		rtmp_cs_release(r, &r->rd.streams[i]);
 	amf0_buf_free(&r->out);
 	amf0_buf_free(&r->amf);
 	free(r);
@@ -358,80 +323,35 @@ rtmp_send_result_empty(struct rtmp *r, double txn)
 
 /* Handshake. */
 
-/* Where the digest sits, from the four bytes at off (schema 1: 8, 0: 772). */
-static size_t
-rtmp_digest_pos(const uint8_t *buf, size_t off)
-{
-	return (buf[off] + buf[off + 1] + buf[off + 2] + buf[off + 3]) % 728 +
-	    off + 4;
-}
-
-/* HMAC-SHA256 of a handshake packet without the 32 digest bytes at pos. */
-static void
-rtmp_digest(const uint8_t *buf, size_t pos, const uint8_t *key, size_t keylen,
-    uint8_t out[RTMP_DIGEST_LEN])
-{
-	struct iovec iov[2] = {
-	    {(void *)(uintptr_t)buf, pos},
-	    {(void *)(uintptr_t)(buf + pos + RTMP_DIGEST_LEN),
-	        RTMP_HANDSHAKE_SIZE - pos - RTMP_DIGEST_LEN},
-	};
-
-	hmac_sha256v(key, keylen, iov, 2, out);
-}
-
-/* The schema offset whose digest C1 carries, or 0 for a plain C1. */
-static size_t
-rtmp_client_schema(const uint8_t *c1, size_t *pos)
-{
-	static const size_t offs[] = {8, 772};
-	uint8_t d[RTMP_DIGEST_LEN];
-	size_t i;
-
-	/* Plain-handshake clients (librtmp without crypto) send zeros here. */
-	if (be32_read(c1 + 4) == 0)
-		return 0;
-	for (i = 0; i < nitems(offs); i++) {
-		*pos = rtmp_digest_pos(c1, offs[i]);
-		rtmp_digest(c1, *pos, rtmp_player_key, RTMP_PLAYER_KEY_TEXT, d);
-		if (memcmp(d, c1 + *pos, RTMP_DIGEST_LEN) == 0)
-			return offs[i];
-	}
-	return 0;
-}
-
 static void
 rtmp_handshake_reply(struct rtmp *r)
 {
-	uint8_t out[1 + 2 * RTMP_HANDSHAKE_SIZE], key[RTMP_DIGEST_LEN];
-	uint8_t *s1 = out + 1, *s2 = out + 1 + RTMP_HANDSHAKE_SIZE;
+	uint8_t out[1 + 2 * RTMPHS_SIZE];
+	uint8_t *s1 = out + 1, *s2 = out + 1 + RTMPHS_SIZE;
 	const uint8_t *c1 = r->hs + 1;
 	size_t schema, cpos = 0, spos;
 
 	out[0] = RTMP_VERSION;
-	arc4random_buf(s1, RTMP_HANDSHAKE_SIZE);
+	arc4random_buf(s1, RTMPHS_SIZE);
 	be32_write(s1, 0);
-	if ((schema = rtmp_client_schema(c1, &cpos)) != 0) {
+	if ((schema = rtmphs_find(
+	         c1, rtmphs_player_key, RTMPHS_PLAYER_KEY_TEXT, &cpos)) != 0) {
 		/*
 		 * As Flash Media Server does: S1 signed with our key in the
 		 * client's schema, S2 signed with a key derived from the
 		 * client's digest.
 		 */
 		memcpy(s1 + 4, rtmp_server_version, 4);
-		spos = rtmp_digest_pos(s1, schema);
-		rtmp_digest(
-		    s1, spos, rtmp_server_key, RTMP_SERVER_KEY_TEXT, s1 + spos);
-		arc4random_buf(s2, RTMP_HANDSHAKE_SIZE);
-		hmac_sha256(rtmp_server_key, sizeof(rtmp_server_key), c1 + cpos,
-		    RTMP_DIGEST_LEN, key);
-		hmac_sha256(key, sizeof(key), s2,
-		    RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN,
-		    s2 + RTMP_HANDSHAKE_SIZE - RTMP_DIGEST_LEN);
+		spos = rtmphs_digest_pos(s1, schema);
+		rtmphs_digest(s1, spos, rtmphs_server_key,
+		    RTMPHS_SERVER_KEY_TEXT, s1 + spos);
+		rtmphs_sign_reply(s2, rtmphs_server_key,
+		    sizeof(rtmphs_server_key), c1 + cpos);
 		log_debug("rtmp: digest handshake, schema %zu", schema);
 	} else {
 		/* Plain handshake: zero version, S2 echoes C1. */
 		memset(s1 + 4, 0, 4);
-		memcpy(s2, c1, RTMP_HANDSHAKE_SIZE);
+		memcpy(s2, c1, RTMPHS_SIZE);
 	}
 	r->cb.send(r->arg, out, sizeof(out));
 }
@@ -440,7 +360,7 @@ rtmp_handshake_reply(struct rtmp *r)
 
 struct rtmp_cmd {
 	const char *name;
-	int (*fn)(struct rtmp *, const struct rtmp_chunkstream *, double txn,
+	int (*fn)(struct rtmp *, const struct rtmpchunk_stream *, double txn,
 	    struct amf0_value *args, size_t nargs);
 	int before_connect; /* allowed before connect */
 };
@@ -520,7 +440,7 @@ rtmp_connect_enhanced(const struct amf0_value *obj)
 }
 
 static int
-rtmp_cmd_connect(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
+rtmp_cmd_connect(struct rtmp *r, const struct rtmpchunk_stream *cs, double txn,
     struct amf0_value *args, size_t nargs)
 {
 	const struct amf0_value *obj = NULL, *enc;
@@ -594,7 +514,7 @@ rtmp_cmd_connect(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
 }
 
 static int
-rtmp_cmd_ack(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
+rtmp_cmd_ack(struct rtmp *r, const struct rtmpchunk_stream *cs, double txn,
     struct amf0_value *args, size_t nargs)
 {
 	rtmp_send_result_empty(r, txn);
@@ -602,7 +522,7 @@ rtmp_cmd_ack(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
 }
 
 static int
-rtmp_cmd_fcpublish(struct rtmp *r, const struct rtmp_chunkstream *cs,
+rtmp_cmd_fcpublish(struct rtmp *r, const struct rtmpchunk_stream *cs,
     double txn, struct amf0_value *args, size_t nargs)
 {
 	struct amf0_buf *b;
@@ -621,7 +541,7 @@ rtmp_cmd_fcpublish(struct rtmp *r, const struct rtmp_chunkstream *cs,
 }
 
 static int
-rtmp_cmd_createstream(struct rtmp *r, const struct rtmp_chunkstream *cs,
+rtmp_cmd_createstream(struct rtmp *r, const struct rtmpchunk_stream *cs,
     double txn, struct amf0_value *args, size_t nargs)
 {
 	struct amf0_buf *b;
@@ -644,7 +564,7 @@ rtmp_publish_refuse(struct rtmp *r, uint32_t stream_id, const char *why)
 }
 
 static int
-rtmp_cmd_publish(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
+rtmp_cmd_publish(struct rtmp *r, const struct rtmpchunk_stream *cs, double txn,
     struct amf0_value *args, size_t nargs)
 {
 	const struct amf0_value *v;
@@ -692,7 +612,7 @@ rtmp_unpublished(struct rtmp *r)
 }
 
 static int
-rtmp_cmd_unpublish(struct rtmp *r, const struct rtmp_chunkstream *cs,
+rtmp_cmd_unpublish(struct rtmp *r, const struct rtmpchunk_stream *cs,
     double txn, struct amf0_value *args, size_t nargs)
 {
 	rtmp_unpublished(r);
@@ -700,7 +620,7 @@ rtmp_cmd_unpublish(struct rtmp *r, const struct rtmp_chunkstream *cs,
 }
 
 static int
-rtmp_cmd_deletestream(struct rtmp *r, const struct rtmp_chunkstream *cs,
+rtmp_cmd_deletestream(struct rtmp *r, const struct rtmpchunk_stream *cs,
     double txn, struct amf0_value *args, size_t nargs)
 {
 	/* args: null, stream id */
@@ -712,7 +632,7 @@ rtmp_cmd_deletestream(struct rtmp *r, const struct rtmp_chunkstream *cs,
 }
 
 static int
-rtmp_cmd_ignore(struct rtmp *r, const struct rtmp_chunkstream *cs, double txn,
+rtmp_cmd_ignore(struct rtmp *r, const struct rtmpchunk_stream *cs, double txn,
     struct amf0_value *args, size_t nargs)
 {
 	return 0;
@@ -735,7 +655,7 @@ static const struct rtmp_cmd rtmp_cmds[] = {
 };
 
 static int
-rtmp_command(struct rtmp *r, const struct rtmp_chunkstream *cs,
+rtmp_command(struct rtmp *r, const struct rtmpchunk_stream *cs,
     const uint8_t *body, size_t len)
 {
 	struct amf0_value v[RTMP_CMD_VALUES];
@@ -835,23 +755,12 @@ rtmp_data(struct rtmp *r, uint32_t timestamp, const uint8_t *body, size_t len)
 	rtmp_media(r, FLV_TAG_SCRIPT, timestamp, body, len);
 }
 
-static struct rtmp_chunkstream *
-rtmp_cs_find(struct rtmp *r, uint32_t csid)
-{
-	size_t i;
-
-	for (i = 0; i < r->ncss; i++)
-		if (r->css[i].csid == csid)
-			return &r->css[i];
-	return NULL;
-}
-
 static int
-rtmp_dispatch(struct rtmp *r, struct rtmp_chunkstream *cs)
+rtmp_dispatch(struct rtmp *r, struct rtmpchunk_stream *cs)
 {
 	const uint8_t *b = cs->buf;
 	size_t len = cs->msg_len;
-	struct rtmp_chunkstream *other;
+	struct rtmpchunk_stream *other;
 	uint32_t v;
 
 	switch (cs->msg_type) {
@@ -861,12 +770,12 @@ rtmp_dispatch(struct rtmp *r, struct rtmp_chunkstream *cs)
 		v = be32_read(b);
 		if (v == 0 || (v & 0x80000000) || v > r->max_chunk_size)
 			return rtmp_fail(r, "bad chunk size %u", v);
-		r->in_chunk_size = v;
+		r->rd.chunk_size = v;
 		return 0;
 	case RTMP_MSG_ABORT:
 		if (len < 4)
 			return rtmp_fail(r, "short Abort Message");
-		if ((other = rtmp_cs_find(r, be32_read(b))) != NULL &&
+		if ((other = rtmpchunk_find(&r->rd, be32_read(b))) != NULL &&
 		    other != cs) {
 			other->inmsg = 0;
 			other->got = 0;
@@ -915,50 +824,6 @@ rtmp_dispatch(struct rtmp *r, struct rtmp_chunkstream *cs)
 
 /* Chunks. */
 
-static size_t
-rtmp_basic_len(uint8_t b0)
-{
-	switch (b0 & 0x3f) {
-	case 0:
-		return 2;
-	case 1:
-		return 3;
-	}
-	return 1;
-}
-
-static const size_t rtmp_mh_len[4] = {11, 7, 3, 0};
-
-/* Header bytes needed, as far as the bytes so far tell. */
-static size_t
-rtmp_header_need(struct rtmp *r)
-{
-	size_t basic, need;
-	uint32_t csid;
-	struct rtmp_chunkstream *cs;
-	int fmt = r->hdr[0] >> 6;
-
-	basic = rtmp_basic_len(r->hdr[0]);
-	if (r->hdrlen < basic)
-		return basic;
-	need = basic + rtmp_mh_len[fmt];
-	if (r->hdrlen < need)
-		return need;
-	if (fmt < 3) {
-		if (be24_read(r->hdr + basic) == RTMP_EXT_TIMESTAMP)
-			need += 4;
-		return need;
-	}
-	csid = r->hdr[0] & 0x3f;
-	if (basic == 2)
-		csid = 64 + r->hdr[1];
-	else if (basic == 3)
-		csid = 64 + r->hdr[1] + r->hdr[2] * 256;
-	if ((cs = rtmp_cs_find(r, csid)) != NULL && cs->ext)
-		need += 4;
-	return need;
-}
-
 /*
  * What one connection's buffers may hold: before its publish is live,
  * commands only; then two media messages at the limit, plus small kept
@@ -973,7 +838,7 @@ rtmp_buffer_limit(const struct rtmp *r)
 }
 
 static int
-rtmp_cs_reserve(struct rtmp *r, struct rtmp_chunkstream *cs, size_t len)
+rtmp_cs_reserve(struct rtmp *r, struct rtmpchunk_stream *cs, size_t len)
 {
 	size_t cap, limit = rtmp_buffer_limit(r);
 	struct rtmp_budget *b = r->budget;
@@ -1040,153 +905,42 @@ rtmp_msg_skip(struct rtmp *r, uint8_t type, uint32_t len)
 	return 1;
 }
 
-/*
- * A header is complete.  *pushback is set when a fmt 3 continuation's
- * "extended timestamp" turned out to be payload (senders disagree on
- * whether it is repeated there).
- */
+/* A message begins: skipped, or room made for it. */
 static int
-rtmp_header_done(struct rtmp *r, int *pushback)
+rtmp_chunk_begin(void *arg, struct rtmpchunk_stream *cs)
 {
-	const uint8_t *h = r->hdr, *p;
-	struct rtmp_chunkstream *cs;
-	size_t basic = rtmp_basic_len(h[0]);
-	int fmt = h[0] >> 6;
-	uint32_t csid, field, len;
+	struct rtmp *r = arg;
 
-	*pushback = 0;
-	csid = h[0] & 0x3f;
-	if (basic == 2)
-		csid = 64 + h[1];
-	else if (basic == 3)
-		csid = 64 + h[1] + h[2] * 256;
-	p = h + basic;
-	if ((cs = rtmp_cs_find(r, csid)) == NULL) {
-		if (fmt != 0)
-			return rtmp_fail(r,
-			    "chunk stream %u starts with a type %d header",
-			    csid, fmt);
-		if (r->ncss == RTMP_MAX_CHUNK_STREAMS)
-			return rtmp_fail(r, "more than %d chunk streams",
-			    RTMP_MAX_CHUNK_STREAMS);
-		cs = &r->css[r->ncss++];
-		memset(cs, 0, sizeof(*cs));
-		cs->csid = csid;
-	}
-
-	if (fmt == 3 && cs->inmsg) {
-		/* Continuation: the timestamp stays the message's. */
-		if (cs->ext && be32_read(p) != cs->ts_field)
-			*pushback = 1;
-	} else if (fmt == 3) {
-		/* A new message exactly like the last one, delta repeated. */
-		if (cs->ext)
-			cs->ts_field = be32_read(p);
-		cs->timestamp += cs->ts_field;
-		cs->got = 0;
-		cs->inmsg = 1;
-		if ((cs->skip = rtmp_msg_skip(r, cs->msg_type, cs->msg_len)) ==
-		    -1)
-			return -1;
-	} else {
-		if (cs->inmsg)
-			return rtmp_fail(r,
-			    "chunk stream %u: new message before the last one "
-			    "ended",
-			    csid);
-		field = be24_read(p);
-		cs->ext = field == RTMP_EXT_TIMESTAMP;
-		if (cs->ext)
-			field = be32_read(p + rtmp_mh_len[fmt]);
-		if (fmt <= 1) {
-			len = be24_read(p + 3);
-			if (len > r->max_message)
-				return rtmp_fail(r, "message of %u bytes", len);
-			cs->msg_len = len;
-			cs->msg_type = p[6];
-		}
-		if (fmt == 0) {
-			cs->stream_id = (uint32_t)p[7] | (uint32_t)p[8] << 8 |
-			    (uint32_t)p[9] << 16 | (uint32_t)p[10] << 24;
-			cs->timestamp = field;
-		} else
-			cs->timestamp += field; /* wraps as RTMP time does */
-		cs->ts_field = field;
-		cs->got = 0;
-		cs->inmsg = 1;
-		if ((cs->skip = rtmp_msg_skip(r, cs->msg_type, cs->msg_len)) ==
-		    -1)
-			return -1;
-	}
-
-	if (cs->msg_len == 0) {
-		cs->inmsg = 0;
-		r->state = RTMP_ST_HEADER;
-		return cs->skip ? 0 : rtmp_dispatch(r, cs);
-	}
-	if (!cs->skip && rtmp_cs_reserve(r, cs, cs->msg_len) == -1)
+	if (r->state == RTMP_ST_ERROR)
 		return -1;
-	r->cs = cs;
-	r->chunk_left = cs->msg_len - cs->got;
-	if (r->chunk_left > r->in_chunk_size)
-		r->chunk_left = r->in_chunk_size;
-	r->state = RTMP_ST_BODY;
+	if (cs->msg_len > r->max_message)
+		return rtmp_fail(r, "message of %u bytes", cs->msg_len);
+	if ((cs->skip = rtmp_msg_skip(r, cs->msg_type, cs->msg_len)) == -1)
+		return -1;
+	if (!cs->skip && cs->msg_len > 0 &&
+	    rtmp_cs_reserve(r, cs, cs->msg_len) == -1)
+		return -1;
 	return 0;
 }
 
 static int
-rtmp_read_header(struct rtmp *r, const uint8_t **buf, size_t *len)
+rtmp_chunk_message(void *arg, struct rtmpchunk_stream *cs)
 {
-	uint8_t extra[4];
-	int pushback;
-
-	while (*len > 0) {
-		r->hdr[r->hdrlen++] = *(*buf)++;
-		(*len)--;
-		if (r->hdrlen < rtmp_header_need(r))
-			continue;
-		if (rtmp_header_done(r, &pushback) == -1)
-			return -1;
-		if (pushback) {
-			/* Cannot nest again: 4 bytes hold no such header. */
-			memcpy(extra, r->hdr + r->hdrlen - 4, 4);
-			r->hdrlen = 0;
-			return rtmp_consume(r, extra, sizeof(extra));
-		}
-		r->hdrlen = 0;
-		return 0;
-	}
-	return 0;
-}
-
-static int
-rtmp_read_body(struct rtmp *r, const uint8_t **buf, size_t *len)
-{
-	struct rtmp_chunkstream *cs = r->cs;
-	size_t n = *len;
-
+	struct rtmp *r = arg;
 	int rv;
 
-	if (n > r->chunk_left)
-		n = r->chunk_left;
-	if (!cs->skip)
-		memcpy(cs->buf + cs->got, *buf, n);
-	cs->got += n;
-	r->chunk_left -= n;
-	*buf += n;
-	*len -= n;
-	if (r->chunk_left > 0)
-		return 0;
-	r->state = RTMP_ST_HEADER;
-	if (cs->got < cs->msg_len)
-		return 0;
-	cs->inmsg = 0;
-	if (cs->skip)
-		return 0;
+	if (r->state == RTMP_ST_ERROR)
+		return -1;
 	rv = rtmp_dispatch(r, cs);
 	if (cs->cap > RTMP_KEEP_BUFFER)
 		rtmp_cs_release(r, cs);
 	return rv;
+}
+
+static int
+rtmp_chunk_fail(void *arg, const char *why)
+{
+	return rtmp_fail(arg, "%s", why);
 }
 
 static int
@@ -1216,21 +970,17 @@ rtmp_consume(struct rtmp *r, const uint8_t *buf, size_t len)
 			break;
 		case RTMP_ST_C2:
 			/* C2 proves nothing we rely on; skip it. */
-			n = RTMP_HANDSHAKE_SIZE - r->hslen;
+			n = RTMPHS_SIZE - r->hslen;
 			if (n > len)
 				n = len;
 			r->hslen += n;
 			buf += n;
 			len -= n;
-			if (r->hslen == RTMP_HANDSHAKE_SIZE)
-				r->state = RTMP_ST_HEADER;
+			if (r->hslen == RTMPHS_SIZE)
+				r->state = RTMP_ST_CHUNKS;
 			break;
-		case RTMP_ST_HEADER:
-			if (rtmp_read_header(r, &buf, &len) == -1)
-				return -1;
-			break;
-		case RTMP_ST_BODY:
-			if (rtmp_read_body(r, &buf, &len) == -1)
+		case RTMP_ST_CHUNKS:
+			if (rtmpchunk_read(&r->rd, &buf, &len) == -1)
 				return -1;
 			break;
 		case RTMP_ST_ERROR:

@@ -136,6 +136,18 @@ const struct conf_key conf_keys[] = {
     {"rtc_start", CONF_CHOICE, "gop", 0, 0, "gop|keyframe",
         "WebRTC (rtcd): a new viewer starts at the cached GOP, caught up, "
         "or waits for the next keyframe"},
+    {"forward_backlog", CONF_SIZE, "4m", 256 * KB, 256 * MB, NULL,
+        "unsent bytes a forwarding destination may lag before it skips to "
+        "the next keyframe"},
+    {"forward_timeout", CONF_INT, "10", 2, 300, NULL,
+        "seconds a destination has to connect and accept the publish, and "
+        "to take data again before it is dropped as stalled"},
+    {"forward_retry_max", CONF_INT, "60", 1, 3600, NULL,
+        "most seconds between a failing destination's attempts (the delay "
+        "doubles from 1 s, with jitter)"},
+    {"forward_tls_ca", CONF_STR, "", 0, 0, NULL,
+        "CA certificates (PEM file) RTMPS destinations are checked against; "
+        "empty: the system's"},
     {"srt_listen", CONF_LISTEN, "*:10080", 0, 0, NULL,
         "SRT publishers: UDP addresses to listen on"},
     {"srt_passphrase", CONF_STR, "", 10, 79, NULL,

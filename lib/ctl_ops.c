@@ -22,7 +22,7 @@
 #define RECD CTL_SERVED_RECD
 #define EVERY \
 	(CTL_SERVED_AUTHD | CTL_SERVED_INGESTD | CTL_SERVED_FLVD | \
-	    CTL_SERVED_RTCD | CTL_SERVED_RECD)
+	    CTL_SERVED_RTCD | CTL_SERVED_RECD | CTL_SERVED_FWDD)
 
 #define REQ CTL_F_REQUIRED
 
@@ -104,6 +104,28 @@ const struct ctl_opdef ctl_ops[CTL_OP_COUNT] = {
 
     /* the addresses viewers reach us at: rtcd's ICE candidates */
     [CTL_OP_SERVER_IP] = {"server_ip", OPER | READER, AUTHD, 0, {{0}}},
+    /*
+     * Forwarding destinations: operators manage them; fwdd (a reader)
+     * asks for the destinations of one stream, which authd answers only
+     * while that stream is live, so the media user never reads the
+     * secrets of streams that are not on air; authd tells fwdd when a
+     * live stream's destinations change.
+     */
+    [CTL_OP_FORWARD_LIST] = {"forward_list", OPER, AUTHD, 0,
+        {{"stream", CTL_T_ANY, 0}, {"reveal", CTL_T_BOOL, 0}}},
+    [CTL_OP_FORWARD_ADD] = {"forward_add", OPER, AUTHD, 0,
+        {{"stream", CTL_T_ANY, REQ}, {"url", CTL_T_STR, REQ},
+            {"is_enabled", CTL_T_BOOL, 0}, {"tls_verify", CTL_T_BOOL, 0}}},
+    [CTL_OP_FORWARD_EDIT] = {"forward_edit", OPER, AUTHD, 0,
+        {{"id", CTL_T_INT, REQ}, {"url", CTL_T_STR, 0},
+            {"is_enabled", CTL_T_BOOL, 0}, {"tls_verify", CTL_T_BOOL, 0}}},
+    [CTL_OP_FORWARD_RM] = {"forward_rm", OPER, AUTHD, 0,
+        {{"id", CTL_T_INT, 0}, {"stream", CTL_T_ANY, 0},
+            {"url", CTL_T_STR, 0}}},
+    [CTL_OP_FORWARD_GET] = {"forward_get", READER, AUTHD, 0,
+        {{"stream", CTL_T_NAME, REQ}}},
+    [CTL_OP_FORWARD_CHANGED] = {"forward_changed", CTL_ROLE_SERVER, 0, 0,
+        {{"stream", CTL_T_NAME, REQ}}},
 };
 
 const char *

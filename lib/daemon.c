@@ -44,6 +44,7 @@ static const char *const daemon_restart_keys[] = {
     "api_listen",
     "rtc_listen",
     "rtc_udp_listen",
+    "forward_tls_ca",
 };
 
 /*

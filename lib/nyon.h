@@ -111,7 +111,7 @@ struct evconnlistener *listen_evconn(struct event_base *, int fd,
  */
 #define CTL_ROLE_OPERATOR 0x01 /* nyonctl, authd asking for status */
 #define CTL_ROLE_INGEST 0x02 /* ingestd asking authd */
-#define CTL_ROLE_READER 0x04 /* ring readers asking ingestd */
+#define CTL_ROLE_READER 0x04 /* ring readers; fwdd asking authd */
 #define CTL_ROLE_SERVER 0x80 /* pushed by the daemon we connected to */
 
 #define CTL_SERVED_AUTHD 0x01
@@ -119,6 +119,7 @@ struct evconnlistener *listen_evconn(struct event_base *, int fd,
 #define CTL_SERVED_FLVD 0x04
 #define CTL_SERVED_RTCD 0x08
 #define CTL_SERVED_RECD 0x10
+#define CTL_SERVED_FWDD 0x20
 
 enum ctl_op {
 	CTL_OP_PING,
@@ -152,6 +153,13 @@ enum ctl_op {
 	CTL_OP_RECORDING_KEEP,
 	CTL_OP_RECORD_SET,
 	CTL_OP_SERVER_IP,
+	/* forwarding destinations (fwdd) */
+	CTL_OP_FORWARD_LIST,
+	CTL_OP_FORWARD_ADD,
+	CTL_OP_FORWARD_EDIT,
+	CTL_OP_FORWARD_RM,
+	CTL_OP_FORWARD_GET,
+	CTL_OP_FORWARD_CHANGED,
 	CTL_OP_COUNT
 };
 
@@ -395,6 +403,33 @@ int text_check(const char *, int multiline, size_t *nchars);
 /* 0, or -1 with why ("must be 3 to 100 characters"), not naming the field */
 int stream_name_check(const char *, char *why, size_t whylen);
 int stream_key_check(const char *, char *why, size_t whylen);
+
+/*
+ * desturl.c: forwarding destinations' URLs (rtmp://, rtmps://, srt://),
+ * the one definition of their rules.  The key of an RTMP URL and the
+ * streamid and passphrase of an SRT URL are secrets: show a URL only
+ * through desturl_mask().
+ */
+#define DESTURL_SZ 1025 /* longest URL and a NUL */
+enum desturl_proto { DESTURL_RTMP, DESTURL_RTMPS, DESTURL_SRT };
+struct desturl {
+	enum desturl_proto proto;
+	char host[256]; /* no brackets */
+	char port[8]; /* given, or the scheme's default (SRT: required) */
+	/* RTMP */
+	char app[256];
+	char stream[DESTURL_SZ]; /* the publish name, query kept: secret */
+	char tcurl[DESTURL_SZ]; /* scheme://host[:port]/app */
+	/* SRT, decoded from the query */
+	char streamid[513]; /* secret */
+	char passphrase[80]; /* secret */
+	int latency_ms; /* -1: not given */
+	int pbkeylen; /* 0: not given */
+};
+/* 0, or -1 with why (a sentence that never quotes the URL). */
+int desturl_parse(const char *url, struct desturl *, char *why, size_t whylen);
+const char *desturl_mask(const char *url, char *out, size_t outlen);
+const char *desturl_proto_name(enum desturl_proto);
 
 /* mime.c */
 const char *mime_type(const char *path);

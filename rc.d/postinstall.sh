@@ -2,8 +2,8 @@
 # rc.d/postinstall.sh [-n]: what 'make install' leaves to root, once.  Safe to
 # run again: each step checks before it acts, and says "ok:" when there is
 # nothing to do.  It lays out the privilege separation of nyon(7):
-#   - group nyon; user nyon (primary group nyon) for ingestd and flvd; user
-#     nyonauth (its own group, and a member of nyon) for authd;
+#   - group nyon; user nyon (primary group nyon) for ingestd, flvd and
+#     fwdd; user nyonauth (its own group, and a member of nyon) for authd;
 #   - /var/lib/nyon: nyonauth's, mode 0711; the database and jwt.secret in
 #     it nyonauth's, mode 0600 (an install where nyon owned them is moved
 #     over); /var/lib/nyon/rtc nyon's, mode 0700, for rtcd's certificate;

@@ -8,7 +8,12 @@
 //
 //   node tests/browser/dashboard.mjs --api http://127.0.0.1:PORT \
 //        --flv http://127.0.0.1:PORT --rtmp-port PORT --password INITIAL \
-//        [--new-password PW] [--stream NAME] [--screenshots DIR] [--verbose]
+//        [--new-password PW] [--stream NAME] [--relay-key KEY] [--screenshots DIR] [--verbose]
+//
+// With --relay-key, the key of another stream of the same Nyon, the live
+// stream is also forwarded (fwdd) to that stream, and to a key Nyon refuses:
+// the streams page shows each destination's state, rate, reconnections and
+// the server's reason.
 //
 // Prints "ok - WHAT" / "not ok - WHAT" lines on stdout (for the TAP test
 // that runs it) and "# ..." notes.  Stops at the first failure that later
@@ -34,13 +39,13 @@ const HARD_TIMEOUT_MS = 180000;
 function usage(msg) {
 	process.stderr.write(`dashboard.mjs: ${msg}\nusage: node dashboard.mjs --api URL --flv URL ` +
 	    '--rtmp-port PORT --password PW [--new-password PW] [--stream NAME] ' +
-	    '[--screenshots DIR] [--verbose]\n');
+	    '[--relay-key KEY] [--screenshots DIR] [--verbose]\n');
 	process.exit(2);
 }
 
 const opt = { api: null, flv: null, rtmpPort: null, password: null,
     newPassword: 'a-new-Passw0rd', stream: 'field-cam', shots: 'build/screenshots',
-    verbose: false };
+    relayKey: null, verbose: false };
 for (let i = 2; i < process.argv.length; i++) {
 	const a = process.argv[i], v = () => {
 		if (process.argv[i + 1] === undefined)
@@ -54,6 +59,7 @@ for (let i = 2; i < process.argv.length; i++) {
 	case '--password': opt.password = v(); break;
 	case '--new-password': opt.newPassword = v(); break;
 	case '--stream': opt.stream = v(); break;
+	case '--relay-key': opt.relayKey = v(); break;
 	case '--screenshots': opt.shots = v(); break;
 	case '--verbose': case '-v': opt.verbose = true; break;
 	default: usage(`unknown argument ${a}`);
@@ -136,6 +142,51 @@ async function until(what, fn, ms = 15000, every = 250) {
 			throw new Error(`${what}: gave up after ${ms} ms (last: ${JSON.stringify(last)})`);
 		await sleep(every);
 	}
+}
+
+// The live stream pushed back into this Nyon: under a key it refuses, and
+// under another stream's key (--relay-key), which takes it.
+async function forwardingLive(page) {
+	const nyon = `rtmp://127.0.0.1:${opt.rtmpPort}/live`;
+	const row = (n) => `[data-testid=destinations] tbody tr:nth-child(${n})`;
+	const cells = async (n) => page.$$eval(`${row(n)} td`, (tds) => tds.map((td) => td.textContent));
+	await page.goto(opt.api + '/#/streams');
+	await page.waitForSelector(`tr[data-stream="${opt.stream}"]`);
+	if (!(await page.$('[data-testid=forward-form]')))
+		await page.click(`tr[data-stream="${opt.stream}"] button[aria-expanded]`);
+	await must('two destinations are added while the stream is live', async () => {
+		for (const [n, u] of [[1, `${nyon}/refusedDashKey77`], [2, `${nyon}/${opt.relayKey}`]]) {
+			await page.fill('[data-testid=forward-form] input[name=url]', u);
+			await page.click('[data-testid=forward-form] button[type=submit]');
+			await until(`destination ${n}`, () => page.$(row(n)), 8000);
+		}
+	});
+	await check('the refused one shows its state, reconnections and the server\'s reason', async () => {
+		const c = await until('refused', async () => {
+			const t = await cells(1);
+			return /retrying|failing/.test(t[1]) && Number(t[3]) >= 1 &&
+			    /NetStream\.Publish\.BadName/.test(t[0]) ? t : null;
+		}, 30000);
+		note(`refused: ${c.slice(0, 4).join(' | ')}`);
+		return !(await page.textContent('#view')).includes('refusedDashKey77');
+	});
+	await check('the accepting one is live with its rate and the bytes sent', async () => {
+		const c = await until('live', async () => {
+			const t = await cells(2);
+			const kbps = /(\d+) kbps/.exec(t[2]);
+			return t[1] === 'live' && kbps && Number(kbps[1]) > 0 && /sent/.test(t[2]) ? t : null;
+		}, 30000);
+		note(`relay: ${c.slice(0, 4).join(' | ')}`);
+		return !(await page.textContent('#view')).includes(opt.relayKey);
+	});
+	await shot(page, '05-forwarding-live');
+	await check('both are removed', async () => {
+		for (const n of [2, 1]) {
+			await page.click(`${row(1)} button:has-text("Remove")`);
+			await page.click('dialog.confirm button[value=ok]');
+			await until(`${n - 1} left`, async () => (await page.$$('[data-testid=destinations] tbody tr')).length === n - 1, 8000);
+		}
+	});
 }
 
 function publish(key) {
@@ -253,6 +304,35 @@ async function main() {
 	});
 	await shot(page, '04-streams');
 
+	// --- forwarding: a destination added, masked, revealed, removed
+	await check('a bad destination URL is refused with the reason', async () => {
+		await page.fill('[data-testid=forward-form] input[name=url]', 'http://example.org/live/x');
+		await page.click('[data-testid=forward-form] button[type=submit]');
+		await page.waitForSelector('[data-testid=forward-form] .alert.error');
+		return /rtmp:\/\/, rtmps:\/\/ or srt:\/\//.test(await page.textContent('[data-testid=forward-form]'));
+	});
+	await check('a destination is added and listed with its key masked', async () => {
+		await page.fill('[data-testid=forward-form] input[name=url]', 'rtmp://127.0.0.1:9/live/dashSecretKey42');
+		await page.click('[data-testid=forward-form] button[type=submit]');
+		const u = await until('destination row', async () => {
+			const el = await page.$('[data-testid=destinations] [data-testid=destination-url]');
+			return el && (await el.textContent());
+		});
+		note(`destination ${u}`);
+		return u === 'rtmp://127.0.0.1:9/live/****' && !(await page.textContent('#view')).includes('dashSecretKey42');
+	});
+	await shot(page, '04-forwarding');
+	await check('"Show key" shows it whole', async () => {
+		await page.click('[data-testid=destinations] button:has-text("Show key")');
+		return until('revealed', async () => (await page.textContent(
+		    '[data-testid=destinations] [data-testid=destination-url]')).endsWith('/dashSecretKey42'));
+	});
+	await check('the destination is removed', async () => {
+		await page.click('[data-testid=destinations] button:has-text("Remove")');
+		await page.click('dialog.confirm button[value=ok]');
+		return until('gone', async () => !(await page.$('[data-testid=destinations] [data-testid=destination-url]')));
+	});
+
 	// --- publish with the key from the UI; live on the dashboard
 	publish(key);
 	await page.goto(opt.api + '/#/');
@@ -271,6 +351,10 @@ async function main() {
 	    () => page.$eval(`tr[data-stream="${opt.stream}"] img.thumb`,
 	        (i) => i.complete && i.naturalWidth === 640), 15000));
 	await shot(page, '05-dashboard-live');
+
+	// --- forwarding while live: fwdd's state of each destination
+	if (opt.relayKey)
+		await forwardingLive(page);
 
 	// --- the public watch page
 	const watch = await ctx.newPage();

@@ -1,7 +1,8 @@
 /*
  * The REST API's request handling short of HTTP: a body through
  * api_json_body, then the field extraction and validation of the
- * operations it feeds (ops.c, db.c), against a temporary database opened
+ * operations it feeds (ops.c, ops_forward.c, db*.c), against a temporary
+ * database opened
  * once; and the same bytes as a query string through api_query_args and
  * as an address through api_limit_subject.
  */
@@ -20,6 +21,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 struct authd *authd;
+static int64_t fuzz_stream; /* for destinations */
 
 static void
 fuzz_setup(void)
@@ -39,6 +41,14 @@ fuzz_setup(void)
 	if (db_open(authd->dbpath, &authd->db, NULL, &err) == -1)
 		abort();
 	authd->d.conf = conf_defaults();
+	{
+		struct db_stream_set set = {.set = DB_SET_NAME, .name = "fwd"};
+		struct db_stream st;
+
+		if (db_stream_create(authd->db, &set, &st, &err) == -1)
+			abort();
+		fuzz_stream = st.id;
+	}
 }
 
 static void
@@ -48,7 +58,7 @@ fuzz_ops(yajl_val body, unsigned which)
 	yajl_gen g = yajl_gen_alloc(NULL);
 	long long id;
 
-	switch (which % 6) {
+	switch (which % 10) {
 	case 0:
 		/* field checks run, then the missing stream is a 404 */
 		if (ops_stream_update(INT64_MAX, body, g, &err) == 0)
@@ -82,6 +92,37 @@ fuzz_ops(yajl_val body, unsigned which)
 		break;
 	case 4:
 		ops_config_set(body, g, &err);
+		break;
+	case 6:
+		/* a destination that was added is removed again */
+		if (ops_forward_add_stream(fuzz_stream, body, g, &err) == 0) {
+			const unsigned char *buf;
+			size_t len;
+			char *text;
+			yajl_val made;
+
+			yajl_gen_get_buf(g, &buf, &len);
+			text = strndup((const char *)buf, len);
+			made = yajl_tree_parse(text, NULL, 0);
+			free(text);
+			if (json_get_int(made, "id", &id) == -1)
+				abort();
+			yajl_tree_free(made);
+			yajl_gen_clear(g);
+			if (ops_forward_rm_id(id, g, &err) == -1)
+				abort();
+		}
+		break;
+	case 7:
+		/* field checks run, then the missing destination is a 404 */
+		if (ops_forward_edit(INT64_MAX, body, g, &err) == 0)
+			abort();
+		break;
+	case 8:
+		ops_forward_rm(body, g, &err);
+		break;
+	case 9:
+		ops_forward_list(body, g, &err);
 		break;
 	default:
 		if (json_get_int(body, "id", &id) == 0)

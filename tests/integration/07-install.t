@@ -21,6 +21,8 @@ want="etc/init.d/nyon-authd etc/init.d/nyon-flvd etc/init.d/nyon-ingestd
 etc/init.d/nyon-rtcd usr/local/sbin/rtcd usr/local/share/man/man8/rtcd.8
 usr/local/lib/systemd/system/nyon-rtcd.service
 etc/init.d/nyon-recd
+etc/init.d/nyon-fwdd usr/local/sbin/fwdd usr/local/share/man/man8/fwdd.8
+usr/local/lib/systemd/system/nyon-fwdd.service
 etc/nyon/nyon.conf usr/local/bin/nyonctl
 usr/local/lib/systemd/system/nyon-authd.service
 usr/local/lib/systemd/system/nyon-flvd.service
@@ -59,7 +61,7 @@ check "the installed programs accept the installed nyon.conf" \
 # The Makefile's hardening reached every installed program: a PIE (ASLR),
 # full RELRO (BIND_NOW: the GOT is read-only once started), stack canaries
 # (__stack_chk_fail) and _FORTIFY_SOURCE (glibc's __*_chk calls).
-for p in sbin/authd sbin/ingestd sbin/flvd sbin/recd bin/nyonctl; do
+for p in sbin/authd sbin/ingestd sbin/flvd sbin/recd sbin/fwdd bin/nyonctl; do
 	f=$dest/usr/local/$p
 	check_all "$p is hardened: PIE, full RELRO, stack protector, fortified" \
 	    'readelf -h "$f" | grep -q "Type: *DYN"' \
@@ -172,7 +174,7 @@ check "nyonctl(8) documents every command" [ -z "$bad" ]
 [ -z "$bad" ] || diag "undocumented:$bad"
 
 # --- manual pages, scripts -------------------------------------------------
-pages="ingestd.8 flvd.8 authd.8 recd.8 nyonctl.8 rtcd.8 nyon.conf.5 nyon.7"
+pages="ingestd.8 flvd.8 authd.8 recd.8 nyonctl.8 rtcd.8 fwdd.8 nyon.conf.5 nyon.7"
 for p in $pages; do
 	# Cross references resolve only once installed: that style note aside,
 	# a page must be silent.
@@ -226,6 +228,13 @@ check_all "nyon-rtcd runs as nyon, writes /run/nyon and its own /var/lib/nyon/rt
     "grep -qx 'StateDirectory=nyon/rtc' '$units/nyon-rtcd.service'" \
     "grep -qx 'StateDirectoryMode=0700' '$units/nyon-rtcd.service'" \
     "! grep -q '^SupplementaryGroups' '$units/nyon-rtcd.service'"
+check_all "nyon-fwdd runs as nyon, writes /run/nyon alone, cannot see /var/lib/nyon" \
+    "grep -qx 'User=nyon' '$units/nyon-fwdd.service'" \
+    "grep -qx 'Group=nyon' '$units/nyon-fwdd.service'" \
+    "grep -qx 'ReadWritePaths=/run/nyon' '$units/nyon-fwdd.service'" \
+    "grep -qx 'InaccessiblePaths=-/var/lib/nyon' '$units/nyon-fwdd.service'" \
+    "! grep -q '^StateDirectory\\|^SupplementaryGroups' '$units/nyon-fwdd.service'"
+check "nyon.target starts fwdd too" grep -q '^Wants=.*nyon-fwdd.service' "$units/nyon.target"
 # RuntimeDirectory= would hand /run/nyon to one unit's user: none has it.
 check "no unit has RuntimeDirectory= (tmpfiles.d makes /run/nyon)" \
     sh -c "! grep -q '^RuntimeDirectory' '$units/'nyon-*.service"

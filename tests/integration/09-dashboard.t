@@ -25,6 +25,9 @@ check "authd starts" start authd
 check "ingestd starts" start ingestd
 check "flvd starts" start flvd
 check "recd starts" start recd
+check "fwdd starts" start fwdd
+# the stream the browser forwards the live one to (dashboard.mjs --relay-key)
+nyonctl stream add relay --key relayDashKey4242 > /dev/null || not_ok "nyonctl stream add relay"
 # the URLs the dashboard shows point at this test's ports
 for kv in "lan_ip 127.0.0.1" "rtmp_port $RTMP_PORT" "srt_port $SRT_PORT" \
     "http_port $FLV_PORT" "api_port $API_PORT"; do
@@ -84,6 +87,7 @@ rm -rf "$shots"
 # dashboard.mjs gives up by itself after 180 s; timeout is the backstop
 timeout 210 node "$top/tests/browser/dashboard.mjs" --api "http://127.0.0.1:$API_PORT" \
     --flv "$flv" --rtmp-port "$RTMP_PORT" --password "$DEFAULT_ADMIN_PASSWORD" \
+    --relay-key relayDashKey4242 \
     --screenshots "$shots" > "$tmp/browser.out" 2> "$tmp/browser.err"
 rc=$?
 while IFS= read -r line; do
@@ -98,7 +102,10 @@ check "dashboard.mjs exits 0 ($rc)" [ "$rc" -eq 0 ]
 n=$(ls "$shots"/*.png 2>/dev/null | wc -l)
 check "screenshots saved in $shots ($n)" [ "$n" -ge 14 ]
 
+check "fwdd stops cleanly" stop fwdd
 check "authd stops cleanly" stop authd
 check "ingestd stops cleanly" stop ingestd
 check "flvd stops cleanly" stop flvd
+leaks=$(grep -l 'refusedDashKey77\|relayDashKey4242' "$tmp/fwdd.log" "$tmp/authd.log")
+check "no destination key in fwdd's or authd's log" [ -z "$leaks" ]
 done_testing

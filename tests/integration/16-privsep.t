@@ -2,11 +2,13 @@
 # Privilege separation as installed, with real users.  An older install (one
 # user owning everything, secrets in nyon.conf) is upgraded by
 # rc.d/postinstall.sh, which makes the users, groups and directories of
-# nyon(7) under a private root; authd, ingestd and flvd started as root then
-# become their users.  The media user cannot read the database or the token
+# nyon(7) under a private root; authd, ingestd, flvd and fwdd started as
+# root then become their users.  The media user cannot read the database or the token
 # secret, nor manage streams, settings or passwords; an operator (a member
 # of admin_group) can; a stranger cannot even connect; and a real publisher
-# and viewer work across the separation.  Needs root (CI runs as root).
+# and viewer work across the separation, as does forwarding: the media
+# user gets a destination's URL from authd only while its stream is live.
+# Needs root (CI runs as root).
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -176,6 +178,7 @@ useradd --system --no-create-home --shell /usr/sbin/nologin $stranger
 check "authd starts" start authd
 check "ingestd starts" start ingestd
 check "flvd starts" start flvd
+check "fwdd starts" start fwdd
 check "recd starts" start recd
 mu=$(id -u $media) mg=$(getent group $group | cut -d: -f3)
 au=$(id -u $authu) ag=$(id -g $authu)
@@ -183,7 +186,7 @@ check_all "authd runs as $authu, its group, and $group beside" \
     "[ \"\$(ids $pid_authd Uid)\" = '$au $au $au $au' ]" \
     "[ \"\$(ids $pid_authd Gid)\" = '$ag $ag $ag $ag' ]" \
     "supp $pid_authd | tr ' ' '\n' | grep -qx $mg"
-for d in ingestd flvd recd; do
+for d in ingestd flvd recd fwdd; do
 	p=$(eval echo "\$pid_$d")
 	check_all "$d runs as $media and $group alone" \
 	    "[ \"\$(ids $p Uid)\" = '$mu $mu $mu $mu' ]" \
@@ -193,6 +196,7 @@ done
 check "authd.sock: $authu:$group 0660" [ "$(owner_mode "$run/authd.sock")" = "$authu:$group 660" ]
 check "ingestd.sock: $media:$group 0660" [ "$(owner_mode "$run/ingestd.sock")" = "$media:$group 660" ]
 check "flvd.sock: $media:$group 0660" [ "$(owner_mode "$run/flvd.sock")" = "$media:$group 660" ]
+check "fwdd.sock: $media:$group 0660" [ "$(owner_mode "$run/fwdd.sock")" = "$media:$group 660" ]
 check "recd.sock: $media:$group 0660" [ "$(owner_mode "$run/recd.sock")" = "$media:$group 660" ]
 check_all "SQLite's -wal and -shm are $authu's, 0600, like the database" \
     "[ \"\$(owner_mode '$state/nyon.db-wal')\" = '$authu:$authu 600' ]" \
@@ -237,6 +241,8 @@ case $rc:$out in
 esac
 refused "$media: stream show (a key) is refused" \
     as $media "$bin/ctl/nyonctl" -f "$conf" stream show old1
+refused "$media: stream forward list (destinations' keys) is refused" \
+    as $media "$bin/ctl/nyonctl" -f "$conf" stream forward list --show-keys
 check "authd logged the refusals" grep -q "refused 'stream_add' from uid $mu" "$tmp/authd.log"
 out=$(as $media rm -f "$run/authd.sock"); rc=$?
 check "$media cannot remove authd's socket (sticky run directory)" [ -S "$run/authd.sock" ]
@@ -262,6 +268,25 @@ case $rc:$out in
 esac
 out=$(as $oper "$bin/ctl/nyonctl" -f "$conf" status); rc=$?
 check "$oper: nyonctl status works ($rc)" [ "$rc" -eq 0 ]
+P_DEST=$(free_port)
+out=$(as $oper "$bin/ctl/nyonctl" -f "$conf" stream forward add cam1 \
+    "rtmp://127.0.0.1:$P_DEST/live/privsepKEY"); rc=$?
+check "$oper: stream forward add works ($rc)" [ "$rc" -eq 0 ]
+# forward_get USER: what authd answers USER asking for cam1's destinations,
+# as fwdd does (over its socket, by the op table)
+forward_get() {
+	as "$1" python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(json.dumps({"v": 1, "op": "forward_get", "stream": "cam1", "req": 1}).encode())
+print(s.recv(65536).decode())' "$run/authd.sock"
+}
+out=$(forward_get $media)
+case $out in
+*'"ok":false'*"not live"*) ok "$media: no destination of a stream that is not live" ;;
+*) not_ok "$media: no destination of a stream that is not live"; diag "$out" ;;
+esac
 
 # --- the whole path works under separation ----------------------------------------
 publish_key cam1 "$key" 30
@@ -277,6 +302,14 @@ case $out in
 *'"cam1"'*) ok "authd recorded the live session" ;;
 *) not_ok "authd recorded the live session"; diag "$out" ;;
 esac
+out=$(forward_get $media)
+case $out in
+*'"ok":true'*privsepKEY*) ok "$media: the destination of cam1 while it is live" ;;
+*) not_ok "$media: the destination of cam1 while it is live"; diag "$out" ;;
+esac
+check "fwdd, as $media, got it and tries to push there" \
+    sh -c "sleep 1; grep -q 'stream cam1: forwarding to rtmp://127.0.0.1:$P_DEST/live/\*\*\*\*' '$tmp/fwdd.log'"
+check "without a word of the key" sh -c "! grep -q privsepKEY '$tmp/fwdd.log' '$tmp/authd.log'"
 sleep 3
 kill "$pub_cam1" 2>/dev/null
 reap "$pub_cam1"
@@ -322,6 +355,7 @@ check_all "ingestd reloads as $media, passphrase file and all" \
     "! grep -q 'keeping the running configuration' '$tmp/ingestd.log'"
 
 check "recd stops cleanly" stop recd
+check "fwdd stops cleanly" stop fwdd
 check "flvd stops cleanly" stop flvd
 check "ingestd stops cleanly" stop ingestd
 check "authd stops cleanly" stop authd

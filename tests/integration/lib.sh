@@ -256,3 +256,25 @@ c = sqlite3.connect(sys.argv[1])
 r = c.execute("PRAGMA integrity_check").fetchone()[0]
 sys.exit(0 if r == "ok" else 1)' "$tmp/state/nyon.db"
 }
+
+# rtmp_listen NAME PORT: an ffmpeg RTMP server for one publisher (a
+# forwarding destination), recording what it gets in $tmp/NAME.flv; its pid
+# in $lis_NAME
+rtmp_listen() {
+	timeout 120 ffmpeg -hide_banner -nostdin -v error -listen 1 \
+	    -i "rtmp://127.0.0.1:$2/live/x" -c copy -f flv "$tmp/$1.flv" \
+	    > "$tmp/listen-$1.log" 2>&1 &
+	eval "lis_$1=$!"
+	pids="$pids $!"
+}
+
+# fwd_dest ID EXPR: a Python expression over fwdd's status of its
+# destination ID (as d; {} when fwdd has none such)
+fwd_dest() {
+	nyonctl --json status 2>/dev/null | python3 -c "
+import json, sys
+s = json.load(sys.stdin)
+d = [x for x in s['fwdd'].get('destinations', []) if x['id'] == $1]
+d = d[0] if d else {}
+print($2)" 2>/dev/null
+}

@@ -4,6 +4,7 @@
 import { get, post, put, del } from './api.js';
 import { h, field, showError, clearError, banner, toast, copyRow, confirmDialog } from './ui.js';
 import { netInfo, streamUrls } from './net.js';
+import { destinationsPanel } from './forward.js';
 import qrcode from '/vendor/qrcode.mjs';
 
 const asList = (d) => Array.isArray(d) ? d : (d && (d.streams || d.items)) || [];
@@ -64,6 +65,8 @@ function streamForm(s, save, cancel) {
 
 export function streamsView(root) {
 	let net = null, streams = [], live = new Set(), open = null, gone = false, timer = 0;
+	let forwarding = null;
+	const panels = new Map(); // stream id: its destinations panel
 	const formBox = h('div', { class: 'card', hidden: true });
 	const list = h('div', { class: 'card' }, h('p', { class: 'muted' }, 'Loading…'));
 	root.append(
@@ -96,6 +99,16 @@ export function streamsView(root) {
 		await load();
 	}
 
+	function forwardPanel(s) {
+		let p = panels.get(s.id);
+		if (!p) {
+			p = destinationsPanel(s);
+			panels.set(s.id, p);
+		}
+		p.update(forwarding, { ...s, is_live: s.is_live ?? live.has(s.name) });
+		return p.el;
+	}
+
 	function details(s) {
 		const u = streamUrls(net, s);
 		return h('div', { class: 'details', 'data-testid': 'stream-details' },
@@ -107,7 +120,8 @@ export function streamsView(root) {
 		        copyRow('Watch page', u.watch, 'watch-url'),
 		        net.public ? h('p', { class: 'hint' }, `From the internet use ${net.public} instead of ${net.host}.`) : null,
 		        s.description ? h('p', { class: 'muted' }, s.description) : null),
-		    h('div', { class: 'qr' }, qrImage(u.watch), h('a', { href: u.watch, target: '_blank', rel: 'noopener' }, 'Open watch page')));
+		    h('div', { class: 'qr' }, qrImage(u.watch), h('a', { href: u.watch, target: '_blank', rel: 'noopener' }, 'Open watch page')),
+		    forwardPanel(s));
 	}
 
 	function render() {
@@ -157,6 +171,7 @@ export function streamsView(root) {
 			streams = asList(l);
 			const ls = hl && (hl.live_streams || hl.streams || hl.live);
 			live = new Set(Array.isArray(ls) ? ls.map((s) => s.name) : []);
+			forwarding = hl && hl.forwarding;
 			if (!gone)
 				render();
 		} catch (e) {
