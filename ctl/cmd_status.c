@@ -103,7 +103,8 @@ status_streams(yajl_val ingestd, yajl_val flvd)
 		        : "");
 		/* ingestd's warning while the publisher is over max_bitrate */
 		if (json_get_str(st, "bitrate_warning") != NULL)
-			printf("    ! %s\n", json_get_str(st, "bitrate_warning"));
+			printf(
+			    "    ! %s\n", json_get_str(st, "bitrate_warning"));
 	}
 }
 

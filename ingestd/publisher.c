@@ -113,8 +113,8 @@ publisher_victim(void)
  * the pool is full but *victim can make room, it fits.
  */
 static int
-publisher_fits(const uint8_t net[16], struct publisher **victim, char *why,
-    size_t whylen)
+publisher_fits(
+    const uint8_t net[16], struct publisher **victim, char *why, size_t whylen)
 {
 	struct publisher *p;
 	char shown[64];

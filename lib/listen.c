@@ -138,8 +138,8 @@ listen_bind_one(
 	 * and a crowd arrives with its requests in hand.
 	 */
 	if (socktype == SOCK_STREAM)
-		setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer,
-		    sizeof(defer));
+		setsockopt(
+		    fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
 	freeaddrinfo(res);
 	*fdp = fd;
 	return 0;

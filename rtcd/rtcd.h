@@ -277,8 +277,8 @@ struct pace *pace_new(struct event_base *, pace_out, void *arg);
  * A packet of RTP timestamp ts whose first sample is at media_us on the
  * stream's own timeline (microseconds, any origin, never wrapping).
  */
-void pace_push(struct pace *, const uint8_t *, size_t, uint32_t ts,
-    int64_t media_us);
+void pace_push(
+    struct pace *, const uint8_t *, size_t, uint32_t ts, int64_t media_us);
 double pace_held_ms(const struct pace *);
 uint64_t pace_stalls(const struct pace *);
 void pace_free(struct pace *);

@@ -374,8 +374,8 @@ stream_audio_due(const uint8_t *p, size_t len, uint32_t ts, void *arg)
 
 /* An Opus packet whose first sample is pts48 (48 kHz units) on the FLV clock. */
 static void
-stream_audio_packet(struct rstream *s, const uint8_t *p, size_t len,
-    uint64_t pts48)
+stream_audio_packet(
+    struct rstream *s, const uint8_t *p, size_t len, uint64_t pts48)
 {
 	uint32_t ts = s->audio.ts_base + (uint32_t)pts48;
 
@@ -669,8 +669,8 @@ stream_status(yajl_gen g)
 		json_int(g, "transcode_cpu_ms",
 		    s->tc ? (long long)(audio_tc_cpu_us(s->tc) / 1000) : 0);
 		/* what pacing the audio costs, and the stalls it let by */
-		json_double(g, "audio_hold_ms",
-		    s->pace ? pace_held_ms(s->pace) : 0);
+		json_double(
+		    g, "audio_hold_ms", s->pace ? pace_held_ms(s->pace) : 0);
 		json_int(g, "audio_stalls",
 		    s->pace ? (long long)pace_stalls(s->pace) : 0);
 		json_int(g, "viewers", s->nsessions);
