@@ -55,11 +55,7 @@ static struct {
     .done = PTHREAD_COND_INITIALIZER,
 };
 
-/*
- * A fan-out's chunk for a viewer with nothing queued goes straight to the
- * socket: no buffer bookkeeping, no allocation.  Only what the socket does
- * not take is queued, by reference.
- */
+/* What a send of chunk c to v did: n bytes, or -1 and err; the rest queued. */
 static void
 writers_sent(struct viewer *v, struct chunk *c, ssize_t n, int err)
 {
@@ -81,6 +77,11 @@ writers_sent(struct viewer *v, struct chunk *c, ssize_t n, int err)
 	viewer_add_ref(v, c, off, len);
 }
 
+/*
+ * A fan-out's chunk for a viewer with nothing queued goes straight to the
+ * socket: no buffer bookkeeping, no allocation.  Only what the socket does
+ * not take is queued, by reference.
+ */
 static int
 writers_direct(struct viewer *v, struct chunk *c)
 {
@@ -158,6 +159,9 @@ writers_batch(struct io_uring *ring, struct viewer **v, size_t n)
 		for (done = 0; done < queued; done += (unsigned)r) {
 			if ((r = io_uring_submit(ring)) == -EINTR)
 				r = 0;
+			else if (r == 0)
+				fatalx("io_uring_submit: none of %u taken",
+				    queued);
 			else if (r < 0) {
 				errno = -r;
 				fatal("io_uring_submit");
