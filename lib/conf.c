@@ -85,6 +85,13 @@ const struct conf_key conf_keys[] = {
     {"bitrate_grace", CONF_INT, "30", 0, 3600, NULL,
         "seconds a warned publisher may stay above before it is "
         "disconnected; 0: warn only"},
+    /* What the media itself says (alerts in the log and the dashboard). */
+    {"alert_keyframe_interval", CONF_INT, "4", 0, 3600, NULL,
+        "seconds between keyframes above which a stream is flagged (new "
+        "viewers wait that long); 0: never"},
+    {"alert_fps_drop", CONF_INT, "20", 0, 90, NULL,
+        "percent under its usual frame rate at which a stream is flagged; "
+        "0: never"},
     {"flv_listen", CONF_LISTEN, "*:8080", 0, 0, NULL,
         "HTTP-FLV viewers: addresses to listen on"},
     {"max_viewers", CONF_INT, "1000", 1, 100000, NULL,

@@ -369,6 +369,17 @@ void daemon_drop_privileges(struct daemon *);
 int daemon_reload(struct daemon *);
 void daemon_stop(struct daemon *);
 
+/* procstat.c: this process's costs, from /proc/self */
+struct procstat {
+	double cpu_seconds; /* user and system */
+	unsigned long long rss_bytes;
+	int open_fds; /* -1 if unknown */
+	long long max_fds; /* RLIMIT_NOFILE; -1 if none */
+};
+int procstat_self(struct procstat *); /* -1 if some are unknown */
+/* {"cpu_seconds":..,"rss_bytes":..,"open_fds":..,"max_fds":..} under key */
+void procstat_json(yajl_gen, const char *key);
+
 /* hmac.c */
 #define SHA256_LEN 32
 struct iovec;
