@@ -20,6 +20,7 @@ flvd_status(yajl_gen g, void *arg)
 	json_int(g, "idle", flvd->nidle);
 	json_int(g, "viewers_total", (long long)flvd->viewers_total);
 	json_int(g, "viewers_dropped", (long long)flvd->viewers_dropped);
+	json_int(g, "viewers_skipped", (long long)flvd->skips);
 	json_int(g, "not_found", (long long)flvd->not_found);
 	json_int(g, "refused", (long long)flvd->refused);
 	json_int(g, "idle_closed", (long long)flvd->idle_closed);

@@ -104,6 +104,8 @@ struct fstream {
 	size_t old_config_len[2];
 	struct event *grace;
 	uint64_t bytes_out, tags_read;
+	/* since it came: viewers joined, skipped ahead, dropped as slow */
+	uint64_t viewers_total, skips, dropped;
 };
 TAILQ_HEAD(fstreamlist, fstream);
 
@@ -149,6 +151,7 @@ struct flvd {
 	size_t batchcap;
 	/* counters */
 	uint64_t viewers_total, viewers_dropped, not_found, refused;
+	uint64_t skips; /* viewers skipped to a keyframe for lagging */
 	uint64_t idle_closed; /* no request in time */
 	uint64_t evicted; /* idle ones closed to make room */
 	uint64_t bytes_out;

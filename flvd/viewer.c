@@ -297,6 +297,7 @@ viewer_attach(struct viewer *v, struct fstream *s, int start_live)
 	flvd->nviewers++;
 	v->peer->viewers++;
 	flvd->viewers_total++;
+	s->viewers_total++;
 	viewer_seqhdrs(v, s, seq, have, 0);
 	/* until the stream says otherwise, announce both */
 	flv_header(
@@ -323,6 +324,7 @@ viewer_drop(struct viewer *v, const char *why)
 	log_warnx(
 	    "viewer %s: dropped from %s: %s", v->addr, v->stream->name, why);
 	flvd->viewers_dropped++;
+	v->stream->dropped++;
 	viewer_free(v);
 }
 
@@ -376,6 +378,8 @@ viewer_fanout(struct fstream *s, struct chunk *c,
 			log_info("viewer %s: %zu bytes behind on %s; skipping "
 			         "to the next keyframe",
 			    v->addr, backlog, s->name);
+			s->skips++;
+			flvd->skips++;
 			v->waiting = 1;
 			continue;
 		} else {

@@ -174,6 +174,9 @@ const struct conf_key conf_keys[] = {
         "aside); 0: no limit"},
     {"record_min_free", CONF_SIZE, "1g", 0, 1024 * 1024 * GB, NULL,
         "free space below which recording pauses"},
+    {"record_warn_free", CONF_SIZE, "2g", 0, 1024 * 1024 * GB, NULL,
+        "free space below which recd warns that recording will soon pause "
+        "(above record_min_free); 0: no warning"},
     {"thumbnail_interval", CONF_INT, "5", 0, 3600, NULL,
         "seconds between a live stream's thumbnails; 0: none"},
 };

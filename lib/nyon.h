@@ -369,6 +369,24 @@ void daemon_drop_privileges(struct daemon *);
 int daemon_reload(struct daemon *);
 void daemon_stop(struct daemon *);
 
+/*
+ * livestat.c: the figures every output daemon gives per stream, in one
+ * shape, so that authd, nyonctl and the metrics need not know each
+ * output: in each stream of its status, "output": {"kind": "flv",
+ * "viewers", "bytes_out", "viewers_total", "skipped", "dropped"}.
+ * "viewers" is what the output serves the stream to: HTTP-FLV or WebRTC
+ * viewers, 1 while recorded, forwarding destinations up.
+ */
+struct output_stats {
+	const char *kind; /* "flv", "webrtc", "record", "forward" */
+	long long viewers; /* now */
+	long long bytes_out; /* sent or written, since the stream came */
+	long long viewers_total; /* joined, since the stream came */
+	long long skipped; /* skipped ahead for being slow */
+	long long dropped; /* dropped for being slow */
+};
+void output_stats_json(yajl_gen, const struct output_stats *);
+
 /* procstat.c: this process's costs, from /proc/self */
 struct procstat {
 	double cpu_seconds; /* user and system */

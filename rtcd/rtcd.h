@@ -307,6 +307,8 @@ struct rstream {
 	struct sessionlist sessions;
 	int nsessions;
 	uint64_t tags, laps_seen;
+	/* since it came: bytes sent, viewers joined, skipped ahead */
+	uint64_t bytes_out, viewers_total, skips;
 	uint8_t *buf; /* ring_max_tag bytes */
 	size_t bufcap;
 };

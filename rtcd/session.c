@@ -160,6 +160,7 @@ session_new(
 	TAILQ_INSERT_TAIL(&rtcd->sessions, s, all);
 	rtcd->nsessions++;
 	rtcd->sessions_total++;
+	st->viewers_total++;
 	stream_attach(st, s);
 	session_arm(s, SESS_TICK_MS);
 	return s;
@@ -294,6 +295,7 @@ session_catch_up(struct session *s)
 	        track_get(v, s->vnext) != NULL))
 		return;
 	s->skips++;
+	s->stream->skips++;
 	if (v->has_key && v->last_key > s->vnext &&
 	    track_get(v, v->last_key) != NULL)
 		s->vnext = v->last_key;
@@ -370,6 +372,7 @@ session_pump(struct session *s)
 			}
 			rtcd->packets_out++;
 			rtcd->bytes_out += (size_t)n;
+			s->stream->bytes_out += (size_t)n;
 			if (s->first_media_ms == 0)
 				s->first_media_ms = now_ms();
 		}
