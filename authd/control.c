@@ -189,6 +189,9 @@ static const struct {
     [CTL_OP_CONFIG_SET] = {control_config_set, NULL},
     [CTL_OP_USER_PASSWD] = {control_user_passwd, NULL},
     [CTL_OP_STATS] = {control_stats, NULL},
+    [CTL_OP_VIEWER_LIST] = {ops_viewer_list, NULL},
+    [CTL_OP_VIEWER_STATS] = {ops_viewer_stats, NULL},
+    [CTL_OP_HISTORY] = {ops_history, NULL},
 };
 
 static void
@@ -322,6 +325,7 @@ control_init(struct daemon *d)
 	d->handlers[CTL_OP_HELLO] = control_hello_op;
 	d->handlers[CTL_OP_PUBLISH] = control_publish;
 	d->handlers[CTL_OP_UNPUBLISH] = control_unpublish;
+	d->handlers[CTL_OP_VIEWER_REPORT] = viewers_report;
 	d->peer_closed = control_peer_closed;
 }
 
@@ -332,6 +336,7 @@ control_peer_closed(struct ctl_peer *p, void *arg)
 	struct ingestd_conn *ic = ctl_peer_data(p);
 	size_t i;
 
+	viewers_peer_closed(p);
 	if (ic == NULL)
 		return;
 	for (i = 0; i < ic->nsessions; i++)

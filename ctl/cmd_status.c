@@ -103,7 +103,8 @@ status_streams(yajl_val ingestd, yajl_val flvd)
 		        : "");
 		/* ingestd's warning while the publisher is over max_bitrate */
 		if (json_get_str(st, "bitrate_warning") != NULL)
-			printf("    ! %s\n", json_get_str(st, "bitrate_warning"));
+			printf(
+			    "    ! %s\n", json_get_str(st, "bitrate_warning"));
 	}
 }
 
@@ -181,7 +182,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < nitems(ctl_daemons); i++) {
 			json_key(g, ctl_daemons[i]);
 			if (up[i]) {
-				ctl_gen_value(g, reply[i].root);
+				json_value(g, reply[i].root);
 				continue;
 			}
 			yajl_gen_map_open(g);

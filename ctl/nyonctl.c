@@ -50,6 +50,8 @@ static const struct cmd_entry cmd_table[] = {
         "list publish sessions, newest first"},
     {"session show", "ID", 1, 1, cmd_session_show, "show one session"},
     {"session kick", "ID", 1, 1, cmd_session_kick, "stop a live publisher"},
+    {"viewers", "[--active] [--limit N] [NAME]", 0, 4, cmd_viewers,
+        "viewer sessions, and today's unique viewers and peak per stream"},
     {"config get", "[KEY]", 0, 1, cmd_config_get,
         "show run-time settings kept by authd"},
     {"config set", "KEY VALUE", 2, 2, cmd_config_set,
@@ -125,37 +127,6 @@ ctl_op(struct ctl_ctx *ctx, yajl_gen req, struct ctl_msg *reply, yajl_val *data)
 }
 
 void
-ctl_gen_value(yajl_gen g, yajl_val v)
-{
-	size_t i;
-
-	if (YAJL_IS_STRING(v))
-		yajl_gen_string(
-		    g, (const unsigned char *)v->u.string, strlen(v->u.string));
-	else if (YAJL_IS_INTEGER(v))
-		yajl_gen_integer(g, YAJL_GET_INTEGER(v));
-	else if (YAJL_IS_NUMBER(v))
-		yajl_gen_number(
-		    g, YAJL_GET_NUMBER(v), strlen(YAJL_GET_NUMBER(v)));
-	else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
-		yajl_gen_bool(g, YAJL_IS_TRUE(v));
-	else if (YAJL_IS_OBJECT(v)) {
-		yajl_gen_map_open(g);
-		for (i = 0; i < v->u.object.len; i++) {
-			json_key(g, v->u.object.keys[i]);
-			ctl_gen_value(g, v->u.object.values[i]);
-		}
-		yajl_gen_map_close(g);
-	} else if (YAJL_IS_ARRAY(v)) {
-		yajl_gen_array_open(g);
-		for (i = 0; i < v->u.array.len; i++)
-			ctl_gen_value(g, v->u.array.values[i]);
-		yajl_gen_array_close(g);
-	} else
-		yajl_gen_null(g);
-}
-
-void
 ctl_print_gen(yajl_gen g)
 {
 	const unsigned char *buf;
@@ -171,7 +142,7 @@ ctl_print_json(yajl_val v)
 	yajl_gen g = json_gen();
 
 	yajl_gen_config(g, yajl_gen_beautify, 1);
-	ctl_gen_value(g, v);
+	json_value(g, v);
 	ctl_print_gen(g);
 	yajl_gen_free(g);
 }

@@ -34,7 +34,6 @@ const char *ctl_sockpath(
 /* Closes and sends req (from ctl_msg_begin), frees it, waits for the reply. */
 int ctl_request(struct ctl_ctx *, const char *daemon, yajl_gen req,
     struct ctl_msg *reply, char *err, size_t errlen);
-void ctl_gen_value(yajl_gen, yajl_val);
 void ctl_print_gen(yajl_gen);
 void ctl_print_json(yajl_val); /* beautified, ends with a newline */
 void ctl_print_value(yajl_val);
@@ -71,6 +70,9 @@ int cmd_recording_list(struct ctl_ctx *, int, char **);
 int cmd_recording_rm(struct ctl_ctx *, int, char **);
 int cmd_recording_keep(struct ctl_ctx *, int, char **);
 int cmd_recording_unkeep(struct ctl_ctx *, int, char **);
+
+/* cmd_viewers.c */
+int cmd_viewers(struct ctl_ctx *, int, char **);
 
 /* cmd_status.c */
 int cmd_status(struct ctl_ctx *, int, char **);

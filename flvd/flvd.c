@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "flvd.h"
+#include "vreport.h"
 
 struct flvd *flvd;
 
@@ -27,6 +28,7 @@ flvd_status(yajl_gen g, void *arg)
 	json_int(g, "evicted", (long long)flvd->evicted);
 	json_int(g, "bytes_out", (long long)flvd->bytes_out);
 	source_status(g);
+	vreport_status(g);
 }
 
 /* Values flvd caches out of the config, read again on SIGHUP. */
@@ -95,11 +97,13 @@ main(int argc, char *argv[])
 	daemon_drop_privileges(&flvd->d);
 	writers_start((int)conf_int(flvd->d.conf, "flv_write_threads"));
 	source_start();
+	vreport_start(flvd->d.base, flvd->d.conf, &flvd->d.policy, "flvd");
 
 	event_base_dispatch(flvd->d.base);
 
 	viewer_close_listeners();
 	source_stop();
+	vreport_stop();
 	writers_stop();
 	free(flvd->batch);
 	daemon_stop(&flvd->d);

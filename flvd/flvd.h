@@ -31,6 +31,7 @@ struct http_request {
 	char path[1024]; /* decoded, without the query */
 	char query[512]; /* raw, without '?' */
 	char host[256]; /* the Host header if it is a host[:port], else "" */
+	char user_agent[257]; /* printable ASCII, cut (vreport_clean_ua) */
 	int minor; /* HTTP/1.x */
 };
 /* 1 complete (*used bytes), 0 need more, -1 bad request (why says). */
@@ -129,6 +130,7 @@ struct viewer {
 	uint64_t started_ms;
 	int wrote, werr; /* the last write's bytes and errno (writers.c) */
 	struct chunk *direct; /* a fan-out's whole chunk, for writers_write */
+	struct vsess *vs; /* its viewer session, while it watches */
 };
 
 struct flvd {
@@ -184,7 +186,8 @@ void writers_run(struct viewer **, size_t);
 int viewer_listen(void);
 void viewer_close_listeners(void);
 /* Starts a new viewer on s: header, sequence headers, the GOP so far. */
-void viewer_attach(struct viewer *, struct fstream *, int start_live);
+void viewer_attach(
+    struct viewer *, struct fstream *, int start_live, const char *user_agent);
 /* Hands a fresh chunk (refs[] describe its tags) to every viewer of s. */
 void viewer_fanout(struct fstream *, struct chunk *,
     const struct ring_tagref *refs, size_t nrefs);

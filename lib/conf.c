@@ -159,6 +159,16 @@ const struct conf_key conf_keys[] = {
         "SRS-compatible publish hooks: off, from loopback only, or anyone"},
     {"hook_session_ttl", CONF_INT, "3600", 5, 604800, NULL,
         "seconds a hook's session lasts unless SRS calls again"},
+    {"metrics_access", CONF_CHOICE, "loopback", 0, 0, "loopback|token",
+        "who may read /metrics: loopback peers alone, or any peer sending "
+        "metrics_token or an API token as a bearer token"},
+    {"metrics_token", CONF_STR, "", 16, 512, NULL,
+        "bearer token Prometheus sends for /metrics under metrics_access "
+        "token; empty: API tokens only"},
+    {"viewer_retention_days", CONF_INT, "30", 1, 3650, NULL,
+        "days ended viewer sessions are kept in the database"},
+    {"viewer_retention_rows", CONF_INT, "100000", 1, 10000000, NULL,
+        "most viewer sessions kept in the database; the oldest go first"},
     /* Recording and thumbnails (recd). */
     {"recordings_dir", CONF_STR, "recordings", 0, 0, NULL,
         "recordings and thumbnails, relative to statedir unless absolute; "

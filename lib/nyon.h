@@ -151,6 +151,10 @@ enum ctl_op {
 	CTL_OP_RECORDING_DELETE,
 	CTL_OP_RECORDING_KEEP,
 	CTL_OP_RECORD_SET,
+	CTL_OP_VIEWER_REPORT,
+	CTL_OP_VIEWER_LIST,
+	CTL_OP_VIEWER_STATS,
+	CTL_OP_HISTORY,
 	CTL_OP_COUNT
 };
 
@@ -160,6 +164,7 @@ enum ctl_type {
 	CTL_T_INT,
 	CTL_T_BOOL,
 	CTL_T_OBJ,
+	CTL_T_ARRAY,
 	CTL_T_NAME, /* a string that passes stream_name_check */
 	CTL_T_KEY, /* a string that passes stream_key_check */
 };
@@ -322,6 +327,7 @@ void json_double(yajl_gen, const char *key, double val);
 void json_bool(yajl_gen, const char *key, int val);
 void json_null(yajl_gen, const char *key);
 void json_key(yajl_gen, const char *key);
+void json_value(yajl_gen, yajl_val); /* a copy of a parsed value */
 const char *json_get_str(yajl_val obj, const char *key);
 int json_get_int(yajl_val obj, const char *key, long long *out);
 int json_get_bool(yajl_val obj, const char *key, int *out);

@@ -336,6 +336,8 @@ struct session {
 	TAILQ_ENTRY(session) blocked; /* waiting for the socket */
 	struct rstream *stream;
 	char id[33]; /* in the Location */
+	char user_agent[257]; /* the WHEP request's, as vreport keeps it */
+	struct vsess *vs; /* its viewer session, from its first address */
 	char ufrag[9], pwd[33];
 	char peer_ufrag[257];
 	enum session_state state;

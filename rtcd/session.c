@@ -16,6 +16,7 @@
 
 #include "flv.h"
 #include "rtcd.h"
+#include "vreport.h"
 
 #define SESS_ICE_TIMEOUT_MS 15000 /* from the answer to a working DTLS */
 #define SESS_CONSENT_MS 30000 /* no STUN check this long: gone */
@@ -197,6 +198,7 @@ session_end(struct session *s, const char *why)
 	         "retransmitted",
 	    s->id, s->stream->name, s->addr, why,
 	    (unsigned long long)s->packets, (unsigned long long)s->retransmits);
+	vreport_end(s->vs, s->octets);
 	if (s->has_peer)
 		LIST_REMOVE(s, byaddr);
 	if (s->is_blocked)
@@ -574,6 +576,10 @@ session_stun(int sock, const struct sockaddr *sa, socklen_t salen,
 		    &session_byaddr[session_addr_hash(sa)], s, byaddr);
 		addr_string(sa, s->addr, sizeof(s->addr));
 		log_debug("viewer %s: ICE from %s", s->id, s->addr);
+		/* a viewer session from its first address on */
+		if (s->vs == NULL)
+			s->vs = vreport_open(
+			    s->stream->name, "webrtc", s->addr, s->user_agent);
 	}
 	if ((n = stun_binding_response(
 	         out, sizeof(out), m.txid, sa, s->pwd, NULL)) > 0)
