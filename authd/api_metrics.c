@@ -287,30 +287,40 @@ api_metrics_gone(struct evhttp_connection *evcon, void *arg)
 	m->evcon = NULL;
 }
 
+int
+api_metrics_access(
+    const char *mode, int loopback, const char *auth, const char *token)
+{
+	size_t n = strlen(token);
+
+	if (strcmp(mode, "loopback") == 0)
+		return loopback ? API_METRICS_OK : API_METRICS_REFUSED;
+	if (n > 0 && auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0 &&
+	    strlen(auth + 7) == n && hmac_equal(auth + 7, token, n))
+		return API_METRICS_OK;
+	return API_METRICS_JWT;
+}
+
 /* 0 if r may read the metrics; else -1, answered. */
 static int
 api_metrics_allowed(struct api_req *r)
 {
-	const char *want = conf_str(authd->d.conf, "metrics_token");
 	const char *auth = evhttp_find_header(
 	    evhttp_request_get_input_headers(r->req), "Authorization");
-	size_t n;
 
-	if (strcmp(conf_str(authd->d.conf, "metrics_access"), "loopback") ==
-	    0) {
-		if (r->loopback)
-			return 0;
+	switch (api_metrics_access(conf_str(authd->d.conf, "metrics_access"),
+	    r->loopback, auth, conf_str(authd->d.conf, "metrics_token"))) {
+	case API_METRICS_OK:
+		return 0;
+	case API_METRICS_REFUSED:
 		api_reply_error(r, 403,
 		    "metrics are for loopback peers (metrics_access)", NULL,
 		    NULL);
 		return -1;
+	default:
+		/* an operator's API token will do too */
+		return api_authenticate(r, 0);
 	}
-	n = strlen(want);
-	if (n > 0 && auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0 &&
-	    strlen(auth + 7) == n && hmac_equal(auth + 7, want, n))
-		return 0;
-	/* an operator's API token will do too */
-	return api_authenticate(r, 0);
 }
 
 void

@@ -248,6 +248,13 @@ void api_health_tick(void);
 
 /* api_metrics.c: GET /metrics for Prometheus */
 void api_metrics(struct api_req *);
+/*
+ * metrics_access (mode) for a peer, given its Authorization header (may be
+ * NULL) and metrics_token: read, refused, or read if it is an API token.
+ */
+enum { API_METRICS_OK, API_METRICS_REFUSED, API_METRICS_JWT };
+int api_metrics_access(
+    const char *mode, int loopback, const char *auth, const char *token);
 
 /* api_viewers.c: /api/viewers, /api/viewers/stats, /api/history */
 void api_viewers_list(struct api_req *);
