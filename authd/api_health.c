@@ -18,11 +18,6 @@
 
 #include "authd.h"
 
-struct api_health {
-	struct evhttp_request *req; /* NULL once the client is gone */
-	struct evhttp_connection *evcon;
-};
-
 static double api_health_cpu_pct = -1;
 static unsigned long long api_health_cpu_total, api_health_cpu_idle;
 
@@ -312,61 +307,34 @@ api_health_recording(yajl_gen g, yajl_val recd)
 }
 
 static void
-api_health_reply(yajl_val status[GATHER_N], void *arg)
+api_health_reply(struct api_req *r, yajl_val status[GATHER_N])
 {
-	struct api_health *h = arg;
-	struct api_req r = {.req = h->req};
-	yajl_gen g;
+	yajl_gen g = json_gen();
 	int i;
 
-	/* before the reply: libevent may free the connection after it */
-	if (h->evcon != NULL)
-		evhttp_connection_set_closecb(h->evcon, NULL, NULL);
-	if (h->req != NULL) {
-		g = json_gen();
-		yajl_gen_map_open(g);
-		json_str(g, "status", "ok");
-		api_health_system(g);
-		json_key(g, "daemons");
-		yajl_gen_map_open(g);
-		json_str(g, "authd", "up");
-		for (i = 0; i < GATHER_N; i++)
-			json_str(g, gather_daemons[i],
-			    status[i] != NULL ? "up" : "down");
-		yajl_gen_map_close(g);
-		api_health_streams(g, status[GATHER_INGESTD],
-		    status[GATHER_FLVD], status[GATHER_RTCD]);
-		api_health_recording(g, status[GATHER_RECD]);
-		alerts_json(g, status);
-		yajl_gen_map_close(g);
-		api_reply_ok(&r, 200, g, NULL);
-		yajl_gen_free(g);
-	}
-	free(h);
-}
-
-/* The HTTP client went away first: answer nobody. */
-static void
-api_health_client_gone(struct evhttp_connection *evcon, void *arg)
-{
-	struct api_health *h = arg;
-
-	h->req = NULL;
-	h->evcon = NULL;
+	yajl_gen_map_open(g);
+	json_str(g, "status", "ok");
+	api_health_system(g);
+	json_key(g, "daemons");
+	yajl_gen_map_open(g);
+	json_str(g, "authd", "up");
+	for (i = 0; i < GATHER_N; i++)
+		json_str(
+		    g, gather_daemons[i], status[i] != NULL ? "up" : "down");
+	yajl_gen_map_close(g);
+	api_health_streams(g, status[GATHER_INGESTD], status[GATHER_FLVD],
+	    status[GATHER_RTCD]);
+	api_health_recording(g, status[GATHER_RECD]);
+	alerts_json(g, status);
+	yajl_gen_map_close(g);
+	api_reply_ok(r, 200, g, NULL);
+	yajl_gen_free(g);
 }
 
 void
 api_health_config(struct api_req *r)
 {
-	struct api_health *h;
-
-	h = xcalloc(1, sizeof(*h));
-	h->req = r->req;
-	h->evcon = evhttp_request_get_connection(r->req);
-	if (h->evcon != NULL)
-		evhttp_connection_set_closecb(
-		    h->evcon, api_health_client_gone, h);
-	gather_start(api_health_reply, h);
+	gather_reply(r, api_health_reply);
 }
 
 /* For init systems and load balancers: no token, no secrets. */

@@ -16,11 +16,6 @@
 
 #include "authd.h"
 
-struct api_metrics {
-	struct evhttp_request *req; /* NULL once the client is gone */
-	struct evhttp_connection *evcon;
-};
-
 /* A label value with \, " and newline escaped. */
 static void
 api_metrics_label(struct evbuffer *b, const char *name, const char *v)
@@ -256,35 +251,19 @@ api_metrics_outputs(struct evbuffer *b, yajl_val status[GATHER_N])
 }
 
 static void
-api_metrics_reply(yajl_val status[GATHER_N], void *arg)
+api_metrics_reply(struct api_req *r, yajl_val status[GATHER_N])
 {
-	struct api_metrics *m = arg;
-	struct evbuffer *b;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct evbuffer *b = evbuffer_new();
 
-	if (m->evcon != NULL)
-		evhttp_connection_set_closecb(m->evcon, NULL, NULL);
-	if (m->req != NULL) {
-		b = evbuffer_new();
-		api_metrics_daemons(b, status);
-		api_metrics_inputs(b, status[GATHER_INGESTD]);
-		api_metrics_outputs(b, status);
-		evhttp_add_header(evhttp_request_get_output_headers(m->req),
-		    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-		evhttp_add_header(evhttp_request_get_output_headers(m->req),
-		    "Cache-Control", "no-store");
-		evhttp_send_reply(m->req, 200, "OK", b);
-		evbuffer_free(b);
-	}
-	free(m);
-}
-
-static void
-api_metrics_gone(struct evhttp_connection *evcon, void *arg)
-{
-	struct api_metrics *m = arg;
-
-	m->req = NULL;
-	m->evcon = NULL;
+	api_metrics_daemons(b, status);
+	api_metrics_inputs(b, status[GATHER_INGESTD]);
+	api_metrics_outputs(b, status);
+	evhttp_add_header(
+	    h, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_send_reply(r->req, 200, "OK", b);
+	evbuffer_free(b);
 }
 
 int
@@ -326,14 +305,7 @@ api_metrics_allowed(struct api_req *r)
 void
 api_metrics(struct api_req *r)
 {
-	struct api_metrics *m;
-
 	if (api_metrics_allowed(r) == -1)
 		return;
-	m = xcalloc(1, sizeof(*m));
-	m->req = r->req;
-	m->evcon = evhttp_request_get_connection(r->req);
-	if (m->evcon != NULL)
-		evhttp_connection_set_closecb(m->evcon, api_metrics_gone, m);
-	gather_start(api_metrics_reply, m);
+	gather_reply(r, api_metrics_reply);
 }

@@ -56,6 +56,13 @@ extern const char *const gather_daemons[GATHER_N];
 typedef void (*gather_cb)(yajl_val status[GATHER_N], void *arg);
 /* Asks them all; cb runs once, from the loop, within API_HEALTH_MS. */
 void gather_start(gather_cb, void *arg);
+struct api_req;
+/*
+ * For an HTTP request: reply runs with a request to answer (only .req is
+ * set), unless its client has gone by then.
+ */
+typedef void (*gather_reply_fn)(struct api_req *, yajl_val status[GATHER_N]);
+void gather_reply(struct api_req *, gather_reply_fn);
 
 /* viewers.c: viewer sessions flvd and rtcd report (lib/vreport.c) */
 #define VIEWERS_BATCH_MAX 1024 /* sessions in one report */

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <event2/http.h>
+
 #include "authd.h"
 
 const char *const gather_daemons[GATHER_N] = {
@@ -134,4 +136,48 @@ gather_start(gather_cb cb, void *arg)
 		    ctl_client_new(authd->d.base, path, gather_daemons[i],
 		        &authd->d.policy, CTL_CLIENT_ONCE, &ccb, g);
 	}
+}
+
+/* An HTTP request waiting for the gathering, until its client leaves. */
+struct gather_http {
+	struct evhttp_request *req; /* NULL once the client is gone */
+	struct evhttp_connection *evcon;
+	gather_reply_fn reply;
+};
+
+static void
+gather_http_done(yajl_val status[GATHER_N], void *arg)
+{
+	struct gather_http *h = arg;
+	struct api_req r = {.req = h->req};
+
+	/* before the reply: libevent may free the connection after it */
+	if (h->evcon != NULL)
+		evhttp_connection_set_closecb(h->evcon, NULL, NULL);
+	if (h->req != NULL)
+		h->reply(&r, status);
+	free(h);
+}
+
+/* The HTTP client went away first: answer nobody. */
+static void
+gather_http_gone(struct evhttp_connection *evcon, void *arg)
+{
+	struct gather_http *h = arg;
+
+	h->req = NULL;
+	h->evcon = NULL;
+}
+
+void
+gather_reply(struct api_req *r, gather_reply_fn reply)
+{
+	struct gather_http *h = xcalloc(1, sizeof(*h));
+
+	h->req = r->req;
+	h->reply = reply;
+	h->evcon = evhttp_request_get_connection(r->req);
+	if (h->evcon != NULL)
+		evhttp_connection_set_closecb(h->evcon, gather_http_gone, h);
+	gather_start(gather_http_done, h);
 }

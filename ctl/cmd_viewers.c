@@ -74,32 +74,11 @@ cmd_viewers(struct ctl_ctx *ctx, int argc, char **argv)
 	struct ctl_msg reply;
 	yajl_gen req = ctl_msg_begin(CTL_OP_VIEWER_LIST), sreq;
 	yajl_val data;
-	const char *errstr, *stream = NULL;
-	int a;
+	const char *stream = NULL;
 
-	for (a = 0; a < argc; a++) {
-		if (strcmp(argv[a], "--active") == 0)
-			json_bool(req, "active", 1);
-		else if (strcmp(argv[a], "--limit") == 0 && a + 1 < argc) {
-			long long n = strtonum(argv[++a], 1, 1000, &errstr);
-
-			if (errstr != NULL) {
-				fprintf(
-				    stderr, "nyonctl: --limit: %s\n", errstr);
-				yajl_gen_free(req);
-				return CTL_EXIT_USAGE;
-			}
-			json_int(req, "limit", n);
-		} else if (argv[a][0] != '-' && stream == NULL)
-			stream = argv[a];
-		else {
-			fprintf(stderr,
-			    "usage: nyonctl viewers [--active] "
-			    "[--limit N] [NAME]\n");
-			yajl_gen_free(req);
-			return CTL_EXIT_USAGE;
-		}
-	}
+	if (ctl_list_args(argc, argv, req, &stream,
+	        "usage: nyonctl viewers [--active] [--limit N] [NAME]") == -1)
+		return CTL_EXIT_USAGE;
 	sreq = ctl_msg_begin(CTL_OP_VIEWER_STATS);
 	if (stream != NULL) {
 		json_str(req, "stream", stream);

@@ -165,6 +165,37 @@ ctl_print_value(yajl_val v)
 }
 
 /* Finds the longest command name that the words of argv spell. */
+int
+ctl_list_args(
+    int argc, char **argv, yajl_gen req, const char **name, const char *usage)
+{
+	const char *errstr;
+	long long n;
+	int a;
+
+	for (a = 0; a < argc; a++) {
+		if (strcmp(argv[a], "--active") == 0)
+			json_bool(req, "active", 1);
+		else if (strcmp(argv[a], "--limit") == 0 && a + 1 < argc) {
+			n = strtonum(argv[++a], 1, 1000, &errstr);
+			if (errstr != NULL) {
+				fprintf(
+				    stderr, "nyonctl: --limit: %s\n", errstr);
+				yajl_gen_free(req);
+				return -1;
+			}
+			json_int(req, "limit", n);
+		} else if (name != NULL && *name == NULL && argv[a][0] != '-')
+			*name = argv[a];
+		else {
+			fprintf(stderr, "%s\n", usage);
+			yajl_gen_free(req);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static const struct cmd_entry *
 cmd_find(int argc, char **argv, int *used)
 {

@@ -46,6 +46,13 @@ void ctl_print_value(yajl_val);
 int ctl_op(
     struct ctl_ctx *, yajl_gen req, struct ctl_msg *reply, yajl_val *data);
 
+/*
+ * A list command's options into req: --active, --limit N (1 to 1000) and,
+ * if name is not NULL, one NAME.  -1 after printing usage; req is freed.
+ */
+int ctl_list_args(
+    int argc, char **argv, yajl_gen req, const char **name, const char *usage);
+
 /* cmd_stream.c */
 int cmd_stream_list(struct ctl_ctx *, int, char **);
 int cmd_stream_show(struct ctl_ctx *, int, char **);

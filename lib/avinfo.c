@@ -9,96 +9,18 @@
 #include <string.h>
 
 #include "avinfo.h"
+#include "rbsp.h"
 #include "flv.h"
 
-struct avinfo_bits {
-	uint8_t rbsp[AVINFO_SPS_MAX];
-	size_t len, pos; /* bytes, bits */
-	int overrun;
-};
-
-/* The NAL unit's payload from byte skip on, emulation prevention removed. */
-static int
-avinfo_bits_init(
-    struct avinfo_bits *b, const uint8_t *nal, size_t len, size_t skip)
-{
-	size_t i, zeros = 0;
-
-	b->len = b->pos = 0;
-	b->overrun = 0;
-	for (i = skip; i < len; i++) {
-		if (zeros >= 2 && nal[i] == 3) {
-			zeros = 0;
-			continue;
-		}
-		if (b->len >= sizeof(b->rbsp))
-			return -1;
-		b->rbsp[b->len++] = nal[i];
-		zeros = nal[i] == 0 ? zeros + 1 : 0;
-	}
-	return 0;
-}
-
-static uint32_t
-avinfo_bits_get(struct avinfo_bits *b, int n)
-{
-	uint32_t v = 0;
-
-	while (n-- > 0) {
-		if (b->pos >= b->len * 8) {
-			b->overrun = 1;
-			return 0;
-		}
-		v = v << 1 | ((b->rbsp[b->pos / 8] >> (7 - b->pos % 8)) & 1);
-		b->pos++;
-	}
-	return v;
-}
-
 static void
-avinfo_bits_skip(struct avinfo_bits *b, size_t n)
-{
-	if (b->pos + n > b->len * 8) {
-		b->overrun = 1;
-		b->pos = b->len * 8;
-	} else
-		b->pos += n;
-}
-
-/* Exp-Golomb ue(v); anything longer than 31 bits is corrupt here. */
-static uint32_t
-avinfo_bits_ue(struct avinfo_bits *b)
-{
-	int zeros = 0;
-
-	while (avinfo_bits_get(b, 1) == 0) {
-		if (b->overrun || ++zeros > 31) {
-			b->overrun = 1;
-			return 0;
-		}
-	}
-	if (zeros == 0)
-		return 0;
-	return ((1u << zeros) - 1) + avinfo_bits_get(b, zeros);
-}
-
-static int32_t
-avinfo_bits_se(struct avinfo_bits *b)
-{
-	uint32_t v = avinfo_bits_ue(b);
-
-	return v & 1 ? (int32_t)((v + 1) / 2) : -(int32_t)(v / 2);
-}
-
-static void
-avinfo_scaling_list(struct avinfo_bits *b, int size)
+avinfo_scaling_list(struct rbsp *b, int size)
 {
 	int32_t last = 8, next = 8, delta;
 	int j;
 
 	for (j = 0; j < size && !b->overrun; j++) {
 		if (next != 0) {
-			delta = avinfo_bits_se(b);
+			delta = rbsp_se(b);
 			if (delta < -128 || delta > 127) {
 				b->overrun = 1; /* not an SPS: -128..127 */
 				return;
@@ -118,29 +40,29 @@ avinfo_size_ok(uint32_t w, uint32_t h)
 
 /* The VUI's timing_info, the only part of it we want: frames a second. */
 static double
-avinfo_h264_vui_fps(struct avinfo_bits *b)
+avinfo_h264_vui_fps(struct rbsp *b)
 {
 	uint32_t units, scale;
 
-	if (!avinfo_bits_get(b, 1)) /* vui_parameters_present_flag */
+	if (!rbsp_get(b, 1)) /* vui_parameters_present_flag */
 		return 0;
-	if (avinfo_bits_get(b, 1) && avinfo_bits_get(b, 8) == 255)
-		avinfo_bits_skip(b, 32); /* aspect_ratio_idc: sar */
-	if (avinfo_bits_get(b, 1)) /* overscan_info_present_flag */
-		avinfo_bits_skip(b, 1);
-	if (avinfo_bits_get(b, 1)) { /* video_signal_type_present_flag */
-		avinfo_bits_skip(b, 4);
-		if (avinfo_bits_get(b, 1))
-			avinfo_bits_skip(b, 24);
+	if (rbsp_get(b, 1) && rbsp_get(b, 8) == 255)
+		rbsp_skip(b, 32); /* aspect_ratio_idc: sar */
+	if (rbsp_get(b, 1)) /* overscan_info_present_flag */
+		rbsp_skip(b, 1);
+	if (rbsp_get(b, 1)) { /* video_signal_type_present_flag */
+		rbsp_skip(b, 4);
+		if (rbsp_get(b, 1))
+			rbsp_skip(b, 24);
 	}
-	if (avinfo_bits_get(b, 1)) { /* chroma_loc_info_present_flag */
-		(void)avinfo_bits_ue(b);
-		(void)avinfo_bits_ue(b);
+	if (rbsp_get(b, 1)) { /* chroma_loc_info_present_flag */
+		(void)rbsp_ue(b);
+		(void)rbsp_ue(b);
 	}
-	if (!avinfo_bits_get(b, 1)) /* timing_info_present_flag */
+	if (!rbsp_get(b, 1)) /* timing_info_present_flag */
 		return 0;
-	units = avinfo_bits_get(b, 32);
-	scale = avinfo_bits_get(b, 32);
+	units = rbsp_get(b, 32);
+	scale = rbsp_get(b, 32);
 	if (b->overrun || units == 0 || scale == 0)
 		return 0;
 	/* a frame is two fields' ticks; more than 1000 a second is not real */
@@ -152,62 +74,61 @@ avinfo_h264_vui_fps(struct avinfo_bits *b)
 int
 avinfo_h264_sps(const uint8_t *nal, size_t len, struct avinfo_video *v)
 {
-	struct avinfo_bits b;
+	struct rbsp b;
 	uint32_t profile, chroma = 1, depth = 0, poc, n, i, mbw, mbh, frame_mbs;
 	uint32_t cl = 0, cr = 0, ct = 0, cb = 0, cx, cy, width, height;
 
-	if (len < 4 || (nal[0] & 0x1f) != 7 ||
-	    avinfo_bits_init(&b, nal, len, 1) == -1)
+	if (len < 4 || (nal[0] & 0x1f) != 7 || rbsp_init(&b, nal, len, 1) == -1)
 		return -1;
-	profile = avinfo_bits_get(&b, 8);
-	v->constraints = (uint8_t)avinfo_bits_get(&b, 8);
-	v->level = (uint8_t)avinfo_bits_get(&b, 8);
-	(void)avinfo_bits_ue(&b); /* seq_parameter_set_id */
+	profile = rbsp_get(&b, 8);
+	v->constraints = (uint8_t)rbsp_get(&b, 8);
+	v->level = (uint8_t)rbsp_get(&b, 8);
+	(void)rbsp_ue(&b); /* seq_parameter_set_id */
 	if (profile == 100 || profile == 110 || profile == 122 ||
 	    profile == 244 || profile == 44 || profile == 83 || profile == 86 ||
 	    profile == 118 || profile == 128 || profile == 138 ||
 	    profile == 139 || profile == 134 || profile == 135) {
-		chroma = avinfo_bits_ue(&b);
+		chroma = rbsp_ue(&b);
 		if (chroma > 3)
 			return -1;
 		if (chroma == 3)
-			avinfo_bits_skip(&b, 1);
-		depth = avinfo_bits_ue(&b); /* bit_depth_luma_minus8 */
-		(void)avinfo_bits_ue(&b);
-		avinfo_bits_skip(&b, 1);
-		if (avinfo_bits_get(&b, 1)) /* seq_scaling_matrix_present */
+			rbsp_skip(&b, 1);
+		depth = rbsp_ue(&b); /* bit_depth_luma_minus8 */
+		(void)rbsp_ue(&b);
+		rbsp_skip(&b, 1);
+		if (rbsp_get(&b, 1)) /* seq_scaling_matrix_present */
 			for (i = 0; i < (chroma != 3 ? 8u : 12u); i++)
-				if (avinfo_bits_get(&b, 1))
+				if (rbsp_get(&b, 1))
 					avinfo_scaling_list(
 					    &b, i < 6 ? 16 : 64);
 	}
-	(void)avinfo_bits_ue(&b); /* log2_max_frame_num_minus4 */
-	poc = avinfo_bits_ue(&b);
+	(void)rbsp_ue(&b); /* log2_max_frame_num_minus4 */
+	poc = rbsp_ue(&b);
 	if (poc == 0)
-		(void)avinfo_bits_ue(&b);
+		(void)rbsp_ue(&b);
 	else if (poc == 1) {
-		avinfo_bits_skip(&b, 1);
-		(void)avinfo_bits_se(&b);
-		(void)avinfo_bits_se(&b);
-		if ((n = avinfo_bits_ue(&b)) > 255)
+		rbsp_skip(&b, 1);
+		(void)rbsp_se(&b);
+		(void)rbsp_se(&b);
+		if ((n = rbsp_ue(&b)) > 255)
 			return -1;
 		for (i = 0; i < n && !b.overrun; i++)
-			(void)avinfo_bits_se(&b);
+			(void)rbsp_se(&b);
 	} else if (poc != 2)
 		return -1;
-	(void)avinfo_bits_ue(&b); /* max_num_ref_frames */
-	avinfo_bits_skip(&b, 1);
-	mbw = avinfo_bits_ue(&b) + 1;
-	mbh = avinfo_bits_ue(&b) + 1;
-	frame_mbs = avinfo_bits_get(&b, 1);
+	(void)rbsp_ue(&b); /* max_num_ref_frames */
+	rbsp_skip(&b, 1);
+	mbw = rbsp_ue(&b) + 1;
+	mbh = rbsp_ue(&b) + 1;
+	frame_mbs = rbsp_get(&b, 1);
 	if (!frame_mbs)
-		avinfo_bits_skip(&b, 1);
-	avinfo_bits_skip(&b, 1); /* direct_8x8_inference */
-	if (avinfo_bits_get(&b, 1)) {
-		cl = avinfo_bits_ue(&b);
-		cr = avinfo_bits_ue(&b);
-		ct = avinfo_bits_ue(&b);
-		cb = avinfo_bits_ue(&b);
+		rbsp_skip(&b, 1);
+	rbsp_skip(&b, 1); /* direct_8x8_inference */
+	if (rbsp_get(&b, 1)) {
+		cl = rbsp_ue(&b);
+		cr = rbsp_ue(&b);
+		ct = rbsp_ue(&b);
+		cb = rbsp_ue(&b);
 	}
 	if (b.overrun || mbw > 1024 || mbh > 1024 || depth > 6)
 		return -1;
@@ -237,47 +158,47 @@ avinfo_h264_sps(const uint8_t *nal, size_t len, struct avinfo_video *v)
 int
 avinfo_hevc_sps(const uint8_t *nal, size_t len, struct avinfo_video *v)
 {
-	struct avinfo_bits b;
+	struct rbsp b;
 	uint32_t sub, i, ptl0, level, chroma, width, height, l, r, t, bo, cx,
 	    cy, depth;
 	uint8_t prof[8], lev[8];
 
 	if (len < 4 || ((nal[0] >> 1) & 0x3f) != 33 ||
-	    avinfo_bits_init(&b, nal, len, 2) == -1)
+	    rbsp_init(&b, nal, len, 2) == -1)
 		return -1;
-	avinfo_bits_skip(&b, 4); /* sps_video_parameter_set_id */
-	sub = avinfo_bits_get(&b, 3); /* sps_max_sub_layers_minus1 */
-	avinfo_bits_skip(&b, 1);
+	rbsp_skip(&b, 4); /* sps_video_parameter_set_id */
+	sub = rbsp_get(&b, 3); /* sps_max_sub_layers_minus1 */
+	rbsp_skip(&b, 1);
 	/* general profile_space, tier, profile_idc; compatibility and
 	 * constraint flags; level */
-	ptl0 = avinfo_bits_get(&b, 8);
-	avinfo_bits_skip(&b, 32 + 48);
-	level = avinfo_bits_get(&b, 8);
+	ptl0 = rbsp_get(&b, 8);
+	rbsp_skip(&b, 32 + 48);
+	level = rbsp_get(&b, 8);
 	for (i = 0; i < sub; i++) {
-		prof[i] = (uint8_t)avinfo_bits_get(&b, 1);
-		lev[i] = (uint8_t)avinfo_bits_get(&b, 1);
+		prof[i] = (uint8_t)rbsp_get(&b, 1);
+		lev[i] = (uint8_t)rbsp_get(&b, 1);
 	}
 	if (sub > 0)
-		avinfo_bits_skip(&b, 2 * (8 - sub));
+		rbsp_skip(&b, 2 * (8 - sub));
 	for (i = 0; i < sub; i++) {
 		if (prof[i])
-			avinfo_bits_skip(&b, 88);
+			rbsp_skip(&b, 88);
 		if (lev[i])
-			avinfo_bits_skip(&b, 8);
+			rbsp_skip(&b, 8);
 	}
-	(void)avinfo_bits_ue(&b); /* sps_seq_parameter_set_id */
-	if ((chroma = avinfo_bits_ue(&b)) > 3)
+	(void)rbsp_ue(&b); /* sps_seq_parameter_set_id */
+	if ((chroma = rbsp_ue(&b)) > 3)
 		return -1;
 	if (chroma == 3)
-		avinfo_bits_skip(&b, 1);
-	width = avinfo_bits_ue(&b);
-	height = avinfo_bits_ue(&b);
+		rbsp_skip(&b, 1);
+	width = rbsp_ue(&b);
+	height = rbsp_ue(&b);
 	l = r = t = bo = 0;
-	if (avinfo_bits_get(&b, 1)) {
-		l = avinfo_bits_ue(&b);
-		r = avinfo_bits_ue(&b);
-		t = avinfo_bits_ue(&b);
-		bo = avinfo_bits_ue(&b);
+	if (rbsp_get(&b, 1)) {
+		l = rbsp_ue(&b);
+		r = rbsp_ue(&b);
+		t = rbsp_ue(&b);
+		bo = rbsp_ue(&b);
 	}
 	if (b.overrun || width > 16384 || height > 16384)
 		return -1;
@@ -290,7 +211,7 @@ avinfo_hevc_sps(const uint8_t *nal, size_t len, struct avinfo_video *v)
 	height -= (t + bo) * cy;
 	if (!avinfo_size_ok(width, height))
 		return -1;
-	depth = avinfo_bits_ue(&b); /* bit_depth_luma_minus8 */
+	depth = rbsp_ue(&b); /* bit_depth_luma_minus8 */
 	v->codec = FLV_FOURCC_HEVC;
 	v->profile = (uint8_t)(ptl0 & 0x1f);
 	v->tier = (uint8_t)((ptl0 >> 5) & 1);
@@ -376,19 +297,19 @@ static const uint32_t avinfo_aac_rates[13] = {96000, 88200, 64000, 48000, 44100,
 int
 avinfo_aac_config(const uint8_t *asc, size_t len, struct avinfo_audio *a)
 {
-	struct avinfo_bits b;
+	struct rbsp b;
 	uint32_t aot, idx, rate, chan;
 
-	if (len < 2 || avinfo_bits_init(&b, asc, len, 0) == -1)
+	if (len < 2 || rbsp_init(&b, asc, len, 0) == -1)
 		return -1;
-	aot = avinfo_bits_get(&b, 5);
+	aot = rbsp_get(&b, 5);
 	if (aot == 31)
-		aot = 32 + avinfo_bits_get(&b, 6);
-	idx = avinfo_bits_get(&b, 4);
-	rate = idx == 15 ? avinfo_bits_get(&b, 24)
+		aot = 32 + rbsp_get(&b, 6);
+	idx = rbsp_get(&b, 4);
+	rate = idx == 15 ? rbsp_get(&b, 24)
 	    : idx < 13   ? avinfo_aac_rates[idx]
 	                 : 0;
-	chan = avinfo_bits_get(&b, 4);
+	chan = rbsp_get(&b, 4);
 	if (b.overrun || rate < 7350 || rate > 96000)
 		return -1;
 	a->codec = FLV_FOURCC_AAC;
@@ -402,8 +323,8 @@ avinfo_aac_config(const uint8_t *asc, size_t len, struct avinfo_audio *a)
 	                        : (uint8_t)chan;
 	/* explicit SBR/PS signalling: the sound heard is HE-AAC */
 	if (aot == 5 || aot == 29) {
-		idx = avinfo_bits_get(&b, 4);
-		rate = idx == 15 ? avinfo_bits_get(&b, 24)
+		idx = rbsp_get(&b, 4);
+		rate = idx == 15 ? rbsp_get(&b, 24)
 		    : idx < 13   ? avinfo_aac_rates[idx]
 		                 : 0;
 		if (!b.overrun && rate >= 7350 && rate <= 96000)

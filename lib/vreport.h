@@ -1,6 +1,6 @@
 /*
  * Viewer sessions, reported by the output daemons (flvd, rtcd) to authd,
- * which keeps them in the database (nyon(7), VIEWER SESSIONS).  One
+ * which keeps them in the database (authd(8), GET /api/viewers).  One
  * reporter per process:
  *
  *	vreport_start(base, conf, &policy, "flvd");

@@ -291,12 +291,7 @@ else
 	    --token "$tok" --streams cam1,cam2 --screenshot "$shots/monitor.png" \
 	    > "$tmp/browser.out" 2> "$tmp/browser.err"
 	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok - "*) ok "browser: ${line#ok - }" ;;
-		"not ok - "*) not_ok "browser: ${line#not ok - }" ;;
-		esac
-	done < "$tmp/browser.out"
+	relay_tap "$tmp/browser.out"
 	check "graphs.mjs exits 0 ($rc)" [ "$rc" -eq 0 ]
 	[ -s "$tmp/browser.err" ] && diag "$(tail -5 "$tmp/browser.err")"
 fi
