@@ -83,6 +83,11 @@ int cmd_viewers(struct ctl_ctx *, int, char **);
 
 /* cmd_status.c */
 int cmd_status(struct ctl_ctx *, int, char **);
+/* A live stream's media, outputs and alerts, from the daemons' status. */
+void status_stream_detail(
+    yajl_val ingestd_stream, yajl_val flvd, yajl_val rtcd);
+/* The live figures of one stream, asked of ingestd, flvd and rtcd. */
+void status_stream_live(struct ctl_ctx *, const char *name);
 int cmd_ping(struct ctl_ctx *, int, char **);
 
 #endif

