@@ -73,13 +73,50 @@ api_metrics_num(yajl_val obj, const char *key, double *out)
 	return 0;
 }
 
+struct api_metric {
+	const char *name, *type, *key, *help;
+};
+
+/*
+ * One family per metric over the streams in the daemons' status: the
+ * value at key in the stream or, for outputs, in its "output" object
+ * (livestat.c's shape), labelled by stream and output.
+ */
+static void
+api_metrics_streams(struct evbuffer *b, const struct api_metric *m, size_t nm,
+    const yajl_val *daemons, size_t nd, int outputs)
+{
+	yajl_val list, s, o;
+	const char *name, *kind;
+	double v;
+	size_t i, k, d;
+
+	for (k = 0; k < nm; k++) {
+		api_metrics_family(b, m[k].name, m[k].type, m[k].help);
+		for (d = 0; d < nd; d++) {
+			list = json_get(daemons[d], "streams");
+			for (i = 0; list != NULL && YAJL_IS_ARRAY(list) &&
+			     i < list->u.array.len;
+			     i++) {
+				s = list->u.array.values[i];
+				name = json_get_str(s, "name");
+				o = outputs ? json_get(s, "output") : s;
+				kind = outputs ? json_get_str(o, "kind") : NULL;
+				if (name != NULL &&
+				    (!outputs || kind != NULL) &&
+				    api_metrics_num(o, m[k].key, &v) == 0)
+					api_metrics_sample(b, m[k].name,
+					    "stream", name, "output", kind, v);
+			}
+		}
+	}
+}
+
 /* The daemons: up, and each one's CPU, memory and descriptors. */
 static void
 api_metrics_daemons(struct evbuffer *b, yajl_val status[GATHER_N])
 {
-	static const struct {
-		const char *name, *type, *key, *help;
-	} proc[] = {
+	static const struct api_metric proc[] = {
 	    {"nyon_process_cpu_seconds_total", "counter", "cpu_seconds",
 	        "CPU time the daemon has used, user and system"},
 	    {"nyon_process_resident_memory_bytes", "gauge", "rss_bytes",
@@ -132,9 +169,7 @@ api_metrics_daemons(struct evbuffer *b, yajl_val status[GATHER_N])
 static void
 api_metrics_inputs(struct evbuffer *b, yajl_val ing)
 {
-	static const struct {
-		const char *name, *type, *key, *help;
-	} in[] = {
+	static const struct api_metric in[] = {
 	    {"nyon_stream_bitrate_kbps", "gauge", "kbps",
 	        "publisher's bitrate, kbit/s"},
 	    {"nyon_stream_received_bytes_total", "counter", "bytes_in",
@@ -151,21 +186,11 @@ api_metrics_inputs(struct evbuffer *b, yajl_val ing)
 	yajl_val list = json_get(ing, "streams"), s, al;
 	const char *name;
 	char codec[64];
-	double v;
-	size_t i, k;
+	size_t i;
 
 	if (list == NULL || !YAJL_IS_ARRAY(list))
 		return;
-	for (k = 0; k < nitems(in); k++) {
-		api_metrics_family(b, in[k].name, in[k].type, in[k].help);
-		for (i = 0; i < list->u.array.len; i++) {
-			s = list->u.array.values[i];
-			if ((name = json_get_str(s, "name")) != NULL &&
-			    api_metrics_num(s, in[k].key, &v) == 0)
-				api_metrics_sample(b, in[k].name, "stream",
-				    name, NULL, NULL, v);
-		}
-	}
+	api_metrics_streams(b, in, nitems(in), &ing, 1, 0);
 	api_metrics_family(b, "nyon_stream_info", "gauge",
 	    "1 per live stream, its protocol and codecs as labels");
 	for (i = 0; i < list->u.array.len; i++) {
@@ -207,13 +232,11 @@ api_metrics_inputs(struct evbuffer *b, yajl_val ing)
 	}
 }
 
-/* Every output daemon's streams, by output (livestat.c's shape). */
+/* Every output daemon's streams, by output. */
 static void
 api_metrics_outputs(struct evbuffer *b, yajl_val status[GATHER_N])
 {
-	static const struct {
-		const char *name, *type, *key, *help;
-	} out[] = {
+	static const struct api_metric out[] = {
 	    {"nyon_output_viewers", "gauge", "viewers", "viewers watching"},
 	    {"nyon_output_sent_bytes_total", "counter", "bytes_out",
 	        "bytes sent to viewers"},
@@ -224,30 +247,9 @@ api_metrics_outputs(struct evbuffer *b, yajl_val status[GATHER_N])
 	    {"nyon_output_viewers_dropped_total", "counter", "dropped",
 	        "viewers dropped for being too slow"},
 	};
-	static const int outs[] = {GATHER_FLVD, GATHER_RTCD};
-	yajl_val list, o;
-	const char *name, *kind;
-	double v;
-	size_t i, k, d;
+	const yajl_val outs[] = {status[GATHER_FLVD], status[GATHER_RTCD]};
 
-	for (k = 0; k < nitems(out); k++) {
-		api_metrics_family(b, out[k].name, out[k].type, out[k].help);
-		for (d = 0; d < nitems(outs); d++) {
-			list = json_get(status[outs[d]], "streams");
-			for (i = 0; list != NULL && YAJL_IS_ARRAY(list) &&
-			     i < list->u.array.len;
-			     i++) {
-				name = json_get_str(
-				    list->u.array.values[i], "name");
-				o = json_get(list->u.array.values[i], "output");
-				kind = json_get_str(o, "kind");
-				if (name != NULL && kind != NULL &&
-				    api_metrics_num(o, out[k].key, &v) == 0)
-					api_metrics_sample(b, out[k].name,
-					    "stream", name, "output", kind, v);
-			}
-		}
-	}
+	api_metrics_streams(b, out, nitems(out), outs, nitems(outs), 1);
 }
 
 static void
