@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <sqlite3.h>
+#include <event2/event.h>
 
 #include "authd.h"
 #include "vreport.h"
@@ -420,6 +421,60 @@ test_clean_ua(void **state)
 	assert_int_equal(strlen(out), VREPORT_UA_MAX);
 }
 
+/*
+ * With authd unreachable, ended sessions wait, at most VREPORT_PENDING_MAX;
+ * past it the oldest go and are counted lost; the live ones are kept.
+ */
+static void
+test_vreport_bound(void **state)
+{
+	struct event_base *base = event_base_new();
+	struct ctl_policy policy;
+	struct vsess *live, *v;
+	struct conf *c;
+	char err[128], text[256];
+	const unsigned char *buf;
+	yajl_val t, st;
+	yajl_gen g;
+	long long n;
+	size_t len;
+	int i;
+
+	/* a run directory where no authd listens */
+	snprintf(text, sizeof(text), "rundir = /tmp/nyon-test-vreport-%ld\n",
+	    (long)getpid());
+	c = conf_parse("test", text, err, sizeof(err));
+	assert_non_null(c);
+	memset(&policy, 0, sizeof(policy));
+	vreport_start(base, c, &policy, "flvd");
+	live = vreport_open("cam", "flv", "[2001:db8::7]:4000", "player/1");
+	for (i = 0; i < VREPORT_PENDING_MAX + 5; i++) {
+		v = vreport_open("cam", "flv", "192.0.2.1:5000", NULL);
+		vreport_end(v, 100);
+	}
+	g = json_gen();
+	yajl_gen_map_open(g);
+	vreport_status(g);
+	yajl_gen_map_close(g);
+	yajl_gen_get_buf(g, &buf, &len);
+	t = json_parse((const char *)buf, len, err, sizeof(err));
+	assert_non_null(t);
+	st = json_get(t, "viewer_reports");
+	assert_true(YAJL_IS_FALSE(json_get(st, "connected")));
+	json_get_int(st, "waiting", &n);
+	assert_int_equal(n, VREPORT_PENDING_MAX);
+	json_get_int(st, "lost", &n);
+	assert_int_equal(n, 5);
+	json_get_int(st, "sent", &n);
+	assert_int_equal(n, 0);
+	yajl_tree_free(t);
+	yajl_gen_free(g);
+	vreport_end(live, 1);
+	vreport_stop();
+	conf_free(c);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -432,6 +487,7 @@ main(void)
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_metrics_access),
 	    cmocka_unit_test(test_clean_ua),
+	    cmocka_unit_test(test_vreport_bound),
 	};
 
 	log_init("test_viewers", 1, 0);
