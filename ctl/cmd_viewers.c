@@ -71,9 +71,11 @@ viewers_rows(yajl_val list)
 int
 cmd_viewers(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	struct ctl_msg reply;
-	yajl_gen req = ctl_msg_begin(CTL_OP_VIEWER_LIST), sreq;
-	yajl_val data;
+	/* under --json one document: {"today":...,"sessions":[...]} */
+	struct ctl_ctx quiet = *ctx;
+	struct ctl_msg sreply, reply;
+	yajl_gen req = ctl_msg_begin(CTL_OP_VIEWER_LIST), sreq, g;
+	yajl_val stats, list;
 	const char *stream = NULL;
 
 	if (ctl_list_args(argc, argv, req, &stream,
@@ -84,20 +86,33 @@ cmd_viewers(struct ctl_ctx *ctx, int argc, char **argv)
 		json_str(req, "stream", stream);
 		json_str(sreq, "stream", stream);
 	}
-	if (ctl_op(ctx, sreq, &reply, &data) == -1) {
+	quiet.json = 0;
+	if (ctl_op(&quiet, sreq, &sreply, &stats) == -1) {
 		yajl_gen_free(req);
 		return CTL_EXIT_FAIL;
 	}
-	if (!ctx->json) {
-		printf("Today (UTC):\n");
-		viewers_stats(data);
-		printf("\n");
-	}
-	ctl_msg_free(&reply);
-	if (ctl_op(ctx, req, &reply, &data) == -1)
+	if (ctl_op(&quiet, req, &reply, &list) == -1) {
+		ctl_msg_free(&sreply);
 		return CTL_EXIT_FAIL;
-	if (!ctx->json)
-		viewers_rows(data);
+	}
+	if (ctx->json) {
+		g = json_gen();
+		yajl_gen_config(g, yajl_gen_beautify, 1);
+		yajl_gen_map_open(g);
+		json_key(g, "today");
+		json_value(g, stats);
+		json_key(g, "sessions");
+		json_value(g, list);
+		yajl_gen_map_close(g);
+		ctl_print_gen(g);
+		yajl_gen_free(g);
+	} else {
+		printf("Today (UTC):\n");
+		viewers_stats(stats);
+		printf("\n");
+		viewers_rows(list);
+	}
+	ctl_msg_free(&sreply);
 	ctl_msg_free(&reply);
 	return CTL_EXIT_OK;
 }
