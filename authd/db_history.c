@@ -67,8 +67,19 @@ db_history_add(struct db *db, int64_t t, const struct db_hist *h, size_t n,
 	if (db_begin(db, err) == -1)
 		return -1;
 	if (db_prepare(db,
-	        "INSERT OR REPLACE INTO history VALUES"
-	        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	        /* a restart within a row's 10 s keeps what it knew */
+	        "INSERT INTO history VALUES"
+	        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	        " ON CONFLICT (res, t, stream) DO UPDATE SET"
+	        " kbps_in = coalesce(excluded.kbps_in, kbps_in),"
+	        " viewers = coalesce(excluded.viewers, viewers),"
+	        " kbps_out = coalesce(excluded.kbps_out, kbps_out),"
+	        " cpu = coalesce(excluded.cpu, cpu),"
+	        " mem = coalesce(excluded.mem, mem),"
+	        " temp = coalesce(excluded.temp, temp),"
+	        " load = coalesce(excluded.load, load),"
+	        " rx_kbps = coalesce(excluded.rx_kbps, rx_kbps),"
+	        " tx_kbps = coalesce(excluded.tx_kbps, tx_kbps)",
 	        &st, err) == -1)
 		goto fail;
 	for (i = 0; i < n; i++) {

@@ -68,7 +68,7 @@ try {
 	await page.reload({ waitUntil: 'load' });
 	await page.waitForSelector('figure[data-testid=graph] svg path');
 	const graphs = await page.$$eval('figure[data-testid=graph]', (fs) => fs.map((f) => ({
-	    title: f.querySelector('figcaption').textContent,
+	    title: f.getAttribute('data-title'),
 	    points: Number(f.querySelector('svg').getAttribute('data-points')),
 	    lines: [...f.querySelectorAll('svg path')].map((p) => ({ name: p.getAttribute('data-name'),
 	        segs: (p.getAttribute('d').match(/[ML]/g) || []).length })) })));

@@ -41,37 +41,45 @@ export function lineChart(title, unit, series, from, to, fixedMax) {
 		const v = max * i / 4, y = Y(v);
 		svg.append(s('line', { x1: PAD.l, x2: W - PAD.r, y1: y, y2: y, class: 'grid' }),
 		    s('text', { x: PAD.l - 4, y: y + 4, 'text-anchor': 'end', class: 'axis' },
-		        (Math.round(v * 10) / 10) + (i === 4 ? ' ' + unit : '')));
+		        Math.round(v * 10) / 10));
 	}
+	const span = to - from;
+	const fmt = span > 2 * 86400 ? { month: 'short', day: 'numeric', hour: '2-digit' } :
+	    span < 600 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
 	for (const t of [from, (from + to) / 2, to]) {
 		const d = new Date(t * 1000);
 		svg.append(s('text', { x: X(t), y: H - 4, 'text-anchor': t === from ? 'start' : t === to ? 'end' : 'middle',
-		    class: 'axis' }, d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })));
+		    class: 'axis' }, span > 2 * 86400 ? d.toLocaleString([], fmt) : d.toLocaleTimeString([], fmt)));
 	}
 	series.forEach((x, i) => {
-		let d = '', pen = false;
-		for (const [t, v] of x.points) {
-			if (v === null) {
-				pen = false;
-				continue;
-			}
+		const color = COLORS[i % COLORS.length], pts = x.points;
+		let d = '';
+		pts.forEach(([t, v], k) => {
+			if (v === null)
+				return;
+			const pen = k > 0 && pts[k - 1][1] !== null;
 			d += `${pen ? 'L' : 'M'}${X(t).toFixed(1)},${Y(v).toFixed(1)} `;
-			pen = true;
-		}
+			// a sample between gaps has no line: a dot shows it
+			if (!pen && (k === pts.length - 1 || pts[k + 1][1] === null))
+				svg.append(s('circle', { cx: X(t).toFixed(1), cy: Y(v).toFixed(1), r: 2.2, fill: color }));
+		});
 		if (d)
-			svg.append(s('path', { d, fill: 'none', stroke: COLORS[i % COLORS.length], 'stroke-width': 1.6,
-			    'data-name': x.name }));
+			svg.append(s('path', { d, fill: 'none', stroke: color, 'stroke-width': 1.6, 'data-name': x.name }));
 	});
 	const legend = h('div', { class: 'legend' }, series.map((x, i) =>
 	    h('span', {}, h('i', { style: `background:${COLORS[i % COLORS.length]}` }), x.name)));
-	return h('figure', { class: 'card graph', 'data-testid': 'graph' }, h('figcaption', {}, title), svg, legend);
+	return h('figure', { class: 'card graph', 'data-testid': 'graph', 'data-title': title },
+	    h('figcaption', {}, title, unit ? h('span', { class: 'muted' }, ` (${unit})`) : null), svg, legend);
 }
 
 const col = (rows, i) => rows.map((r) => [r[0], r[i]]);
 
 function graphs(hist) {
-	const box = hist.box || [], from = hist.from, to = hist.to;
+	const box = hist.box || [], to = hist.to;
 	const streams = Object.entries(hist.streams || {});
+	// a history younger than the range is drawn across the whole width
+	const first = Math.min(...box.map((r) => r[0]), ...streams.flatMap(([, rows]) => rows.map((r) => r[0])));
+	const from = Number.isFinite(first) ? Math.max(hist.from, first - hist.step) : hist.from;
 	const per = (i) => streams.map(([name, rows]) => ({ name, points: col(rows, i) }));
 	const out = [
 	    lineChart('Bitrate in', 'kb/s', per(1), from, to),
@@ -124,7 +132,7 @@ function sessionsTable(list) {
 export function monitorView(root) {
 	let gone = false, timer = 0, range = '1h';
 	const alerts = h('div', {});
-	const pick = h('select', { 'aria-label': 'Range', onchange: () => { range = pick.value; load(); } },
+	const pick = h('select', { 'aria-label': 'Range', class: 'range', onchange: () => { range = pick.value; load(); } },
 	    ['15m', '1h', '6h', '24h', '7d', '30d'].map((r) => h('option', { value: r, selected: r === range }, r)));
 	const graphBox = h('div', { class: 'graphs' }, h('p', { class: 'muted' }, 'Loading…'));
 	const statsBox = h('div', { class: 'card' });
