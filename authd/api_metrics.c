@@ -163,6 +163,14 @@ api_metrics_daemons(struct evbuffer *b, yajl_val status[GATHER_N])
 	    "viewer session reports authd stored");
 	api_metrics_sample(b, "nyon_viewer_sessions_reported_total", NULL, NULL,
 	    NULL, NULL, (double)authd->viewer_reports);
+	/* the reporters' side: sessions dropped while authd was away */
+	api_metrics_family(b, "nyon_viewer_reports_lost_total", "counter",
+	    "ended viewer sessions an output daemon dropped, authd unreachable");
+	for (i = 0; i < GATHER_N; i++)
+		if (api_metrics_num(
+		        json_get(status[i], "viewer_reports"), "lost", &v) == 0)
+			api_metrics_sample(b, "nyon_viewer_reports_lost_total",
+			    "daemon", gather_daemons[i], NULL, NULL, v);
 }
 
 /* ingestd's streams: what comes in, and what it is. */

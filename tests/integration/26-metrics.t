@@ -140,6 +140,8 @@ for d in authd ingestd flvd; do
 	     [ \$(awk '\$1 == \"nyon_process_resident_memory_bytes{daemon=\\\"$d\\\"}\" { print \$2 }' '$m') -gt 1000000 ] &&
 	     grep -q '^nyon_process_open_fds{daemon=\"$d\"} ' '$m'"
 done
+check "metrics: flvd has lost no viewer report" \
+    [ "$(metric "$m" 'nyon_viewer_reports_lost_total{daemon="flvd"}')" = 0 ]
 check "metrics: recd and rtcd, not running, are down" sh -c \
     "grep -q '^nyon_up{daemon=\"recd\"} 0' '$m' && grep -q '^nyon_up{daemon=\"rtcd\"} 0' '$m'"
 
