@@ -32,6 +32,17 @@ api_metrics_label(struct evbuffer *b, const char *name, const char *v)
 	evbuffer_add(b, "\"", 1);
 }
 
+/* ",label=value" with obj's string at key, "" if it has none. */
+static void
+api_metrics_label_of(
+    struct evbuffer *b, const char *label, yajl_val obj, const char *key)
+{
+	const char *v = json_get_str(obj, key);
+
+	evbuffer_add(b, ",", 1);
+	api_metrics_label(b, label, v != NULL ? v : "");
+}
+
 static void
 api_metrics_family(
     struct evbuffer *b, const char *name, const char *type, const char *help)
@@ -193,7 +204,6 @@ api_metrics_inputs(struct evbuffer *b, yajl_val ing)
 	};
 	yajl_val list = json_get(ing, "streams"), s, al;
 	const char *name;
-	char codec[64];
 	size_t i;
 
 	if (list == NULL || !YAJL_IS_ARRAY(list))
@@ -207,23 +217,11 @@ api_metrics_inputs(struct evbuffer *b, yajl_val ing)
 			continue;
 		evbuffer_add_printf(b, "nyon_stream_info{");
 		api_metrics_label(b, "stream", name);
-		evbuffer_add(b, ",", 1);
-		api_metrics_label(b, "protocol",
-		    json_get_str(s, "proto") ? json_get_str(s, "proto") : "");
-		evbuffer_add(b, ",", 1);
-		strlcpy(codec,
-		    json_get_str(json_get(s, "video"), "codec")
-		        ? json_get_str(json_get(s, "video"), "codec")
-		        : "",
-		    sizeof(codec));
-		api_metrics_label(b, "video_codec", codec);
-		evbuffer_add(b, ",", 1);
-		strlcpy(codec,
-		    json_get_str(json_get(s, "audio"), "codec")
-		        ? json_get_str(json_get(s, "audio"), "codec")
-		        : "",
-		    sizeof(codec));
-		api_metrics_label(b, "audio_codec", codec);
+		api_metrics_label_of(b, "protocol", s, "proto");
+		api_metrics_label_of(
+		    b, "video_codec", json_get(s, "video"), "codec");
+		api_metrics_label_of(
+		    b, "audio_codec", json_get(s, "audio"), "codec");
 		evbuffer_add_printf(b, "} 1\n");
 	}
 	api_metrics_family(b, "nyon_stream_alerts", "gauge",
