@@ -1,10 +1,8 @@
 /*
  * /api/health for init systems, and /api/config/health for the dashboard:
  * the box (CPU, memory, load, uptime), the daemons and the live streams
- * with their viewers.  ingestd, flvd, rtcd, recd and fwdd are asked for
- * their status over one-shot control clients, so authd's loop never waits
- * on them: the reply goes out when all have answered (or failed), at most
- * API_HEALTH_MS later.  If the HTTP client leaves meanwhile, the answers are dropped.
+ * with their viewers, the recordings and the forwarding destinations.
+ * gather.c asks the other daemons, so authd's loop never waits on them.
  */
 #include <sys/sysinfo.h>
 #include <stdio.h>
@@ -16,25 +14,6 @@
 #include <event2/http.h>
 
 #include "authd.h"
-
-enum {
-	HEALTH_INGESTD,
-	HEALTH_FLVD,
-	HEALTH_RTCD,
-	HEALTH_RECD,
-	HEALTH_FWDD,
-	HEALTH_N
-};
-static const char *const api_health_daemons[HEALTH_N] = {
-    "ingestd", "flvd", "rtcd", "recd", "fwdd"};
-
-struct api_health {
-	struct evhttp_request *req; /* NULL once the client is gone */
-	struct evhttp_connection *evcon;
-	struct ctl_client *client[HEALTH_N];
-	yajl_val status[HEALTH_N]; /* a daemon's status, NULL if down */
-	int waiting; /* daemons not heard from yet */
-};
 
 static double api_health_cpu_pct = -1;
 static unsigned long long api_health_cpu_total, api_health_cpu_idle;
@@ -183,6 +162,37 @@ api_health_system(yajl_gen g)
 	yajl_gen_map_close(g);
 }
 
+static void
+api_health_copy_any(yajl_gen g, const char *key, yajl_val from)
+{
+	yajl_val v = json_get(from, key);
+
+	json_key(g, key);
+	if (v != NULL)
+		json_value(g, v);
+	else
+		yajl_gen_null(g);
+}
+
+/* Each output daemon's figures for the stream, in livestat.c's shape. */
+static void
+api_health_outputs(yajl_gen g, const char *name, yajl_val flv, yajl_val rtc)
+{
+	yajl_val from[] = {flv, rtc}, o;
+	size_t i;
+
+	json_key(g, "outputs");
+	yajl_gen_array_open(g);
+	for (i = 0; i < nitems(from); i++) {
+		o = json_get(
+		    api_health_find_stream(json_get(from[i], "streams"), name),
+		    "output");
+		if (o != NULL && YAJL_IS_OBJECT(o))
+			json_value(g, o);
+	}
+	yajl_gen_array_close(g);
+}
+
 /* rtcd's viewers of a stream, with what their receiver reports say. */
 static void
 api_health_webrtc(yajl_gen g, yajl_val rs)
@@ -247,9 +257,16 @@ api_health_streams(yajl_gen g, yajl_val ing, yajl_val flv, yajl_val rtc)
 		api_health_copy_str(g, "bitrate_warning", s, "bitrate_warning");
 		api_health_webrtc(
 		    g, api_health_find_stream(json_get(rtc, "streams"), name));
-		/* ingestd does not report the picture size yet */
-		json_null(g, "width");
-		json_null(g, "height");
+		api_health_copy_str(g, "publisher", s, "publisher");
+		api_health_copy_num(g, "width", s, "width");
+		api_health_copy_num(g, "height", s, "height");
+		api_health_copy_num(g, "fps_received", s, "fps_received");
+		api_health_copy_num(
+		    g, "keyframe_interval", s, "keyframe_interval");
+		api_health_copy_any(g, "video", s);
+		api_health_copy_any(g, "audio", s);
+		api_health_copy_any(g, "alerts", s);
+		api_health_outputs(g, name, flv, rtc);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
@@ -319,160 +336,35 @@ api_health_recording(yajl_gen g, yajl_val recd)
 }
 
 static void
-api_health_free(struct api_health *h)
+api_health_reply(struct api_req *r, yajl_val status[GATHER_N])
 {
+	yajl_gen g = json_gen();
 	int i;
 
-	for (i = 0; i < HEALTH_N; i++) {
-		ctl_client_free(h->client[i]);
-		if (h->status[i] != NULL)
-			yajl_tree_free(h->status[i]);
-	}
-	free(h);
-}
-
-static void
-api_health_reply(struct api_health *h)
-{
-	struct api_req r = {.req = h->req};
-	yajl_gen g;
-	int i;
-
-	/* before the reply: libevent may free the connection after it */
-	if (h->evcon != NULL)
-		evhttp_connection_set_closecb(h->evcon, NULL, NULL);
-	if (h->req != NULL) {
-		g = json_gen();
-		yajl_gen_map_open(g);
-		json_str(g, "status", "ok");
-		api_health_system(g);
-		json_key(g, "daemons");
-		yajl_gen_map_open(g);
-		json_str(g, "authd", "up");
-		for (i = 0; i < HEALTH_N; i++)
-			json_str(g, api_health_daemons[i],
-			    h->status[i] != NULL ? "up" : "down");
-		yajl_gen_map_close(g);
-		api_health_streams(g, h->status[HEALTH_INGESTD],
-		    h->status[HEALTH_FLVD], h->status[HEALTH_RTCD]);
-		api_health_recording(g, h->status[HEALTH_RECD]);
-		api_health_forwarding(g, h->status[HEALTH_FWDD]);
-		yajl_gen_map_close(g);
-		api_reply_ok(&r, 200, g, NULL);
-		yajl_gen_free(g);
-	}
-	api_health_free(h);
-}
-
-static struct api_health *
-api_health_of(struct ctl_client *c, void *arg, int *which)
-{
-	struct api_health *h = arg;
-
-	for (*which = 0; *which < HEALTH_N; (*which)++)
-		if (h->client[*which] == c)
-			return h;
-	return NULL;
-}
-
-/* One daemon has answered, failed or gone: the last one replies. */
-static void
-api_health_heard(struct api_health *h, int which)
-{
-	if (h->client[which] == NULL)
-		return; /* already counted */
-	ctl_client_free(h->client[which]);
-	h->client[which] = NULL;
-	if (--h->waiting == 0)
-		api_health_reply(h);
-}
-
-struct api_health_ask {
-	struct api_health *h;
-	int which;
-};
-
-static void
-api_health_status(struct ctl_msg *m, void *arg)
-{
-	struct api_health_ask ask = *(struct api_health_ask *)arg;
-
-	free(arg);
-	if (m != NULL && YAJL_IS_TRUE(json_get(m->root, "ok"))) {
-		/* keep the parsed reply; the client frees only what it has */
-		ask.h->status[ask.which] = m->root;
-		m->root = NULL;
-	} else if (m != NULL)
-		log_debug("api: health: %s refused status",
-		    api_health_daemons[ask.which]);
-	api_health_heard(ask.h, ask.which);
-}
-
-static void
-api_health_up(struct ctl_client *c, void *arg)
-{
-	struct api_health_ask *ask;
-	struct api_health *h;
-	int which;
-
-	if ((h = api_health_of(c, arg, &which)) == NULL)
-		return;
-	ask = xmalloc(sizeof(*ask));
-	ask->h = h;
-	ask->which = which;
-	if (ctl_client_request(c, ctl_msg_begin(CTL_OP_STATUS), NULL, 0,
-	        API_HEALTH_MS, api_health_status, ask) == -1) {
-		free(ask);
-		api_health_heard(h, which);
-	}
-}
-
-static void
-api_health_down(struct ctl_client *c, void *arg)
-{
-	struct api_health *h;
-	int which;
-
-	/* a refused connection, or a loss before the answer */
-	if ((h = api_health_of(c, arg, &which)) != NULL)
-		api_health_heard(h, which);
-}
-
-/* The HTTP client went away first: answer nobody. */
-static void
-api_health_client_gone(struct evhttp_connection *evcon, void *arg)
-{
-	struct api_health *h = arg;
-
-	h->req = NULL;
-	h->evcon = NULL;
+	yajl_gen_map_open(g);
+	json_str(g, "status", "ok");
+	api_health_system(g);
+	json_key(g, "daemons");
+	yajl_gen_map_open(g);
+	json_str(g, "authd", "up");
+	for (i = 0; i < GATHER_N; i++)
+		json_str(
+		    g, gather_daemons[i], status[i] != NULL ? "up" : "down");
+	yajl_gen_map_close(g);
+	api_health_streams(g, status[GATHER_INGESTD], status[GATHER_FLVD],
+	    status[GATHER_RTCD]);
+	api_health_recording(g, status[GATHER_RECD]);
+	api_health_forwarding(g, status[GATHER_FWDD]);
+	alerts_json(g, status);
+	yajl_gen_map_close(g);
+	api_reply_ok(r, 200, g, NULL);
+	yajl_gen_free(g);
 }
 
 void
 api_health_config(struct api_req *r)
 {
-	static const struct ctl_client_cb cb = {
-	    .up = api_health_up,
-	    .down = api_health_down,
-	};
-	char path[512], sock[64];
-	struct api_health *h;
-	int i;
-
-	h = xcalloc(1, sizeof(*h));
-	h->req = r->req;
-	h->evcon = evhttp_request_get_connection(r->req);
-	if (h->evcon != NULL)
-		evhttp_connection_set_closecb(
-		    h->evcon, api_health_client_gone, h);
-	h->waiting = HEALTH_N;
-	for (i = 0; i < HEALTH_N; i++) {
-		snprintf(sock, sizeof(sock), "%s.sock", api_health_daemons[i]);
-		conf_file(authd->d.conf, "rundir", sock, path, sizeof(path));
-		h->client[i] =
-		    ctl_client_new(authd->d.base, path, api_health_daemons[i],
-		        &authd->d.policy, CTL_CLIENT_ONCE, &cb, h);
-	}
+	gather_reply(r, api_health_reply);
 }
 
 /* For init systems and load balancers: no token, no secrets. */

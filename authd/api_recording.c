@@ -151,37 +151,6 @@ api_rec_signed(
 	json_str(g, key, url);
 }
 
-/* A copy of v into g, for recd's fields passed on. */
-static void
-api_rec_copy(yajl_gen g, yajl_val v)
-{
-	size_t i;
-
-	if (YAJL_IS_STRING(v))
-		yajl_gen_string(
-		    g, (const unsigned char *)v->u.string, strlen(v->u.string));
-	else if (YAJL_IS_INTEGER(v))
-		yajl_gen_integer(g, YAJL_GET_INTEGER(v));
-	else if (YAJL_IS_NUMBER(v))
-		yajl_gen_double(g, YAJL_GET_DOUBLE(v));
-	else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
-		yajl_gen_bool(g, YAJL_IS_TRUE(v));
-	else if (YAJL_IS_OBJECT(v)) {
-		yajl_gen_map_open(g);
-		for (i = 0; i < v->u.object.len; i++) {
-			json_key(g, v->u.object.keys[i]);
-			api_rec_copy(g, v->u.object.values[i]);
-		}
-		yajl_gen_map_close(g);
-	} else if (YAJL_IS_ARRAY(v)) {
-		yajl_gen_array_open(g);
-		for (i = 0; i < v->u.array.len; i++)
-			api_rec_copy(g, v->u.array.values[i]);
-		yajl_gen_array_close(g);
-	} else
-		yajl_gen_null(g);
-}
-
 static void
 api_rec_list_done(struct api_req *r, struct api_rec *a, struct ctl_msg *m)
 {
@@ -208,7 +177,7 @@ api_rec_list_done(struct api_req *r, struct api_rec *a, struct ctl_msg *m)
 		yajl_gen_map_open(g);
 		for (k = 0; k < v->u.object.len; k++) {
 			json_key(g, v->u.object.keys[k]);
-			api_rec_copy(g, v->u.object.values[k]);
+			json_value(g, v->u.object.values[k]);
 		}
 		api_rec_signed(g, "url", id, "file", a->exp);
 		thumb = YAJL_IS_TRUE(json_get(v, "thumbnail"));
@@ -354,7 +323,7 @@ api_rec_done(struct api_rec *a, struct ctl_msg *m)
 	case REC_KEEP:
 		g = json_gen();
 		if ((rec = json_get(m->root, "recording")) != NULL)
-			api_rec_copy(g, rec);
+			json_value(g, rec);
 		else
 			yajl_gen_null(g);
 		api_reply_ok(&r, 200, g, NULL);

@@ -58,6 +58,9 @@ static const struct api_route api_routes[] = {
     {GET, "/api/network/server-ip", 0, api_network_server_ip},
     {GET, "/api/network/config", 0, api_network_get},
     {PUT, "/api/network/config", 0, api_network_set},
+    {GET, "/api/viewers", 0, api_viewers_list},
+    {GET, "/api/viewers/stats", 0, api_viewers_stats},
+    {GET, "/api/history", 0, api_viewers_history},
     {GET, "/api/recordings", 0, api_recording_list},
     /* a token or a signed URL (a <video> sends no Authorization) */
     {GET, "/api/recordings/:id/file", R_PUBLIC, api_recording_file},
@@ -104,7 +107,11 @@ api_route(struct api_req *r, int method)
 	size_t i, len;
 
 	if (!r->api) {
-		if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)
+		/* Prometheus's usual path, beside the dashboard's files */
+		if ((method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) &&
+		    strcmp(r->path, "/metrics") == 0)
+			api_metrics(r);
+		else if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)
 			api_files_get(r);
 		else
 			api_reply_error(r, 404, "not found", NULL, NULL);

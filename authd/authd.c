@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -22,6 +23,7 @@ authd_status(yajl_gen g, void *arg)
 	json_int(g, "publishes_ok", (long long)authd->publishes_ok);
 	json_int(g, "publishes_refused", (long long)authd->publishes_refused);
 	json_int(g, "revocations", (long long)authd->revocations);
+	json_int(g, "viewer_reports", (long long)authd->viewer_reports);
 	if (db_stats(authd->db, &st, NULL) == 0) {
 		json_int(g, "streams", st.streams_total);
 		json_int(g, "streams_active", st.streams_active);
@@ -63,6 +65,9 @@ authd_open_db(void)
 		fatalx("%s: %s", authd->dbpath, err.msg);
 	if (ended > 0)
 		log_info("ended %lld sessions left open", (long long)ended);
+	/* viewers still watching are reported again when flvd reconnects */
+	if (db_viewer_end(authd->db, NULL, time(NULL), &err) == -1)
+		fatalx("%s: %s", authd->dbpath, err.msg);
 	log_info("database %s", authd->dbpath);
 }
 
@@ -91,9 +96,11 @@ main(int argc, char *argv[])
 	/* after the drop, so the database belongs to the user we run as */
 	authd_open_db();
 	api_start();
+	history_start();
 
 	event_base_dispatch(authd->d.base);
 
+	history_stop();
 	api_stop();
 	daemon_stop(&authd->d);
 	db_close(authd->db);

@@ -18,6 +18,7 @@ struct authd {
 	char dbpath[512];
 	/* counters for status */
 	uint64_t publishes_ok, publishes_refused, revocations;
+	uint64_t viewer_reports; /* viewer sessions stored */
 };
 
 extern struct authd *authd;
@@ -60,6 +61,50 @@ int ops_forward_edit(int64_t id, yajl_val args, yajl_gen, struct db_err *);
 int ops_forward_rm(yajl_val args, yajl_gen, struct db_err *);
 int ops_forward_rm_id(int64_t id, yajl_gen, struct db_err *);
 int ops_forward_get(const char *stream, yajl_gen, struct db_err *);
+/* gather.c: the other daemons' status, without waiting on them */
+enum {
+	GATHER_INGESTD,
+	GATHER_FLVD,
+	GATHER_RTCD,
+	GATHER_RECD,
+	GATHER_FWDD,
+	GATHER_N
+};
+extern const char *const gather_daemons[GATHER_N];
+/* status[i] is daemon i's status reply, NULL if it did not answer. */
+typedef void (*gather_cb)(yajl_val status[GATHER_N], void *arg);
+/* Asks them all; cb runs once, from the loop, within API_HEALTH_MS. */
+void gather_start(gather_cb, void *arg);
+struct api_req;
+/*
+ * For an HTTP request: reply runs with a request to answer (only .req is
+ * set), unless its client has gone by then.
+ */
+typedef void (*gather_reply_fn)(struct api_req *, yajl_val status[GATHER_N]);
+void gather_reply(struct api_req *, gather_reply_fn);
+
+/* viewers.c: viewer sessions flvd and rtcd report (lib/vreport.c) */
+#define VIEWERS_BATCH_MAX 1024 /* sessions in one report */
+#define VIEWERS_SOURCE_SZ 64
+/* Checks a report's sessions into out (max of them); -1 with why. */
+int viewers_parse(yajl_val sessions, struct db_viewer *out, size_t max,
+    size_t *n, char *why, size_t whylen);
+void viewers_report(struct ctl_peer *, struct ctl_msg *, void *);
+void viewers_peer_closed(struct ctl_peer *);
+/* Keeps the table within viewer_retention_days and _rows. */
+void viewers_prune(void);
+int ops_viewer_list(yajl_val args, yajl_gen, struct db_err *);
+int ops_viewer_stats(yajl_val args, yajl_gen, struct db_err *);
+
+/* history.c: the time series sampler, every DB_HIST_FINE seconds */
+void history_start(void);
+void history_stop(void);
+/* args: range ("1h", "30m", "7d"; 1h if absent), stream */
+int ops_history(yajl_val args, yajl_gen, struct db_err *);
+
+/* alerts.c: every alert now, for the dashboard; the board's, logged */
+void alerts_update(yajl_val status[GATHER_N]);
+void alerts_json(yajl_gen, yajl_val status[GATHER_N]);
 
 /* control.c: the control socket: nyonctl's requests and ingestd's */
 /* Fills d's handlers: the ops authd serves. */
@@ -228,6 +273,21 @@ void api_health(struct api_req *);
 void api_health_config(struct api_req *);
 /* Samples /proc/stat so the health endpoint can give a CPU figure. */
 void api_health_tick(void);
+
+/* api_metrics.c: GET /metrics for Prometheus */
+void api_metrics(struct api_req *);
+/*
+ * metrics_access (mode) for a peer, given its Authorization header (may be
+ * NULL) and metrics_token: read, refused, or read if it is an API token.
+ */
+enum { API_METRICS_OK, API_METRICS_REFUSED, API_METRICS_JWT };
+int api_metrics_access(
+    const char *mode, int loopback, const char *auth, const char *token);
+
+/* api_viewers.c: /api/viewers, /api/viewers/stats, /api/history */
+void api_viewers_list(struct api_req *);
+void api_viewers_stats(struct api_req *);
+void api_viewers_history(struct api_req *);
 
 /* api_recording.c: /api/recordings, asked of recd */
 void api_recording_list(struct api_req *);

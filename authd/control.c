@@ -229,6 +229,9 @@ static const struct {
     [CTL_OP_FORWARD_ADD] = {ops_forward_add, NULL},
     [CTL_OP_FORWARD_EDIT] = {control_forward_edit, NULL},
     [CTL_OP_FORWARD_RM] = {ops_forward_rm, NULL},
+    [CTL_OP_VIEWER_LIST] = {ops_viewer_list, NULL},
+    [CTL_OP_VIEWER_STATS] = {ops_viewer_stats, NULL},
+    [CTL_OP_HISTORY] = {ops_history, NULL},
 };
 
 static void
@@ -394,6 +397,7 @@ control_init(struct daemon *d)
 	d->handlers[CTL_OP_PUBLISH] = control_publish;
 	d->handlers[CTL_OP_UNPUBLISH] = control_unpublish;
 	d->handlers[CTL_OP_FORWARD_GET] = control_forward_get;
+	d->handlers[CTL_OP_VIEWER_REPORT] = viewers_report;
 	d->peer_closed = control_peer_closed;
 }
 
@@ -409,6 +413,7 @@ control_peer_closed(struct ctl_peer *p, void *arg)
 			control_fwdd[i] = NULL;
 			log_info("fwdd disconnected");
 		}
+	viewers_peer_closed(p);
 	if (ic == NULL)
 		return;
 	for (i = 0; i < ic->nsessions; i++)

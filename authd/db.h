@@ -287,6 +287,55 @@ int db_config_int(struct db *, const char *key, long long *, struct db_err *);
 /* db_stats.c */
 int db_stats(struct db *, struct db_stats *, struct db_err *);
 
+/* db_viewer.c: viewer sessions (migration 6), times in Unix seconds */
+#define DB_OUTPUT_SZ 16 /* "flv", "webrtc" */
+#define DB_UA_SZ 257 /* a User-Agent, cut by its reporter */
+struct db_viewer {
+	int64_t sid; /* the reporter's number for it */
+	char stream[DB_NAME_SZ];
+	char output[DB_OUTPUT_SZ];
+	char address[DB_IP_SZ];
+	char user_agent[DB_UA_SZ];
+	int64_t started, ended; /* ended 0: watching */
+	int64_t bytes;
+};
+/* One reporter's batch, in one transaction: new sessions and ends. */
+int db_viewer_report(struct db *, const char *source, const struct db_viewer *,
+    size_t n, struct db_err *);
+/* Ends the open sessions of source (NULL: of every reporter). */
+int db_viewer_end(
+    struct db *, const char *source, int64_t now, struct db_err *);
+/* Drops ended sessions that ended before before, and all but the newest keep. */
+int db_viewer_prune(struct db *, int64_t before, int64_t keep, struct db_err *);
+/* Newest first; stream NULL for all.  One JSON array into g. */
+int db_viewer_list_json(struct db *, const char *stream, int active_only,
+    int limit, int64_t now, yajl_gen, struct db_err *);
+/* Per stream since day0: sessions, unique addresses, peak, live, bytes. */
+int db_viewer_stats_json(
+    struct db *, const char *stream, int64_t day0, yajl_gen, struct db_err *);
+
+/* db_history.c: the time series (migration 6) */
+#define DB_HIST_FINE 10 /* seconds a fine row covers */
+#define DB_HIST_COARSE 60
+#define DB_HIST_FINE_KEEP (24 * 3600) /* seconds of fine rows kept */
+#define DB_HIST_COARSE_KEEP (30 * 24 * 3600)
+struct db_hist {
+	char stream[DB_NAME_SZ]; /* "" for the box */
+	/* a stream's; NAN when unknown */
+	double kbps_in, viewers, kbps_out;
+	/* the box's; NAN when unknown (temp where the board has none) */
+	double cpu, mem, temp, load, rx_kbps, tx_kbps;
+};
+/*
+ * Adds fine rows at t; at each whole minute also the minute's average as
+ * a coarse row; drops what is older than kept.  One transaction.
+ */
+int db_history_add(
+    struct db *, int64_t t, const struct db_hist *, size_t n, struct db_err *);
+/* {"resolution":s,"series":{"":[[t,...]...],"name":[...]}} into g. */
+int db_history_json(struct db *, int64_t from, int64_t to, const char *stream,
+    yajl_gen, struct db_err *);
+
 /* db_json.c */
 /* One JSON object each, the shape nyonctl and the REST API share. */
 void db_user_json(yajl_gen, const struct db_user *);
@@ -322,6 +371,7 @@ struct sqlite3_stmt;
 struct db {
 	struct sqlite3 *sq;
 	char dummy_hash[DB_HASH_SZ]; /* so unknown users cost a crypt too */
+	int64_t hist_minute; /* the minute of the last history row */
 };
 
 /* db.c */

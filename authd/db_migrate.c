@@ -98,6 +98,33 @@ static const char *const db_migrations[] = {
     " created_at TEXT NOT NULL DEFAULT (" DB_NOW "),"
     " updated_at TEXT NOT NULL DEFAULT (" DB_NOW "),"
     " UNIQUE (stream_id, url));",
+    /*
+     * 7: viewer sessions as flvd and rtcd report them (source: the
+     * reporting process's run, sid its number for the session), and the
+     * time series of the box and the streams (res: seconds a row covers).
+     * Times are Unix seconds: both are read by ranges.
+     */
+    "CREATE TABLE viewer_sessions ("
+    " id INTEGER PRIMARY KEY,"
+    " source TEXT NOT NULL,"
+    " sid INTEGER NOT NULL,"
+    " stream TEXT NOT NULL,"
+    " output TEXT NOT NULL,"
+    " address TEXT NOT NULL,"
+    " user_agent TEXT NOT NULL DEFAULT '',"
+    " started INTEGER NOT NULL,"
+    " ended INTEGER,"
+    " bytes INTEGER NOT NULL DEFAULT 0,"
+    " UNIQUE (source, sid));"
+    "CREATE INDEX viewer_sessions_started ON viewer_sessions(started);"
+    "CREATE INDEX viewer_sessions_ended ON viewer_sessions(ended);"
+    "CREATE TABLE history ("
+    " res INTEGER NOT NULL,"
+    " t INTEGER NOT NULL,"
+    " stream TEXT NOT NULL," /* '' for the box */
+    " kbps_in REAL, viewers INTEGER, kbps_out REAL,"
+    " cpu REAL, mem REAL, temp REAL, load REAL, rx_kbps REAL, tx_kbps REAL,"
+    " PRIMARY KEY (res, t, stream)) WITHOUT ROWID;",
 };
 
 int

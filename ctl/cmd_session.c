@@ -56,31 +56,11 @@ cmd_session_list(struct ctl_ctx *ctx, int argc, char **argv)
 	struct ctl_msg reply;
 	yajl_gen req = ctl_msg_begin(CTL_OP_SESSION_LIST);
 	yajl_val list;
-	const char *errstr;
 	size_t i;
-	int a;
 
-	for (a = 0; a < argc; a++) {
-		if (strcmp(argv[a], "--active") == 0)
-			json_bool(req, "active", 1);
-		else if (strcmp(argv[a], "--limit") == 0 && a + 1 < argc) {
-			long long n = strtonum(argv[++a], 1, 1000, &errstr);
-
-			if (errstr != NULL) {
-				fprintf(
-				    stderr, "nyonctl: --limit: %s\n", errstr);
-				yajl_gen_free(req);
-				return CTL_EXIT_USAGE;
-			}
-			json_int(req, "limit", n);
-		} else {
-			fprintf(stderr,
-			    "usage: nyonctl session list "
-			    "[--active] [--limit N]\n");
-			yajl_gen_free(req);
-			return CTL_EXIT_USAGE;
-		}
-	}
+	if (ctl_list_args(argc, argv, req, NULL,
+	        "usage: nyonctl session list [--active] [--limit N]") == -1)
+		return CTL_EXIT_USAGE;
 	if (ctl_op(ctx, req, &reply, &list) == -1)
 		return CTL_EXIT_FAIL;
 	if (!ctx->json) {

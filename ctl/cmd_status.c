@@ -42,30 +42,111 @@ status_print(const char *name, yajl_val r)
 	}
 }
 
-/* Viewers of a stream as flvd counts them, or -1 if flvd does not know it. */
-static long long
-status_viewers(yajl_val flvd, const char *name)
+static double
+status_num(yajl_val o, const char *key)
 {
-	yajl_val streams = json_get(flvd, "streams");
-	long long n;
+	yajl_val v = json_get(o, key);
+
+	return v != NULL && YAJL_IS_NUMBER(v) ? YAJL_GET_DOUBLE(v) : 0;
+}
+
+static const char *
+status_str(yajl_val o, const char *key)
+{
+	const char *s = json_get_str(o, key);
+
+	return s != NULL ? s : "";
+}
+
+/* A stream in a daemon's status, by name. */
+static yajl_val
+status_find(yajl_val daemon, const char *name)
+{
+	yajl_val streams = json_get(daemon, "streams");
+	const char *sn;
 	size_t i;
 
-	if (streams == NULL || !YAJL_IS_ARRAY(streams))
-		return -1;
-	for (i = 0; i < streams->u.array.len; i++) {
-		yajl_val st = streams->u.array.values[i];
-		const char *sn = json_get_str(st, "name");
+	for (i = 0; streams != NULL && YAJL_IS_ARRAY(streams) &&
+	     i < streams->u.array.len;
+	     i++)
+		if ((sn = json_get_str(streams->u.array.values[i], "name")) !=
+		        NULL &&
+		    strcmp(sn, name) == 0)
+			return streams->u.array.values[i];
+	return NULL;
+}
 
-		if (sn != NULL && strcmp(sn, name) == 0 &&
-		    json_get_int(st, "viewers", &n) == 0)
-			return n;
+void
+status_stream_detail(yajl_val st, yajl_val flvd, yajl_val rtcd)
+{
+	yajl_val v = json_get(st, "video"), a = json_get(st, "audio"), o, al;
+	yajl_val outs[] = {flvd, rtcd};
+	const char *name = status_str(st, "name");
+	size_t i;
+
+	if (v != NULL && YAJL_IS_OBJECT(v)) {
+		printf("    video: %s %s %s", status_str(v, "codec"),
+		    status_str(v, "profile"), status_str(v, "level"));
+		if (status_num(v, "width") > 0)
+			printf(", %.0fx%.0f", status_num(v, "width"),
+			    status_num(v, "height"));
+		printf(", %.1f fps (%.1f received)", status_num(st, "fps"),
+		    status_num(st, "fps_received"));
+		if (json_get(st, "keyframe_interval") != NULL &&
+		    YAJL_IS_NUMBER(json_get(st, "keyframe_interval")))
+			printf(", keyframes every %.1f s",
+			    status_num(st, "keyframe_interval"));
+		putchar('\n');
 	}
-	return -1;
+	if (a != NULL && YAJL_IS_OBJECT(a))
+		printf("    audio: %s %s, %.0f Hz, %.0f channels\n",
+		    status_str(a, "codec"), status_str(a, "profile"),
+		    status_num(a, "sample_rate"), status_num(a, "channels"));
+	for (i = 0; i < nitems(outs); i++) {
+		o = json_get(status_find(outs[i], name), "output");
+		if (o == NULL || !YAJL_IS_OBJECT(o))
+			continue;
+		printf("    %s: %.0f viewers, %.0f bytes sent, %.0f joined, "
+		       "%.0f skipped, %.0f dropped\n",
+		    status_str(o, "kind"), status_num(o, "viewers"),
+		    status_num(o, "bytes_out"), status_num(o, "viewers_total"),
+		    status_num(o, "skipped"), status_num(o, "dropped"));
+	}
+	/* ingestd's alerts: bitrate over max_bitrate, keyframes, fps */
+	al = json_get(st, "alerts");
+	for (i = 0; al != NULL && YAJL_IS_ARRAY(al) && i < al->u.array.len; i++)
+		printf(
+		    "    ! %s\n", status_str(al->u.array.values[i], "message"));
+}
+
+void
+status_stream_live(struct ctl_ctx *ctx, const char *name)
+{
+	static const char *const from[] = {"ingestd", "flvd", "rtcd"};
+	struct ctl_msg reply[nitems(from)];
+	char err[512];
+	int up[nitems(from)];
+	yajl_val st;
+	size_t i;
+
+	for (i = 0; i < nitems(from); i++)
+		up[i] = ctl_request(ctx, from[i], ctl_msg_begin(CTL_OP_STATUS),
+		            &reply[i], err, sizeof(err)) == 0;
+	if (up[0] && (st = status_find(reply[0].root, name)) != NULL) {
+		printf("on air:       %s from %s, %.0f kb/s for %.0f s\n",
+		    status_str(st, "proto"), status_str(st, "publisher"),
+		    status_num(st, "kbps"), status_num(st, "uptime"));
+		status_stream_detail(st, up[1] ? reply[1].root : NULL,
+		    up[2] ? reply[2].root : NULL);
+	}
+	for (i = 0; i < nitems(from); i++)
+		if (up[i])
+			ctl_msg_free(&reply[i]);
 }
 
 /* The live streams ingestd has, with flvd's viewers beside them. */
 static void
-status_streams(yajl_val ingestd, yajl_val flvd)
+status_streams(yajl_val ingestd, yajl_val flvd, yajl_val rtcd)
 {
 	yajl_val streams = json_get(ingestd, "streams"), fps;
 	long long kbps, uptime, viewers;
@@ -88,7 +169,10 @@ status_streams(yajl_val ingestd, yajl_val flvd)
 		json_get_int(st, "kbps", &kbps);
 		json_get_int(st, "uptime", &uptime);
 		fps = json_get(st, "fps");
-		viewers = flvd ? status_viewers(flvd, name) : -1;
+		viewers = -1;
+		if (flvd != NULL)
+			json_get_int(
+			    status_find(flvd, name), "viewers", &viewers);
 		printf("  %-24s %-5s %9lld %6.1f ", name,
 		    json_get_str(st, "proto") ? json_get_str(st, "proto") : "?",
 		    kbps,
@@ -101,19 +185,8 @@ status_streams(yajl_val ingestd, yajl_val flvd)
 		    json_get_str(st, "publisher")
 		        ? json_get_str(st, "publisher")
 		        : "");
-		/* ingestd's warning while the publisher is over max_bitrate */
-		if (json_get_str(st, "bitrate_warning") != NULL)
-			printf(
-			    "    ! %s\n", json_get_str(st, "bitrate_warning"));
+		status_stream_detail(st, flvd, rtcd);
 	}
-}
-
-static double
-status_num(yajl_val o, const char *key)
-{
-	yajl_val v = json_get(o, key);
-
-	return v != NULL && YAJL_IS_NUMBER(v) ? YAJL_GET_DOUBLE(v) : 0;
 }
 
 /* rtcd's viewers with what their receiver reports say. */
@@ -214,7 +287,7 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < nitems(ctl_daemons); i++) {
 			json_key(g, ctl_daemons[i]);
 			if (up[i]) {
-				ctl_gen_value(g, reply[i].root);
+				json_value(g, reply[i].root);
 				continue;
 			}
 			yajl_gen_map_open(g);
@@ -238,8 +311,9 @@ cmd_status(struct ctl_ctx *ctx, int argc, char **argv)
 		}
 		/* ctl_daemons: authd, ingestd, flvd, rtcd, recd, fwdd */
 		if (up[1])
-			status_streams(
-			    reply[1].root, up[2] ? reply[2].root : NULL);
+			status_streams(reply[1].root,
+			    up[2] ? reply[2].root : NULL,
+			    up[3] ? reply[3].root : NULL);
 		if (up[3])
 			status_webrtc(reply[3].root);
 		if (up[5])

@@ -192,6 +192,9 @@ stream_named(
 			    num(s, "id"), str(s, "protocol"),
 			    str(s, "ip_address"), str(s, "started_at"));
 		}
+		/* what the media says, from the daemons that carry it */
+		if (op == CTL_OP_STREAM_SHOW && json_get_str(data, "name"))
+			status_stream_live(ctx, json_get_str(data, "name"));
 	}
 	ctl_msg_free(&reply);
 	return CTL_EXIT_OK;

@@ -65,6 +65,8 @@ static const struct cmd_entry cmd_table[] = {
         "list publish sessions, newest first"},
     {"session show", "ID", 1, 1, cmd_session_show, "show one session"},
     {"session kick", "ID", 1, 1, cmd_session_kick, "stop a live publisher"},
+    {"viewers", "[--active] [--limit N] [NAME]", 0, 4, cmd_viewers,
+        "viewer sessions, and today's unique viewers and peak per stream"},
     {"config get", "[KEY]", 0, 1, cmd_config_get,
         "show run-time settings kept by authd"},
     {"config set", "KEY VALUE", 2, 2, cmd_config_set,
@@ -140,37 +142,6 @@ ctl_op(struct ctl_ctx *ctx, yajl_gen req, struct ctl_msg *reply, yajl_val *data)
 }
 
 void
-ctl_gen_value(yajl_gen g, yajl_val v)
-{
-	size_t i;
-
-	if (YAJL_IS_STRING(v))
-		yajl_gen_string(
-		    g, (const unsigned char *)v->u.string, strlen(v->u.string));
-	else if (YAJL_IS_INTEGER(v))
-		yajl_gen_integer(g, YAJL_GET_INTEGER(v));
-	else if (YAJL_IS_NUMBER(v))
-		yajl_gen_number(
-		    g, YAJL_GET_NUMBER(v), strlen(YAJL_GET_NUMBER(v)));
-	else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
-		yajl_gen_bool(g, YAJL_IS_TRUE(v));
-	else if (YAJL_IS_OBJECT(v)) {
-		yajl_gen_map_open(g);
-		for (i = 0; i < v->u.object.len; i++) {
-			json_key(g, v->u.object.keys[i]);
-			ctl_gen_value(g, v->u.object.values[i]);
-		}
-		yajl_gen_map_close(g);
-	} else if (YAJL_IS_ARRAY(v)) {
-		yajl_gen_array_open(g);
-		for (i = 0; i < v->u.array.len; i++)
-			ctl_gen_value(g, v->u.array.values[i]);
-		yajl_gen_array_close(g);
-	} else
-		yajl_gen_null(g);
-}
-
-void
 ctl_print_gen(yajl_gen g)
 {
 	const unsigned char *buf;
@@ -186,7 +157,7 @@ ctl_print_json(yajl_val v)
 	yajl_gen g = json_gen();
 
 	yajl_gen_config(g, yajl_gen_beautify, 1);
-	ctl_gen_value(g, v);
+	json_value(g, v);
 	ctl_print_gen(g);
 	yajl_gen_free(g);
 }
@@ -209,6 +180,37 @@ ctl_print_value(yajl_val v)
 }
 
 /* Finds the longest command name that the words of argv spell. */
+int
+ctl_list_args(
+    int argc, char **argv, yajl_gen req, const char **name, const char *usage)
+{
+	const char *errstr;
+	long long n;
+	int a;
+
+	for (a = 0; a < argc; a++) {
+		if (strcmp(argv[a], "--active") == 0)
+			json_bool(req, "active", 1);
+		else if (strcmp(argv[a], "--limit") == 0 && a + 1 < argc) {
+			n = strtonum(argv[++a], 1, 1000, &errstr);
+			if (errstr != NULL) {
+				fprintf(
+				    stderr, "nyonctl: --limit: %s\n", errstr);
+				yajl_gen_free(req);
+				return -1;
+			}
+			json_int(req, "limit", n);
+		} else if (name != NULL && *name == NULL && argv[a][0] != '-')
+			*name = argv[a];
+		else {
+			fprintf(stderr, "%s\n", usage);
+			yajl_gen_free(req);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static const struct cmd_entry *
 cmd_find(int argc, char **argv, int *used)
 {

@@ -34,7 +34,6 @@ const char *ctl_sockpath(
 /* Closes and sends req (from ctl_msg_begin), frees it, waits for the reply. */
 int ctl_request(struct ctl_ctx *, const char *daemon, yajl_gen req,
     struct ctl_msg *reply, char *err, size_t errlen);
-void ctl_gen_value(yajl_gen, yajl_val);
 void ctl_print_gen(yajl_gen);
 void ctl_print_json(yajl_val); /* beautified, ends with a newline */
 void ctl_print_value(yajl_val);
@@ -46,6 +45,13 @@ void ctl_print_value(yajl_val);
  */
 int ctl_op(
     struct ctl_ctx *, yajl_gen req, struct ctl_msg *reply, yajl_val *data);
+
+/*
+ * A list command's options into req: --active, --limit N (1 to 1000) and,
+ * if name is not NULL, one NAME.  -1 after printing usage; req is freed.
+ */
+int ctl_list_args(
+    int argc, char **argv, yajl_gen req, const char **name, const char *usage);
 
 /* cmd_stream.c */
 int cmd_stream_list(struct ctl_ctx *, int, char **);
@@ -78,9 +84,16 @@ int cmd_forward_add(struct ctl_ctx *, int, char **);
 int cmd_forward_rm(struct ctl_ctx *, int, char **);
 int cmd_forward_enable(struct ctl_ctx *, int, char **);
 int cmd_forward_disable(struct ctl_ctx *, int, char **);
+/* cmd_viewers.c */
+int cmd_viewers(struct ctl_ctx *, int, char **);
 
 /* cmd_status.c */
 int cmd_status(struct ctl_ctx *, int, char **);
+/* A live stream's media, outputs and alerts, from the daemons' status. */
+void status_stream_detail(
+    yajl_val ingestd_stream, yajl_val flvd, yajl_val rtcd);
+/* The live figures of one stream, asked of ingestd, flvd and rtcd. */
+void status_stream_live(struct ctl_ctx *, const char *name);
 int cmd_ping(struct ctl_ctx *, int, char **);
 
 #endif

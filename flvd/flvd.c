@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "flvd.h"
+#include "vreport.h"
 
 struct flvd *flvd;
 
@@ -20,12 +21,14 @@ flvd_status(yajl_gen g, void *arg)
 	json_int(g, "idle", flvd->nidle);
 	json_int(g, "viewers_total", (long long)flvd->viewers_total);
 	json_int(g, "viewers_dropped", (long long)flvd->viewers_dropped);
+	json_int(g, "viewers_skipped", (long long)flvd->skips);
 	json_int(g, "not_found", (long long)flvd->not_found);
 	json_int(g, "refused", (long long)flvd->refused);
 	json_int(g, "idle_closed", (long long)flvd->idle_closed);
 	json_int(g, "evicted", (long long)flvd->evicted);
 	json_int(g, "bytes_out", (long long)flvd->bytes_out);
 	source_status(g);
+	vreport_status(g);
 }
 
 /* Values flvd caches out of the config, read again on SIGHUP. */
@@ -96,11 +99,13 @@ main(int argc, char *argv[])
 	    conf_bool(flvd->d.conf, "flv_io_uring"),
 	    (int)conf_int(flvd->d.conf, "flv_write_spread_us"));
 	source_start();
+	vreport_start(flvd->d.base, flvd->d.conf, &flvd->d.policy, "flvd");
 
 	event_base_dispatch(flvd->d.base);
 
 	viewer_close_listeners();
 	source_stop();
+	vreport_stop();
 	writers_stop();
 	free(flvd->batch);
 	daemon_stop(&flvd->d);

@@ -31,6 +31,7 @@ struct http_request {
 	char path[1024]; /* decoded, without the query */
 	char query[512]; /* raw, without '?' */
 	char host[256]; /* the Host header if it is a host[:port], else "" */
+	char user_agent[257]; /* printable ASCII, cut (vreport_clean_ua) */
 	int minor; /* HTTP/1.x */
 };
 /* 1 complete (*used bytes), 0 need more, -1 bad request (why says). */
@@ -104,6 +105,8 @@ struct fstream {
 	size_t old_config_len[2];
 	struct event *grace;
 	uint64_t bytes_out, tags_read;
+	/* since it came: viewers joined, skipped ahead, dropped as slow */
+	uint64_t viewers_total, skips, dropped;
 };
 TAILQ_HEAD(fstreamlist, fstream);
 
@@ -127,6 +130,7 @@ struct viewer {
 	uint64_t started_ms;
 	int wrote, werr; /* the last write's bytes and errno (writers.c) */
 	struct chunk *direct; /* a fan-out's whole chunk, for writers_write */
+	struct vsess *vs; /* its viewer session, while it watches */
 };
 
 struct flvd {
@@ -149,6 +153,7 @@ struct flvd {
 	size_t batchcap;
 	/* counters */
 	uint64_t viewers_total, viewers_dropped, not_found, refused;
+	uint64_t skips; /* viewers skipped to a keyframe for lagging */
 	uint64_t idle_closed; /* no request in time */
 	uint64_t evicted; /* idle ones closed to make room */
 	uint64_t bytes_out;
@@ -181,7 +186,8 @@ void writers_run(struct viewer **, size_t);
 int viewer_listen(void);
 void viewer_close_listeners(void);
 /* Starts a new viewer on s: header, sequence headers, the GOP so far. */
-void viewer_attach(struct viewer *, struct fstream *, int start_live);
+void viewer_attach(
+    struct viewer *, struct fstream *, int start_live, const char *user_agent);
 /* Hands a fresh chunk (refs[] describe its tags) to every viewer of s. */
 void viewer_fanout(struct fstream *, struct chunk *,
     const struct ring_tagref *refs, size_t nrefs);

@@ -1,8 +1,8 @@
 /*
  * The little HTTP flvd needs: find the end of a request head, check the
  * request line, and split its target with libevent's URI functions.
- * Of the headers only Host is kept (the watch page's absolute preview
- * URL); the head is bounded by HTTP_HEAD_MAX.  Every response head flvd sends is written here too.
+ * Of the headers only Host (the watch page's absolute preview URL) and
+ * User-Agent (viewer sessions, printable ASCII and cut) are kept; the head is bounded by HTTP_HEAD_MAX.  Every response head flvd sends is written here too.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "flvd.h"
+#include "vreport.h"
 
 /* Any page, wherever it is served from, may play the streams. */
 static const char http_cors[] =
@@ -67,6 +68,27 @@ http_host(const char *buf, size_t end, char *out, size_t outlen)
 	}
 }
 
+/* The User-Agent header's value, as vreport keeps it. */
+static void
+http_user_agent(const char *buf, size_t end, char *out, size_t outlen)
+{
+	const char *p = buf, *e = buf + end, *nl, *v, *ve;
+
+	out[0] = '\0';
+	while (p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		p = nl + 1;
+		if ((size_t)(e - p) < 11 ||
+		    strncasecmp(p, "user-agent:", 11) != 0)
+			continue;
+		for (v = p + 11; v < e && (*v == ' ' || *v == '\t'); v++)
+			;
+		for (ve = v; ve < e && *ve != '\r' && *ve != '\n'; ve++)
+			;
+		vreport_clean_ua(v, (size_t)(ve - v), out, outlen);
+		return;
+	}
+}
+
 int
 http_parse(const char *buf, size_t len, struct http_request *req, size_t *used,
     const char **why)
@@ -95,6 +117,7 @@ http_parse(const char *buf, size_t len, struct http_request *req, size_t *used,
 	}
 	*used = end;
 	http_host(buf, end, req->host, sizeof(req->host));
+	http_user_agent(buf, end, req->user_agent, sizeof(req->user_agent));
 	for (n = 0; n < end && buf[n] != '\r' && buf[n] != '\n'; n++)
 		;
 	if (n == 0 || n >= sizeof(line)) {

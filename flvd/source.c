@@ -412,6 +412,13 @@ source_status(yajl_gen g)
 		json_int(g, "bytes_out", (long long)s->bytes_out);
 		json_int(g, "tags", (long long)s->tags_read);
 		json_int(g, "laps", (long long)s->cursor.laps);
+		output_stats_json(g,
+		    &(struct output_stats){.kind = "flv",
+		        .viewers = s->nviewers,
+		        .bytes_out = (long long)s->bytes_out,
+		        .viewers_total = (long long)s->viewers_total,
+		        .skipped = (long long)s->skips,
+		        .dropped = (long long)s->dropped});
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);

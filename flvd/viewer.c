@@ -28,6 +28,7 @@
 #include <event2/listener.h>
 
 #include "flvd.h"
+#include "vreport.h"
 #include "flv.h"
 
 enum { VIEWER_REQUEST, VIEWER_STREAMING, VIEWER_CLOSING };
@@ -128,6 +129,8 @@ viewer_detach(struct viewer *v)
 	if (s == NULL)
 		return;
 	TAILQ_REMOVE(&s->viewers, v, entry);
+	vreport_end(v->vs, v->bytes_out);
+	v->vs = NULL;
 	s->nviewers--;
 	flvd->nviewers--;
 	v->peer->viewers--;
@@ -282,7 +285,8 @@ viewer_seqhdrs(struct viewer *v, struct fstream *s, struct evbuffer *buf,
 }
 
 void
-viewer_attach(struct viewer *v, struct fstream *s, int start_live)
+viewer_attach(
+    struct viewer *v, struct fstream *s, int start_live, const char *user_agent)
 {
 	uint8_t hdr[FLV_HEADER_LEN];
 	struct evbuffer *seq = evbuffer_new();
@@ -297,6 +301,8 @@ viewer_attach(struct viewer *v, struct fstream *s, int start_live)
 	flvd->nviewers++;
 	v->peer->viewers++;
 	flvd->viewers_total++;
+	s->viewers_total++;
+	v->vs = vreport_open(s->name, "flv", v->addr, user_agent);
 	viewer_seqhdrs(v, s, seq, have, 0);
 	/* until the stream says otherwise, announce both */
 	flv_header(
@@ -323,6 +329,7 @@ viewer_drop(struct viewer *v, const char *why)
 	log_warnx(
 	    "viewer %s: dropped from %s: %s", v->addr, v->stream->name, why);
 	flvd->viewers_dropped++;
+	v->stream->dropped++;
 	viewer_free(v);
 }
 
@@ -376,6 +383,8 @@ viewer_fanout(struct fstream *s, struct chunk *c,
 			log_info("viewer %s: %zu bytes behind on %s; skipping "
 			         "to the next keyframe",
 			    v->addr, backlog, s->name);
+			s->skips++;
+			flvd->skips++;
 			v->waiting = 1;
 			continue;
 		} else {
@@ -497,7 +506,8 @@ viewer_route(struct viewer *v, const struct http_request *req)
 	evtimer_del(v->timer);
 	viewer_attach(v, s,
 	    http_query_get(req->query, "start", start, sizeof(start)) == 0 &&
-	        strcmp(start, "live") == 0);
+	        strcmp(start, "live") == 0,
+	    req->user_agent);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <stdint.h>
 
+#include "avinfo.h"
 #include "nyon.h"
 #include "ring.h"
 
@@ -61,6 +62,37 @@ enum bitrate_verdict {
 	BITRATE_KICK, /* over for the whole grace */
 };
 
+/* mediastat.c: a stream's figures from the media itself */
+#define MEDIASTAT_FRAMES 256 /* video frames whose times are kept */
+struct mediastat_rule {
+	unsigned keyframe_interval_s; /* alert_keyframe_interval; 0: none */
+	unsigned fps_drop_pct; /* alert_fps_drop; 0: none */
+};
+enum mediastat_alert { MEDIASTAT_ALERT_KEYFRAME, MEDIASTAT_ALERT_FPS };
+struct mediastat {
+	struct mediastat_rule rule;
+	struct avinfo_video video;
+	struct avinfo_audio audio;
+	int has_video, has_audio; /* a sequence header was read */
+	/* the last frames: their timestamps and when they came */
+	uint32_t ts[MEDIASTAT_FRAMES];
+	uint64_t arrived[MEDIASTAT_FRAMES];
+	unsigned head, nts;
+	uint64_t frames, audio_frames, keyframes;
+	uint32_t last_ts;
+	uint64_t last_frame_ms, started_ms;
+	int have_key;
+	uint32_t key_ts, key_interval_ms, key_interval_max_ms;
+	double fps; /* by the timestamps, the last window */
+	double fps_arrived; /* frames received a second, the last window */
+	double fps_best; /* the best whole window: what the stream can do */
+	/* alerts; alert_changed is set when one comes or goes */
+	int alert_keyframe, alert_fps, alert_changed;
+	uint32_t alert_keyframe_ms;
+	double alert_fps_value;
+	int low_ticks, ok_ticks;
+};
+
 /* One live stream: a publisher writing into a ring. */
 struct stream {
 	TAILQ_ENTRY(stream) entry;
@@ -76,9 +108,11 @@ struct stream {
 	/* per-second rates for status */
 	struct ring_stats last;
 	uint64_t last_ms;
-	double kbps, fps;
+	double kbps;
+	unsigned alerted; /* media alerts logged: 1 << enum mediastat_alert */
 	struct timeline timeline;
 	struct bitrate bitrate;
+	struct mediastat media;
 	char bitrate_warning[160]; /* for status while over; "" if not */
 };
 TAILQ_HEAD(streamlist, stream);
@@ -134,6 +168,20 @@ uint32_t timeline_map(struct timeline *, enum timeline_track_id, uint32_t ts,
     uint64_t now_ms, int64_t *jumped);
 /* A script tag's timestamp on the timeline (no state changes). */
 uint32_t timeline_script(const struct timeline *, uint32_t ts);
+
+/* mediastat.c */
+void mediastat_init(struct mediastat *, const struct mediastat_rule *);
+void mediastat_set_rule(struct mediastat *, const struct mediastat_rule *);
+/* Each tag as the viewers get it (timestamp on the timeline). */
+void mediastat_tag(struct mediastat *, uint8_t type, uint32_t ts,
+    const uint8_t *body, size_t len, int flags, uint64_t now_ms);
+/* Once a second: the rates and the alerts. */
+void mediastat_tick(struct mediastat *, uint64_t now_ms);
+/* 1 and the alert's text in buf if it is on, else 0. */
+int mediastat_alert_text(
+    const struct mediastat *, enum mediastat_alert, char *buf, size_t len);
+/* video, audio, fps, fps_received, keyframe_interval, ... into a map */
+void mediastat_json(yajl_gen, const struct mediastat *);
 
 /* bitrate.c */
 void bitrate_init(struct bitrate *, uint64_t max_kbps,

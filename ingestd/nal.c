@@ -1,18 +1,12 @@
 /*
  * H.264 and HEVC bitstream helpers for the MPEG-TS demuxer: Annex B start
- * code splitting, an RBSP bit reader, and the AVC/HEVC decoder configuration
+ * code splitting and the AVC/HEVC decoder configuration
  * records (ISO/IEC 14496-15) that FLV sequence headers carry.
  */
 #include <string.h>
 
 #include "nal.h"
-
-struct nal_bits {
-	uint8_t rbsp[NAL_PARAM_MAX];
-	size_t len; /* bytes in rbsp */
-	size_t pos; /* bit position */
-	int overrun;
-};
+#include "rbsp.h"
 
 int
 nal_next(const uint8_t *buf, size_t len, size_t *pos, const uint8_t **nal,
@@ -60,69 +54,6 @@ nal_hevc_type(const uint8_t *nal)
 	return (nal[0] >> 1) & 0x3f;
 }
 
-/* Copies a NAL unit's payload without emulation prevention bytes. */
-static int
-nal_bits_init(struct nal_bits *b, const uint8_t *nal, size_t len, size_t skip)
-{
-	size_t i, zeros = 0;
-
-	memset(b, 0, sizeof(*b));
-	for (i = skip; i < len; i++) {
-		if (zeros >= 2 && nal[i] == 3) {
-			zeros = 0;
-			continue;
-		}
-		if (b->len >= sizeof(b->rbsp))
-			return -1;
-		b->rbsp[b->len++] = nal[i];
-		zeros = nal[i] == 0 ? zeros + 1 : 0;
-	}
-	return 0;
-}
-
-static uint32_t
-nal_bits_get(struct nal_bits *b, int n)
-{
-	uint32_t v = 0;
-
-	while (n-- > 0) {
-		if (b->pos >= b->len * 8) {
-			b->overrun = 1;
-			return 0;
-		}
-		v = (v << 1) | ((b->rbsp[b->pos / 8] >> (7 - b->pos % 8)) & 1);
-		b->pos++;
-	}
-	return v;
-}
-
-static void
-nal_bits_skip(struct nal_bits *b, size_t n)
-{
-	if (b->pos + n > b->len * 8) {
-		b->overrun = 1;
-		b->pos = b->len * 8;
-	} else
-		b->pos += n;
-}
-
-/* Exp-Golomb ue(v); anything longer than 31 bits is corrupt here. */
-static uint32_t
-nal_bits_ue(struct nal_bits *b)
-{
-	int zeros = 0;
-
-	while (nal_bits_get(b, 1) == 0) {
-		if (b->overrun || ++zeros > 31) {
-			b->overrun = 1;
-			return 0;
-		}
-	}
-	if (zeros == 0)
-		return 0;
-	return ((1u << zeros) - 1) + nal_bits_get(b, zeros);
-}
-
 static void
 nal_put16(uint8_t *p, size_t v)
 {
@@ -134,7 +65,7 @@ size_t
 nal_avc_config(const uint8_t *sps, size_t spslen, const uint8_t *pps,
     size_t ppslen, uint8_t *out, size_t outlen)
 {
-	struct nal_bits b;
+	struct rbsp b;
 	uint32_t profile, chroma = 1, depth_luma = 0, depth_chroma = 0;
 	int high;
 	size_t need, n = 0;
@@ -146,14 +77,14 @@ nal_avc_config(const uint8_t *sps, size_t spslen, const uint8_t *pps,
 	high = profile == 100 || profile == 110 || profile == 122 ||
 	    profile == 144 || profile == 244;
 	if (high) {
-		if (nal_bits_init(&b, sps, spslen, 4) == -1)
+		if (rbsp_init(&b, sps, spslen, 4) == -1)
 			return 0;
-		(void)nal_bits_ue(&b); /* seq_parameter_set_id */
-		chroma = nal_bits_ue(&b);
+		(void)rbsp_ue(&b); /* seq_parameter_set_id */
+		chroma = rbsp_ue(&b);
 		if (chroma == 3)
-			(void)nal_bits_get(&b, 1);
-		depth_luma = nal_bits_ue(&b);
-		depth_chroma = nal_bits_ue(&b);
+			(void)rbsp_get(&b, 1);
+		depth_luma = rbsp_ue(&b);
+		depth_chroma = rbsp_ue(&b);
 		if (b.overrun || chroma > 3 || depth_luma > 6 ||
 		    depth_chroma > 6)
 			return 0;
@@ -200,7 +131,7 @@ nal_hevc_config(const uint8_t *vps, size_t vpslen, const uint8_t *sps,
     size_t spslen, const uint8_t *pps, size_t ppslen, uint8_t *out,
     size_t outlen)
 {
-	struct nal_bits b;
+	struct rbsp b;
 	uint32_t max_sub_layers, nesting, ptl0, compat, cons_hi, cons_lo;
 	uint32_t level, chroma, depth_luma, depth_chroma, i;
 	uint8_t sub_profile[8], sub_level[8];
@@ -209,41 +140,41 @@ nal_hevc_config(const uint8_t *vps, size_t vpslen, const uint8_t *sps,
 	if (vpslen < 2 || spslen < 3 || ppslen < 2 || vpslen > NAL_PARAM_MAX ||
 	    spslen > NAL_PARAM_MAX || ppslen > NAL_PARAM_MAX)
 		return 0;
-	if (nal_bits_init(&b, sps, spslen, 2) == -1)
+	if (rbsp_init(&b, sps, spslen, 2) == -1)
 		return 0;
-	(void)nal_bits_get(&b, 4); /* sps_video_parameter_set_id */
-	max_sub_layers = nal_bits_get(&b, 3);
-	nesting = nal_bits_get(&b, 1);
+	(void)rbsp_get(&b, 4); /* sps_video_parameter_set_id */
+	max_sub_layers = rbsp_get(&b, 3);
+	nesting = rbsp_get(&b, 1);
 	/* profile_tier_level(1, sps_max_sub_layers_minus1) */
-	ptl0 = nal_bits_get(&b, 8); /* profile_space, tier, profile_idc */
-	compat = nal_bits_get(&b, 32);
-	cons_hi = nal_bits_get(&b, 16);
-	cons_lo = nal_bits_get(&b, 32);
-	level = nal_bits_get(&b, 8);
+	ptl0 = rbsp_get(&b, 8); /* profile_space, tier, profile_idc */
+	compat = rbsp_get(&b, 32);
+	cons_hi = rbsp_get(&b, 16);
+	cons_lo = rbsp_get(&b, 32);
+	level = rbsp_get(&b, 8);
 	for (i = 0; i < max_sub_layers; i++) {
-		sub_profile[i] = nal_bits_get(&b, 1);
-		sub_level[i] = nal_bits_get(&b, 1);
+		sub_profile[i] = rbsp_get(&b, 1);
+		sub_level[i] = rbsp_get(&b, 1);
 	}
 	if (max_sub_layers > 0)
-		nal_bits_skip(&b, 2 * (8 - max_sub_layers));
+		rbsp_skip(&b, 2 * (8 - max_sub_layers));
 	for (i = 0; i < max_sub_layers; i++) {
 		if (sub_profile[i])
-			nal_bits_skip(&b, 88);
+			rbsp_skip(&b, 88);
 		if (sub_level[i])
-			nal_bits_skip(&b, 8);
+			rbsp_skip(&b, 8);
 	}
-	(void)nal_bits_ue(&b); /* sps_seq_parameter_set_id */
-	chroma = nal_bits_ue(&b);
+	(void)rbsp_ue(&b); /* sps_seq_parameter_set_id */
+	chroma = rbsp_ue(&b);
 	if (chroma == 3)
-		(void)nal_bits_get(&b, 1);
-	(void)nal_bits_ue(&b); /* pic_width_in_luma_samples */
-	(void)nal_bits_ue(&b); /* pic_height_in_luma_samples */
-	if (nal_bits_get(&b, 1)) { /* conformance_window_flag */
+		(void)rbsp_get(&b, 1);
+	(void)rbsp_ue(&b); /* pic_width_in_luma_samples */
+	(void)rbsp_ue(&b); /* pic_height_in_luma_samples */
+	if (rbsp_get(&b, 1)) { /* conformance_window_flag */
 		for (i = 0; i < 4; i++)
-			(void)nal_bits_ue(&b);
+			(void)rbsp_ue(&b);
 	}
-	depth_luma = nal_bits_ue(&b);
-	depth_chroma = nal_bits_ue(&b);
+	depth_luma = rbsp_ue(&b);
+	depth_chroma = rbsp_ue(&b);
 	if (b.overrun || max_sub_layers > 6 || chroma > 3 || depth_luma > 7 ||
 	    depth_chroma > 7)
 		return 0;

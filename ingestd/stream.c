@@ -80,6 +80,15 @@ stream_announce_end(struct stream *s, struct subscriber *sub)
 	yajl_gen_free(g);
 }
 
+/* alert_keyframe_interval and alert_fps_drop as they are now */
+static void
+stream_media_rule(struct mediastat_rule *r)
+{
+	r->keyframe_interval_s =
+	    (unsigned)conf_int(ingestd->d.conf, "alert_keyframe_interval");
+	r->fps_drop_pct = (unsigned)conf_int(ingestd->d.conf, "alert_fps_drop");
+}
+
 /* bitrate_window, bitrate_margin and bitrate_grace as they are now */
 static void
 stream_bitrate_rule(struct bitrate_rule *r)
@@ -94,6 +103,7 @@ stream_open(const char *name, const char *proto, struct publisher *p,
     uint64_t bitrate_kbps, char *err, size_t errlen)
 {
 	struct bitrate_rule rule;
+	struct mediastat_rule mrule;
 	struct stream *s;
 	char why[128];
 	size_t size, i;
@@ -131,6 +141,8 @@ stream_open(const char *name, const char *proto, struct publisher *p,
 	timeline_init(&s->timeline);
 	stream_bitrate_rule(&rule);
 	bitrate_init(&s->bitrate, bitrate_kbps, &rule, s->last_ms);
+	stream_media_rule(&mrule);
+	mediastat_init(&s->media, &mrule);
 	for (i = 0; i < NSLOTS; i++)
 		s->eventfds[i] = -1;
 	TAILQ_INSERT_TAIL(&ingestd->streams, s, entry);
@@ -198,6 +210,7 @@ stream_tag(struct stream *s, uint8_t type, uint32_t timestamp,
 	bitrate_add(&s->bitrate, len, now);
 	timestamp = stream_time(s, type, timestamp, body, len, now);
 	flags = flv_classify(type, body, len);
+	mediastat_tag(&s->media, type, timestamp, body, len, flags, now);
 	flv_tag_header(hdr, type, (uint32_t)len, timestamp);
 	be32_write(prev, (uint32_t)(len + FLV_TAG_HEADER_LEN));
 	iov[0].iov_base = hdr;
@@ -349,28 +362,97 @@ stream_bitrate_check(struct stream *s, uint64_t now)
 	return 1;
 }
 
-/* Once a second: bitrate and frame rate over the last interval. */
+/* An alert of the media's that came or went goes into the log. */
+static void
+stream_media_alerts(struct stream *s)
+{
+	static const enum mediastat_alert which[] = {
+	    MEDIASTAT_ALERT_KEYFRAME, MEDIASTAT_ALERT_FPS};
+	char text[256];
+	size_t i;
+	int on;
+
+	if (!s->media.alert_changed)
+		return;
+	s->media.alert_changed = 0;
+	for (i = 0; i < nitems(which); i++) {
+		on = mediastat_alert_text(
+		    &s->media, which[i], text, sizeof(text));
+		if (on && !(s->alerted & (1u << i)))
+			log_warnx("stream %s: %s", s->name, text);
+		else if (!on && (s->alerted & (1u << i)))
+			log_info("stream %s: %s back to normal (%.1f fps, "
+			         "keyframes every %.1f s)",
+			    s->name,
+			    which[i] == MEDIASTAT_ALERT_FPS
+			        ? "frame rate"
+			        : "keyframe interval",
+			    s->media.fps, s->media.key_interval_ms / 1000.0);
+		if (on)
+			s->alerted |= 1u << i;
+		else
+			s->alerted &= ~(1u << i);
+	}
+}
+
+/* Once a second: bitrate, frame rate and the alerts. */
 void
 stream_stats_tick(void)
 {
 	struct stream *s, *next;
 	struct ring_stats st;
 	struct bitrate_rule rule;
+	struct mediastat_rule mrule;
 	uint64_t now = now_ms(), dt;
 
 	stream_bitrate_rule(&rule); /* a reload changes it for all */
+	stream_media_rule(&mrule);
 	TAILQ_FOREACH_SAFE(s, &ingestd->streams, entry, next) {
 		bitrate_set_rule(&s->bitrate, &rule);
 		if (stream_bitrate_check(s, now))
 			continue;
+		mediastat_set_rule(&s->media, &mrule);
+		mediastat_tick(&s->media, now);
+		stream_media_alerts(s);
 		ring_stats(s->ring, &st);
 		if ((dt = now - s->last_ms) == 0)
 			continue;
 		s->kbps = (st.bytes_in - s->last.bytes_in) * 8.0 / dt;
-		s->fps = (st.video_tags - s->last.video_tags) * 1000.0 / dt;
 		s->last = st;
 		s->last_ms = now;
 	}
+}
+
+/* Every alert the stream is under: the media's and the bitrate's. */
+static void
+stream_alerts_json(yajl_gen g, const struct stream *s)
+{
+	static const struct {
+		enum mediastat_alert which;
+		const char *kind;
+	} media[] = {{MEDIASTAT_ALERT_KEYFRAME, "keyframe_interval"},
+	    {MEDIASTAT_ALERT_FPS, "fps"}};
+	char text[256];
+	size_t i;
+
+	json_key(g, "alerts");
+	yajl_gen_array_open(g);
+	if (s->bitrate_warning[0] != '\0') {
+		yajl_gen_map_open(g);
+		json_str(g, "kind", "bitrate");
+		json_str(g, "message", s->bitrate_warning);
+		yajl_gen_map_close(g);
+	}
+	for (i = 0; i < nitems(media); i++) {
+		if (!mediastat_alert_text(
+		        &s->media, media[i].which, text, sizeof(text)))
+			continue;
+		yajl_gen_map_open(g);
+		json_str(g, "kind", media[i].kind);
+		json_str(g, "message", text);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
 }
 
 void
@@ -390,8 +472,9 @@ stream_status(yajl_gen g)
 		json_str(
 		    g, "publisher", s->publisher ? s->publisher->addr : "");
 		json_int(g, "uptime", time(NULL) - s->started);
+		json_int(g, "started", (long long)s->started);
 		json_int(g, "kbps", (long long)(s->kbps + 0.5));
-		json_double(g, "fps", (long long)(s->fps * 10 + 0.5) / 10.0);
+		mediastat_json(g, &s->media);
 		json_int(g, "bytes_in", (long long)st.bytes_in);
 		json_int(g, "tags_in", (long long)st.tags_in);
 		json_int(g, "keyframes", (long long)st.keyframes);
@@ -403,6 +486,7 @@ stream_status(yajl_gen g)
 		else
 			json_null(g, "bitrate_warning");
 		json_int(g, "timestamp_jumps", (long long)s->timeline.jumps);
+		stream_alerts_json(g, s);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);

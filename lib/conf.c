@@ -85,6 +85,13 @@ const struct conf_key conf_keys[] = {
     {"bitrate_grace", CONF_INT, "30", 0, 3600, NULL,
         "seconds a warned publisher may stay above before it is "
         "disconnected; 0: warn only"},
+    /* What the media itself says (alerts in the log and the dashboard). */
+    {"alert_keyframe_interval", CONF_INT, "4", 0, 3600, NULL,
+        "seconds between keyframes above which a stream is flagged (new "
+        "viewers wait that long); 0: never"},
+    {"alert_fps_drop", CONF_INT, "20", 0, 90, NULL,
+        "percent under its usual frame rate at which a stream is flagged; "
+        "0: never"},
     {"flv_listen", CONF_LISTEN, "*:8080", 0, 0, NULL,
         "HTTP-FLV viewers: addresses to listen on"},
     {"max_viewers", CONF_INT, "1000", 1, 100000, NULL,
@@ -175,6 +182,16 @@ const struct conf_key conf_keys[] = {
         "SRS-compatible publish hooks: off, from loopback only, or anyone"},
     {"hook_session_ttl", CONF_INT, "3600", 5, 604800, NULL,
         "seconds a hook's session lasts unless SRS calls again"},
+    {"metrics_access", CONF_CHOICE, "loopback", 0, 0, "loopback|token",
+        "who may read /metrics: loopback peers alone, or any peer sending "
+        "metrics_token or an API token as a bearer token"},
+    {"metrics_token", CONF_STR, "", 16, 512, NULL,
+        "bearer token Prometheus sends for /metrics under metrics_access "
+        "token; empty: API tokens only"},
+    {"viewer_retention_days", CONF_INT, "30", 1, 3650, NULL,
+        "days ended viewer sessions are kept in the database"},
+    {"viewer_retention_rows", CONF_INT, "100000", 1, 10000000, NULL,
+        "most viewer sessions kept in the database; the oldest go first"},
     /* Recording and thumbnails (recd). */
     {"recordings_dir", CONF_STR, "recordings", 0, 0, NULL,
         "recordings and thumbnails, relative to statedir unless absolute; "
@@ -190,6 +207,9 @@ const struct conf_key conf_keys[] = {
         "aside); 0: no limit"},
     {"record_min_free", CONF_SIZE, "1g", 0, 1024 * 1024 * GB, NULL,
         "free space below which recording pauses"},
+    {"record_warn_free", CONF_SIZE, "2g", 0, 1024 * 1024 * GB, NULL,
+        "free space below which recd warns that recording will soon pause "
+        "(above record_min_free); 0: no warning"},
     {"thumbnail_interval", CONF_INT, "5", 0, 3600, NULL,
         "seconds between a live stream's thumbnails; 0: none"},
 };

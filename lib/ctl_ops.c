@@ -126,6 +126,20 @@ const struct ctl_opdef ctl_ops[CTL_OP_COUNT] = {
         {{"stream", CTL_T_NAME, REQ}}},
     [CTL_OP_FORWARD_CHANGED] = {"forward_changed", CTL_ROLE_SERVER, 0, 0,
         {{"stream", CTL_T_NAME, REQ}}},
+    /*
+     * viewer sessions: the output daemons (the media user) report them,
+     * batched (lib/vreport.c); reading them is for operators alone
+     */
+    [CTL_OP_VIEWER_REPORT] = {"viewer_report", INGEST | READER, AUTHD, 0,
+        {{"source", CTL_T_STR, REQ}, {"sessions", CTL_T_ARRAY, REQ}}},
+    [CTL_OP_VIEWER_LIST] = {"viewer_list", OPER, AUTHD, 0,
+        {{"stream", CTL_T_NAME, 0}, {"active", CTL_T_BOOL, 0},
+            {"limit", CTL_T_INT, 0}}},
+    [CTL_OP_VIEWER_STATS] = {"viewer_stats", OPER, AUTHD, 0,
+        {{"stream", CTL_T_NAME, 0}}},
+    /* authd's time series: the box and each stream, over a range */
+    [CTL_OP_HISTORY] = {"history", OPER, AUTHD, 0,
+        {{"range", CTL_T_STR, 0}, {"stream", CTL_T_NAME, 0}}},
 };
 
 const char *
@@ -175,6 +189,8 @@ ctl_field_ok(const struct ctl_field *f, yajl_val v, char *why, size_t whylen)
 		return YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v);
 	case CTL_T_OBJ:
 		return YAJL_IS_OBJECT(v);
+	case CTL_T_ARRAY:
+		return YAJL_IS_ARRAY(v);
 	case CTL_T_NAME:
 		return YAJL_IS_STRING(v) &&
 		    stream_name_check(v->u.string, why, whylen) == 0;
@@ -201,6 +217,8 @@ ctl_type_name(enum ctl_type t)
 		return "true or false";
 	case CTL_T_OBJ:
 		return "an object";
+	case CTL_T_ARRAY:
+		return "an array";
 	case CTL_T_ANY:
 		break;
 	}

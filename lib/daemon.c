@@ -331,6 +331,7 @@ daemon_status(struct ctl_peer *p, struct daemon *d)
 	json_int(g, "pid", getpid());
 	json_int(g, "uptime", time(NULL) - d->started);
 	json_str(g, "config", conf_path(d->conf));
+	procstat_json(g, "process");
 	if (d->status != NULL)
 		d->status(g, d->arg);
 	ctl_reply_end(p, g);

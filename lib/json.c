@@ -285,3 +285,35 @@ json_parse(const char *buf, size_t len, char *err, size_t errlen)
 	}
 	return v;
 }
+
+/* A copy of a parsed value into g: numbers keep their text. */
+void
+json_value(yajl_gen g, yajl_val v)
+{
+	size_t i;
+
+	if (YAJL_IS_STRING(v))
+		yajl_gen_string(
+		    g, (const unsigned char *)v->u.string, strlen(v->u.string));
+	else if (YAJL_IS_INTEGER(v))
+		yajl_gen_integer(g, YAJL_GET_INTEGER(v));
+	else if (YAJL_IS_NUMBER(v))
+		yajl_gen_number(
+		    g, YAJL_GET_NUMBER(v), strlen(YAJL_GET_NUMBER(v)));
+	else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
+		yajl_gen_bool(g, YAJL_IS_TRUE(v));
+	else if (YAJL_IS_OBJECT(v)) {
+		yajl_gen_map_open(g);
+		for (i = 0; i < v->u.object.len; i++) {
+			json_key(g, v->u.object.keys[i]);
+			json_value(g, v->u.object.values[i]);
+		}
+		yajl_gen_map_close(g);
+	} else if (YAJL_IS_ARRAY(v)) {
+		yajl_gen_array_open(g);
+		for (i = 0; i < v->u.array.len; i++)
+			json_value(g, v->u.array.values[i]);
+		yajl_gen_array_close(g);
+	} else
+		yajl_gen_null(g);
+}

@@ -160,6 +160,10 @@ enum ctl_op {
 	CTL_OP_FORWARD_RM,
 	CTL_OP_FORWARD_GET,
 	CTL_OP_FORWARD_CHANGED,
+	CTL_OP_VIEWER_REPORT,
+	CTL_OP_VIEWER_LIST,
+	CTL_OP_VIEWER_STATS,
+	CTL_OP_HISTORY,
 	CTL_OP_COUNT
 };
 
@@ -169,6 +173,7 @@ enum ctl_type {
 	CTL_T_INT,
 	CTL_T_BOOL,
 	CTL_T_OBJ,
+	CTL_T_ARRAY,
 	CTL_T_NAME, /* a string that passes stream_name_check */
 	CTL_T_KEY, /* a string that passes stream_key_check */
 };
@@ -331,6 +336,7 @@ void json_double(yajl_gen, const char *key, double val);
 void json_bool(yajl_gen, const char *key, int val);
 void json_null(yajl_gen, const char *key);
 void json_key(yajl_gen, const char *key);
+void json_value(yajl_gen, yajl_val); /* a copy of a parsed value */
 const char *json_get_str(yajl_val obj, const char *key);
 int json_get_int(yajl_val obj, const char *key, long long *out);
 int json_get_bool(yajl_val obj, const char *key, int *out);
@@ -377,6 +383,35 @@ void daemon_drop_privileges(struct daemon *);
 /* Re-reads the config file as on SIGHUP; 0 when the new one is in use. */
 int daemon_reload(struct daemon *);
 void daemon_stop(struct daemon *);
+
+/*
+ * livestat.c: the figures every output daemon gives per stream, in one
+ * shape, so that authd, nyonctl and the metrics need not know each
+ * output: in each stream of its status, "output": {"kind": "flv",
+ * "viewers", "bytes_out", "viewers_total", "skipped", "dropped"}.
+ * "viewers" is what the output serves the stream to: HTTP-FLV or WebRTC
+ * viewers, 1 while recorded, forwarding destinations up.
+ */
+struct output_stats {
+	const char *kind; /* "flv", "webrtc", "record", "forward" */
+	long long viewers; /* now */
+	long long bytes_out; /* sent or written, since the stream came */
+	long long viewers_total; /* joined, since the stream came */
+	long long skipped; /* skipped ahead for being slow */
+	long long dropped; /* dropped for being slow */
+};
+void output_stats_json(yajl_gen, const struct output_stats *);
+
+/* procstat.c: this process's costs, from /proc/self */
+struct procstat {
+	double cpu_seconds; /* user and system */
+	unsigned long long rss_bytes;
+	int open_fds; /* -1 if unknown */
+	long long max_fds; /* RLIMIT_NOFILE; -1 if none */
+};
+int procstat_self(struct procstat *); /* -1 if some are unknown */
+/* {"cpu_seconds":..,"rss_bytes":..,"open_fds":..,"max_fds":..} under key */
+void procstat_json(yajl_gen, const char *key);
 
 /* hmac.c */
 #define SHA256_LEN 32

@@ -298,6 +298,37 @@ catalog_json(yajl_gen g, const struct recording *r)
 	yajl_gen_map_close(g);
 }
 
+/*
+ * The warning before the floor: recording goes on, but the operator
+ * learns that it will soon pause.  Said once in the log, shown while it
+ * lasts.
+ */
+static void
+catalog_warn_level(uint64_t floor, uint64_t slack)
+{
+	uint64_t warn = (uint64_t)conf_int(recd->d.conf, "record_warn_free");
+
+	if (warn == 0 || warn <= floor || recd->paused) {
+		recd->disk_warning[0] = '\0';
+		return;
+	}
+	if (recd->disk_warning[0] == '\0' && recd->free_bytes < warn) {
+		snprintf(recd->disk_warning, sizeof(recd->disk_warning),
+		    "disk nearly full: %llu MB free in %s, under "
+		    "record_warn_free (%llu MB); recording pauses under %llu MB",
+		    (unsigned long long)(recd->free_bytes >> 20), recd->dir,
+		    (unsigned long long)(warn >> 20),
+		    (unsigned long long)(floor >> 20));
+		log_warnx("%s", recd->disk_warning);
+	} else if (recd->disk_warning[0] != '\0' &&
+	    recd->free_bytes >= warn + slack) {
+		recd->disk_warning[0] = '\0';
+		log_info("disk space back above record_warn_free: %llu MB free "
+		         "in %s",
+		    (unsigned long long)(recd->free_bytes >> 20), recd->dir);
+	}
+}
+
 /* The free-space floor: below it recording pauses, above again resumes. */
 static void
 catalog_floor(void)
@@ -327,6 +358,7 @@ catalog_floor(void)
 		log_info("recording resumes: %llu MB free in %s",
 		    (unsigned long long)(recd->free_bytes >> 20), recd->dir);
 	}
+	catalog_warn_level(floor, slack);
 }
 
 void

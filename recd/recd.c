@@ -27,6 +27,10 @@ recd_status(yajl_gen g, void *arg)
 	json_bool(g, "paused", recd->paused);
 	if (recd->warning[0] != '\0')
 		json_str(g, "warning", recd->warning);
+	if (recd->disk_warning[0] != '\0')
+		json_str(g, "disk_warning", recd->disk_warning);
+	else
+		json_null(g, "disk_warning");
 	json_int(g, "recording", active);
 	json_int(g, "recordings", n);
 	json_int(g, "used_bytes", (long long)recd->used_bytes);

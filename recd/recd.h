@@ -74,6 +74,7 @@ struct rstream {
 	uint8_t *hold;
 	size_t holdlen, holdcap;
 	uint64_t tags, bytes;
+	uint64_t written, files; /* bytes written, files begun, for status */
 };
 TAILQ_HEAD(rstreamlist, rstream);
 
@@ -105,6 +106,7 @@ struct recd {
 	size_t bufcap;
 	int paused; /* below record_min_free */
 	char warning[768];
+	char disk_warning[768]; /* under record_warn_free: soon paused */
 	uint64_t free_bytes, used_bytes;
 	/* counters */
 	uint64_t files_done, removed, write_errors, thumbs, thumbs_skipped;

@@ -70,6 +70,7 @@ record_open_file(struct rstream *s)
 		return;
 	}
 	s->waiting_key = 0;
+	s->files++;
 }
 
 /* A new configuration: the file (if any) ends; the next one uses it. */
@@ -97,11 +98,15 @@ record_config(
 static void
 record_write(struct rstream *s)
 {
+	uint64_t before = s->file->size;
+
 	if (s->file->out.len > 0 && file_write(s->file) == -1) {
 		/* file_write closed it; a later keyframe tries again */
 		s->file = NULL;
 		s->waiting_key = 1;
+		return;
 	}
+	s->written += s->file->size - before;
 }
 
 static void record_video_frame(
@@ -566,6 +571,12 @@ record_status(yajl_gen g)
 		json_str(g, "not_recorded", s->skip_why);
 		json_int(g, "tags", (long long)s->tags);
 		json_int(g, "laps", (long long)s->cursor.laps);
+		/* a recorded stream has one "viewer": its file */
+		output_stats_json(g,
+		    &(struct output_stats){.kind = "record",
+		        .viewers = s->file != NULL,
+		        .bytes_out = (long long)s->written,
+		        .viewers_total = (long long)s->files});
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "rtcd.h"
+#include "vreport.h"
 
 struct rtcd *rtcd;
 
@@ -32,6 +33,7 @@ rtcd_status(yajl_gen g, void *arg)
 	json_int(g, "retransmits", (long long)rtcd->retransmits);
 	json_int(g, "transcode_cpu_ms", (long long)(tc / 1000));
 	stream_status(g);
+	vreport_status(g);
 }
 
 int
@@ -64,6 +66,7 @@ main(int argc, char *argv[])
 	udp_start();
 	stream_start();
 	authc_start();
+	vreport_start(rtcd->d.base, rtcd->d.conf, &rtcd->d.policy, "rtcd");
 	log_info("WHEP ready; DTLS fingerprint sha-256 %s", dtls_fingerprint());
 
 	event_base_dispatch(rtcd->d.base);
@@ -71,6 +74,7 @@ main(int argc, char *argv[])
 	whep_close();
 	authc_stop();
 	stream_stop();
+	vreport_stop();
 	session_end_all();
 	udp_close();
 	dtls_cleanup();

@@ -325,6 +325,8 @@ struct rstream {
 	struct sessionlist sessions;
 	int nsessions;
 	uint64_t tags, laps_seen;
+	/* since it came: bytes sent, viewers joined, skipped ahead */
+	uint64_t bytes_out, viewers_total, skips;
 	uint8_t *buf; /* ring_max_tag bytes */
 	size_t bufcap;
 };
@@ -352,6 +354,8 @@ struct session {
 	TAILQ_ENTRY(session) blocked; /* waiting for the socket */
 	struct rstream *stream;
 	char id[33]; /* in the Location */
+	char user_agent[257]; /* the WHEP request's, as vreport keeps it */
+	struct vsess *vs; /* its viewer session, from its first address */
 	char ufrag[9], pwd[33];
 	char peer_ufrag[257];
 	enum session_state state;

@@ -16,6 +16,7 @@
 
 #include "flv.h"
 #include "rtcd.h"
+#include "vreport.h"
 
 #define SESS_ICE_TIMEOUT_MS 15000 /* from the answer to a working DTLS */
 #define SESS_CONSENT_MS 30000 /* no STUN check this long: gone */
@@ -160,6 +161,7 @@ session_new(
 	TAILQ_INSERT_TAIL(&rtcd->sessions, s, all);
 	rtcd->nsessions++;
 	rtcd->sessions_total++;
+	st->viewers_total++;
 	stream_attach(st, s);
 	session_arm(s, SESS_TICK_MS);
 	return s;
@@ -196,6 +198,7 @@ session_end(struct session *s, const char *why)
 	         "retransmitted",
 	    s->id, s->stream->name, s->addr, why,
 	    (unsigned long long)s->packets, (unsigned long long)s->retransmits);
+	vreport_end(s->vs, s->octets);
 	if (s->has_peer)
 		LIST_REMOVE(s, byaddr);
 	if (s->is_blocked)
@@ -294,6 +297,7 @@ session_catch_up(struct session *s)
 	        track_get(v, s->vnext) != NULL))
 		return;
 	s->skips++;
+	s->stream->skips++;
 	if (v->has_key && v->last_key > s->vnext &&
 	    track_get(v, v->last_key) != NULL)
 		s->vnext = v->last_key;
@@ -370,6 +374,7 @@ session_pump(struct session *s)
 			}
 			rtcd->packets_out++;
 			rtcd->bytes_out += (size_t)n;
+			s->stream->bytes_out += (size_t)n;
 			if (s->first_media_ms == 0)
 				s->first_media_ms = now_ms();
 		}
@@ -571,6 +576,10 @@ session_stun(int sock, const struct sockaddr *sa, socklen_t salen,
 		    &session_byaddr[session_addr_hash(sa)], s, byaddr);
 		addr_string(sa, s->addr, sizeof(s->addr));
 		log_debug("viewer %s: ICE from %s", s->id, s->addr);
+		/* a viewer session from its first address on */
+		if (s->vs == NULL)
+			s->vs = vreport_open(
+			    s->stream->name, "webrtc", s->addr, s->user_agent);
 	}
 	if ((n = stun_binding_response(
 	         out, sizeof(out), m.txid, sa, s->pwd, NULL)) > 0)

@@ -675,6 +675,13 @@ stream_status(yajl_gen g)
 		    s->pace ? (long long)pace_stalls(s->pace) : 0);
 		json_int(g, "viewers", s->nsessions);
 		json_int(g, "laps", (long long)s->cursor.laps);
+		/* it never drops a viewer for lagging: it skips it ahead */
+		output_stats_json(g,
+		    &(struct output_stats){.kind = "webrtc",
+		        .viewers = s->nsessions,
+		        .bytes_out = (long long)s->bytes_out,
+		        .viewers_total = (long long)s->viewers_total,
+		        .skipped = (long long)s->skips});
 		json_key(g, "sessions");
 		yajl_gen_array_open(g);
 		TAILQ_FOREACH(sess, &s->sessions, entry)

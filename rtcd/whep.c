@@ -18,6 +18,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "rtcd.h"
+#include "vreport.h"
 
 #define WHEP_HEADERS_MAX 8192
 #define WHEP_TIMEOUT 10 /* seconds for a whole request */
@@ -101,7 +102,7 @@ whep_post(struct evhttp_request *req, const char *name)
 	struct sdp_answer a;
 	struct rstream *s;
 	struct session *sess;
-	const char *ct, *msg;
+	const char *ct, *msg, *ua;
 	char why[512], *answer, *loc, *ename;
 	size_t len = evbuffer_get_length(in);
 	int status, vpt, apt, n, i, audio;
@@ -158,6 +159,10 @@ whep_post(struct evhttp_request *req, const char *name)
 		whep_error(req, 500, "cannot make a DTLS session");
 		return;
 	}
+	ua = evhttp_find_header(ih, "User-Agent");
+	if (ua != NULL)
+		vreport_clean_ua(
+		    ua, strlen(ua), sess->user_agent, sizeof(sess->user_agent));
 	memset(&a, 0, sizeof(a));
 	a.ufrag = sess->ufrag;
 	a.pwd = sess->pwd;

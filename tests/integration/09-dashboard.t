@@ -90,13 +90,7 @@ timeout 210 node "$top/tests/browser/dashboard.mjs" --api "http://127.0.0.1:$API
     --relay-key relayDashKey4242 \
     --screenshots "$shots" > "$tmp/browser.out" 2> "$tmp/browser.err"
 rc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok - "*) ok "browser: ${line#ok - }" ;;
-	"not ok - "*) not_ok "browser: ${line#not ok - }" ;;
-	"# "*) echo "$line" ;;
-	esac
-done < "$tmp/browser.out"
+relay_tap "$tmp/browser.out"
 check "dashboard.mjs exits 0 ($rc)" [ "$rc" -eq 0 ]
 [ -s "$tmp/browser.err" ] && diag "$(tail -5 "$tmp/browser.err")"
 n=$(ls "$shots"/*.png 2>/dev/null | wc -l)

@@ -142,6 +142,19 @@ check "status --json: the viewer's loss, jitter and RTT from its reports" \
 	[ \"\$(pyjson 'all(k in d[\"rtcd\"][\"streams\"][0][\"sessions\"][0] for k in (\"loss_pct\", \"jitter_ms\", \"rtt_ms\"))' < '$tmp/status.json')\" = True ]"
 n=$(nyonctl --json status | pyjson 'd["rtcd"]["viewers"]')
 check "rtcd has no viewer left ($n)" [ "$n" = 0 ]
+# rtcd reports its viewer sessions to authd within 5 s
+webrtc_sessions() {
+	nyonctl --json viewers cam1 2>/dev/null |
+	    pyjson '[v for v in d["sessions"] if v["output"] == "webrtc" and not v["live"]]' 2>/dev/null
+}
+i=0
+while [ $i -lt 40 ] && [ "$(webrtc_sessions)" = "[]" -o -z "$(webrtc_sessions)" ]; do
+	sleep 0.25
+	i=$((i + 1))
+done
+ws=$(webrtc_sessions)
+check "authd stored the WebRTC viewer's session: loopback, Chrome, 8 s, bytes ($(echo "$ws" | cut -c1-200))" \
+    python3 -c 'import ast, sys; v = ast.literal_eval(sys.argv[1])[-1]; sys.exit(0 if v["address"] in ("127.0.0.1", "::1") and "Chrome" in v["user_agent"] and 7 <= v["duration"] <= 11 and v["bytes"] > 100000 else 1)' "$ws"
 
 # The watch page: WebRTC, and HTTP-FLV when rtcd is gone.
 out=$(timeout 90 node "$top/tests/browser/whep.mjs" --page \

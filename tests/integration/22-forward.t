@@ -142,6 +142,10 @@ check "the API lists the four destinations ($n)" [ "$n" = 4 ]
 st=$(pyjson 'd["data"]["daemons"]["fwdd"] + " " + d["data"]["forwarding"][0]["state"]' \
     < "$tmp/api-health.json" 2>&1)
 check "the API health has fwdd's states ($st)" [ "$st" = "up live" ]
+curl -s -m 10 -o "$tmp/metrics.txt" "$api/metrics"
+check "/metrics has fwdd up, with its CPU and memory" sh -c "
+	grep -qx 'nyon_up{daemon=\"fwdd\"} 1' '$tmp/metrics.txt' &&
+	grep -q '^nyon_process_resident_memory_bytes{daemon=\"fwdd\"} [1-9]' '$tmp/metrics.txt'"
 check "the listing masks the keys" grep -q "rtmp://127.0.0.1:$P_RTMP/live/\*\*\*\*" "$tmp/list.out"
 leaks=$(grep -l "$KEY1\|$KEY2\|$PASS3\|$NAME3" "$tmp/authd.log" "$tmp/ingestd.log" \
     "$tmp/flvd.log" "$tmp/fwdd.log" "$tmp/list.out" "$tmp/list.json" \

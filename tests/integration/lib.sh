@@ -241,6 +241,18 @@ publish_key() {
 	publish "$1" 320x240 "${3:-60}" "rtmp://127.0.0.1:$RTMP_PORT/live/$2"
 }
 
+# relay_tap FILE: a helper's "ok - WHAT" / "not ok - WHAT" lines (a browser
+# script's) as this test's checks, with its "# " notes
+relay_tap() {
+	while IFS= read -r _line; do
+		case $_line in
+		"ok - "*) ok "browser: ${_line#ok - }" ;;
+		"not ok - "*) not_ok "browser: ${_line#not ok - }" ;;
+		"# "*) echo "$_line" ;;
+		esac
+	done < "$1"
+}
+
 # like check, but passes when the command fails
 check_fails() {
 	desc=$1

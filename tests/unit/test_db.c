@@ -171,12 +171,12 @@ test_schema_migrations(void **state)
 	int v;
 
 	EXPECT_OK(db_schema_version(f->db, &v, err));
-	assert_int_equal(v, 6);
+	assert_int_equal(v, 7);
 	mkstream(f->db, "kept", NULL, NULL);
 
 	sq = raw_open(f->path);
 	assert_int_equal(
-	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 6);
+	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 7);
 	assert_int_equal(raw_int(sq,
 	                     "SELECT count(*) FROM sqlite_master WHERE type = "
 	                     "'table' AND name IN ('users', 'streams', "
@@ -214,7 +214,7 @@ test_schema_migrations(void **state)
 	assert_int_equal(info.generated, 0);
 	sq = raw_open(f->path);
 	assert_int_equal(
-	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 6);
+	    raw_int(sq, "SELECT count(*) FROM schema_migrations"), 7);
 	assert_int_equal(raw_int(sq, "SELECT count(*) FROM users"), 1);
 	assert_int_equal(raw_int(sq, "SELECT count(*) FROM streams"), 1);
 	sqlite3_close(sq);
@@ -245,6 +245,7 @@ test_migration_token_gen(void **state)
 	                     "ALTER TABLE users DROP COLUMN token_gen;"
 	                     "ALTER TABLE streams DROP COLUMN record;"
 	                     "ALTER TABLE sessions DROP COLUMN end_reason;"
+	                     "DROP TABLE viewer_sessions; DROP TABLE history;"
 	                     "UPDATE users SET tokens_after = 1700000000"
 	                     " WHERE username = 'admin';",
 	                     NULL, NULL, NULL),
@@ -253,7 +254,7 @@ test_migration_token_gen(void **state)
 
 	assert_int_equal(db_open(f->path, &f->db, NULL, NULL), 0);
 	EXPECT_OK(db_schema_version(f->db, &v, err));
-	assert_int_equal(v, 6);
+	assert_int_equal(v, 7);
 	EXPECT_OK(db_user_get_by_name(f->db, "admin", &u, err));
 	assert_true(u.token_gen == 1);
 	EXPECT_OK(db_user_get_by_name(f->db, "second", &u, err));
@@ -322,6 +323,7 @@ test_migration_end_reason(void **state)
 	    sqlite3_exec(sq,
 	        "DELETE FROM schema_migrations WHERE version >= 5;"
 	        "DROP TABLE destinations;"
+	        "DROP TABLE viewer_sessions; DROP TABLE history;"
 	        "ALTER TABLE sessions DROP COLUMN end_reason;"
 	        "UPDATE sessions SET ended_at = '2024-01-01T00:00:00Z'"
 	        " WHERE client_id = 'a';",
@@ -331,7 +333,7 @@ test_migration_end_reason(void **state)
 
 	assert_int_equal(db_open(f->path, &f->db, NULL, NULL), 0);
 	EXPECT_OK(db_schema_version(f->db, &v, err));
-	assert_int_equal(v, 6);
+	assert_int_equal(v, 7);
 	EXPECT_OK(db_session_get(f->db, p1.session_id, &ses, err));
 	assert_string_equal(ses.ended_at, "2024-01-01T00:00:00Z");
 	assert_string_equal(ses.end_reason, "");

@@ -6,12 +6,13 @@ import { h, $, field, showError, clearError } from './ui.js';
 import { dashboardView } from './dashboard.js';
 import { streamsView } from './streams.js';
 import { sessionsView } from './sessions.js';
+import { monitorView } from './monitor.js';
 import { recordingsView } from './recordings.js';
 import { settingsView, passwordForm } from './settings.js';
 import { helpView, aboutView } from './help.js';
 
 const routes = {
-	'': dashboardView, streams: streamsView, sessions: sessionsView, recordings: recordingsView,
+	'': dashboardView, monitor: monitorView, streams: streamsView, sessions: sessionsView, recordings: recordingsView,
 	settings: settingsView, help: helpView, about: aboutView,
 };
 let cleanup = null;
