@@ -28,11 +28,8 @@ DAEMONS   = authd ingestd flvd rtcd recd fwdd
 
 # Cross builds (README.md, Cross builds): ARCH is a Debian architecture.
 # Another than this machine's builds with Debian's cross compiler for it into
-# build/ARCH/, against its multiarch -dev packages (`make deps ARCH=...`
-# installs both).  A -dev package that cannot be installed beside this
-# machine's own (not Multi-Arch: same, as libevent-dev in Debian 12) is
-# unpacked by tests/deps under CROSS_DEV instead, whose pkg-config files
-# come first.
+# build/ARCH/, against a sysroot of its -dev packages, SYSROOT, which
+# `make deps ARCH=...` fills (tests/deps).
 HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 ARCH      ?= $(HOST_ARCH)
 TRIPLET_amd64 = x86_64-linux-gnu
@@ -45,10 +42,11 @@ endif
 PKG_CONFIG = pkg-config
 ifneq ($(ARCH),$(HOST_ARCH))
 CROSS     = 1
-CROSS_DEV = /usr/local/lib/nyon-cross/$(ARCH)
-CC        = $(TRIPLET)-gcc
+SYSROOT   = /usr/local/lib/nyon-cross/$(ARCH)/root
+CC        = $(TRIPLET)-gcc --sysroot=$(SYSROOT)
 AR        = $(TRIPLET)-ar
-PKG_CONFIG = PKG_CONFIG_LIBDIR=$(CROSS_DEV)/usr/lib/$(TRIPLET)/pkgconfig:/usr/lib/$(TRIPLET)/pkgconfig:/usr/share/pkgconfig pkg-config
+PKG_CONFIG = PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
+	PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/$(TRIPLET)/pkgconfig:$(SYSROOT)/usr/share/pkgconfig pkg-config
 endif
 
 # pkg-config modules.  A new library: its module here, and
