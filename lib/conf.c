@@ -140,6 +140,10 @@ const struct conf_key conf_keys[] = {
         "WebRTC (rtcd): milliseconds a browser plays the sound after the "
         "picture, so lip sync does not hold the picture back for the "
         "sound's delay"},
+    {"rtc_playout_delay_ms", CONF_INT, "0", -1, 10000, NULL,
+        "WebRTC (rtcd): the delay a browser plays video at, sent in the "
+        "playout-delay RTP extension (0: each frame as soon as it is "
+        "decoded; -1: not sent, the browser picks)"},
     {"rtc_start", CONF_CHOICE, "gop", 0, 0, "gop|keyframe",
         "WebRTC (rtcd): a new viewer starts at the cached GOP, caught up, "
         "or waits for the next keyframe"},

@@ -99,8 +99,12 @@ struct sdp_codec {
 	char fmtp[SDP_FMTP_MAX];
 	int pmode; /* H.264 packetization-mode */
 	uint32_t plid; /* H.264 profile-level-id, 0: none given */
+	int apt; /* rtx: the payload type it resends, -1: none given */
 	int nack, pli, fir; /* rtcp-fb */
 };
+#define SDP_URI_PLAYOUT_DELAY \
+	"http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
+
 struct sdp_media {
 	enum sdp_kind kind;
 	char mid[33];
@@ -110,6 +114,8 @@ struct sdp_media {
 	struct sdp_codec codecs[SDP_CODECS_MAX];
 	int ncodecs;
 	int chosen; /* index into codecs, -1: rejected */
+	int rtx; /* index of the rtx codec for chosen, -1: none offered */
+	int playout_id; /* one-byte extmap id of playout-delay, 0: none */
 };
 struct sdp_offer {
 	char ufrag[257];
@@ -118,6 +124,7 @@ struct sdp_offer {
 	uint8_t fp[64];
 	size_t fplen;
 	char setup[16]; /* actpass, active, passive */
+	int playout_id; /* a session-level extmap, for every m-line */
 	struct sdp_media media[SDP_MEDIA_MAX];
 	int nmedia;
 };
@@ -126,6 +133,9 @@ struct sdp_answer {
 	const char *fingerprint; /* "AB:CD:..." sha-256 */
 	const char *cname;
 	uint32_t ssrc[SDP_MEDIA_MAX]; /* per m-line, 0 when rejected */
+	/* its retransmissions' (RFC 4588), 0: resent on ssrc if at all */
+	uint32_t rtx_ssrc[SDP_MEDIA_MAX];
+	int playout_delay; /* answer the playout-delay extension if offered */
 	char candidates[RTC_CAND_MAX][64]; /* "IP PORT" */
 	int ncandidates;
 	uint32_t session_id;
@@ -149,6 +159,28 @@ struct rtp_h264 {
 };
 void rtp_header(
     uint8_t *out, int pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc);
+/*
+ * What a packet of a stream's history becomes for one viewer: its
+ * payload type and timestamp; a playout-delay extension (RFC 8285
+ * one-byte header) when playout_id is 1 to 14, min and max in 10 ms
+ * units; sent as a retransmission on an RTX stream (RFC 4588) when rtx.
+ */
+#define RTP_EXTRA_MAX 12 /* what rtp_rewrite adds to a packet at most */
+struct rtp_out {
+	int pt;
+	uint32_t ts;
+	int playout_id;
+	unsigned playout_min, playout_max;
+	int rtx;
+	uint16_t rtx_seq;
+	uint32_t rtx_ssrc;
+};
+/*
+ * Writes packet p (a 12-byte header, no extension, and its payload) into
+ * out as o says: its length, or 0 if p is no such packet or cap is small.
+ */
+size_t rtp_rewrite(uint8_t *out, size_t cap, const uint8_t *p, size_t len,
+    const struct rtp_out *o);
 /*
  * Splits an AVCC frame (length-prefixed NAL units of lensize bytes) into
  * f; AUD and filler are left out.  0, or -1 if a length overruns.
@@ -234,6 +266,7 @@ int srtp_pair_unprotect(struct srtp_pair *, uint8_t *, size_t, int rtcp);
 /* packets: a stream's recent RTP packets per track, for new viewers and NACK */
 #define PKT_KEY 0x01 /* first packet of a keyframe (STAP-A of SPS/PPS) */
 #define PKT_FRAME 0x02 /* first packet of a frame */
+#define PKT_INKEY 0x04 /* any packet of a keyframe */
 struct pkt {
 	uint16_t seq;
 	uint16_t len;
@@ -245,6 +278,7 @@ struct pkt {
 struct track {
 	int kind; /* SDP_AUDIO, SDP_VIDEO */
 	uint32_t ssrc;
+	uint32_t rtx_ssrc; /* video's retransmissions, for viewers with RTX */
 	int pt; /* our own; patched per viewer */
 	uint32_t clock;
 	uint32_t ts_base; /* random start */
@@ -371,6 +405,13 @@ struct session {
 	struct event *timer;
 	/* what was negotiated */
 	int video_pt, audio_pt; /* -1: that m-line was rejected */
+	int rtx_pt; /* video resent on the RTX stream, -1: on its own */
+	uint16_t rtx_seq;
+	/* playout-delay: on keyframes, and on all until a report acks one */
+	int playout_id; /* its extmap id, 0: not negotiated */
+	unsigned playout_units; /* min and max, 10 ms units */
+	int playout_pending, playout_sent;
+	uint16_t playout_first_seq;
 	/* sending: indexes into the stream's tracks */
 	uint64_t vnext, anext;
 	uint64_t vfloor; /* NACKs below this were skipped on purpose */

@@ -25,6 +25,49 @@ rtp_header(
 	be32_write(out + 8, ssrc);
 }
 
+/*
+ * The one extension goes in RFC 8285's one-byte form: 0xBEDE, the length
+ * in words, then ID (4 bits), length - 1 (4 bits) and the data, here
+ * playout-delay's 12-bit minimum and maximum.  An RTX packet is the
+ * original with the RTX payload type, SSRC and its own sequence number,
+ * the original sequence number before the payload.
+ */
+size_t
+rtp_rewrite(uint8_t *out, size_t cap, const uint8_t *p, size_t len,
+    const struct rtp_out *o)
+{
+	size_t off = RTP_HEADER;
+
+	if (len < RTP_HEADER || p[0] != 0x80 || len + RTP_EXTRA_MAX > cap)
+		return 0;
+	memcpy(out, p, RTP_HEADER);
+	out[1] = (uint8_t)((p[1] & 0x80) | (o->pt & 0x7f));
+	be32_write(out + 4, o->ts);
+	if (o->rtx) {
+		be16_write(out + 2, o->rtx_seq);
+		be32_write(out + 8, o->rtx_ssrc);
+	}
+	if (o->playout_id >= 1 && o->playout_id <= 14) {
+		unsigned lo = o->playout_min > 0xfff ? 0xfff : o->playout_min;
+		unsigned hi = o->playout_max > 0xfff ? 0xfff : o->playout_max;
+
+		out[0] |= 0x10;
+		out[off++] = 0xbe;
+		out[off++] = 0xde;
+		be16_write(out + off, 1);
+		off += 2;
+		out[off++] = (uint8_t)(o->playout_id << 4 | 2);
+		be24_write(out + off, (uint32_t)(lo << 12 | hi));
+		off += 3;
+	}
+	if (o->rtx) {
+		memcpy(out + off, p + 2, 2);
+		off += 2;
+	}
+	memcpy(out + off, p + RTP_HEADER, len - RTP_HEADER);
+	return off + len - RTP_HEADER;
+}
+
 int
 rtp_h264_split(const uint8_t *p, size_t len, int lensize, struct rtp_h264 *f)
 {

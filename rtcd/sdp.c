@@ -134,6 +134,55 @@ sdp_h264_fmtp(struct sdp_codec *c)
 	}
 }
 
+/* rtx's apt=PT, the payload type whose packets it resends (RFC 4588) */
+static void
+sdp_rtx_fmtp(struct sdp_codec *c)
+{
+	const char *p;
+	long pt;
+
+	c->apt = -1;
+	for (p = c->fmtp; (p = strstr(p, "apt=")) != NULL; p += 4)
+		if ((p == c->fmtp || p[-1] == ';' || p[-1] == ' ') &&
+		    sdp_number(p + 4, 127, &pt, &p) == 0 &&
+		    (*p == '\0' || *p == ';' || *p == ' ')) {
+			c->apt = (int)pt;
+			return;
+		}
+}
+
+static void
+sdp_codec_fmtp(struct sdp_codec *c)
+{
+	if (c->id == SDP_C_H264)
+		sdp_h264_fmtp(c);
+	else if (c->id == SDP_C_RTX)
+		sdp_rtx_fmtp(c);
+}
+
+/*
+ * a=extmap:ID[/direction] URI [attributes] (RFC 8285): the id of the
+ * playout-delay extension when it can go in a one-byte header (1 to 14),
+ * 0 for any other extension, -1 if malformed.
+ */
+static int
+sdp_extmap(const char *v)
+{
+	const char *p, *uri = SDP_URI_PLAYOUT_DELAY;
+	long id;
+
+	if (sdp_number(v, 4095, &id, &p) == -1 || id < 1)
+		return -1;
+	if (*p == '/')
+		p += strcspn(p, " ");
+	if (*p++ != ' ')
+		return -1;
+	if (strncmp(p, uri, strlen(uri)) != 0 ||
+	    (p[strlen(uri)] != '\0' && p[strlen(uri)] != ' '))
+		return 0;
+	return id <= 14 ? (int)id : 0;
+}
+
 static enum sdp_codec_id
 sdp_codec_id(const char *name)
 {
@@ -163,6 +212,7 @@ sdp_media_line(struct sdp_offer *o, const char *v, char *why, size_t whylen)
 	m = &o->media[o->nmedia++];
 	memset(m, 0, sizeof(*m));
 	m->chosen = -1;
+	m->rtx = -1;
 	if (sscanf(v, "%15s %ld %31s%n", kind, &port, m->proto, &n) != 3 ||
 	    port < 0 || port > 65535)
 		return sdp_fail(why, whylen, "malformed m-line");
@@ -191,6 +241,7 @@ sdp_media_line(struct sdp_offer *o, const char *v, char *why, size_t whylen)
 		if (sdp_codec_of(m, pt) != NULL)
 			continue;
 		m->codecs[m->ncodecs].pt = (int)pt;
+		m->codecs[m->ncodecs].apt = -1;
 		m->ncodecs++;
 	}
 	return 0;
@@ -229,6 +280,15 @@ sdp_attr(struct sdp_offer *o, struct sdp_media *m, const char *a, char *why,
 		if (!sdp_token(v, sizeof(o->setup) - 1))
 			return sdp_fail(why, whylen, "bad setup");
 		strlcpy(o->setup, v, sizeof(o->setup));
+	} else if (strcmp(name, "extmap") == 0) {
+		int id;
+
+		if ((id = sdp_extmap(v)) == -1)
+			return sdp_fail(why, whylen, "bad extmap");
+		if (id > 0 && m != NULL)
+			m->playout_id = id;
+		else if (id > 0)
+			o->playout_id = id;
 	} else if (m == NULL)
 		return 0;
 	else if (strcmp(name, "mid") == 0) {
@@ -256,8 +316,7 @@ sdp_attr(struct sdp_offer *o, struct sdp_media *m, const char *a, char *why,
 		if (*p == '/' && sdp_number(p + 1, 8, &ch, NULL) == 0)
 			c->channels = (unsigned)ch;
 		c->id = sdp_codec_id(c->name);
-		if (c->id == SDP_C_H264)
-			sdp_h264_fmtp(c);
+		sdp_codec_fmtp(c);
 	} else if (strcmp(name, "fmtp") == 0) {
 		if (sdp_number(v, 127, &pt, &p) == -1 || *p != ' ' ||
 		    (c = sdp_codec_of(m, pt)) == NULL)
@@ -265,8 +324,7 @@ sdp_attr(struct sdp_offer *o, struct sdp_media *m, const char *a, char *why,
 		if (strlen(p + 1) >= sizeof(c->fmtp))
 			return sdp_fail(why, whylen, "fmtp too long");
 		strlcpy(c->fmtp, p + 1, sizeof(c->fmtp));
-		if (c->id == SDP_C_H264)
-			sdp_h264_fmtp(c);
+		sdp_codec_fmtp(c);
 	} else if (strcmp(name, "rtcp-fb") == 0) {
 		int i, all = v[0] == '*';
 
@@ -417,6 +475,19 @@ sdp_h264_compatible(uint32_t offered, uint32_t stream)
 	}
 }
 
+/* The rtx codec that resends pt's packets, -1 if none was offered. */
+static int
+sdp_rtx_of(const struct sdp_media *m, int pt)
+{
+	int k;
+
+	for (k = 0; k < m->ncodecs; k++)
+		if (m->codecs[k].id == SDP_C_RTX && m->codecs[k].apt == pt &&
+		    m->codecs[k].clock == 90000 && m->codecs[k].pt != pt)
+			return k;
+	return -1;
+}
+
 /*
  * Picks each m-line's codec for what the stream carries: H.264 in a
  * profile the browser offers (packetization-mode 1), Opus.  0, or the
@@ -434,6 +505,7 @@ sdp_negotiate(struct sdp_offer *o, enum stream_video vcodec, uint32_t plid,
 	for (i = 0; i < o->nmedia; i++) {
 		m = &o->media[i];
 		m->chosen = -1;
+		m->rtx = -1;
 		if (m->port == 0 || !m->recv ||
 		    strcmp(m->proto, "UDP/TLS/RTP/SAVPF") != 0)
 			continue;
@@ -460,6 +532,9 @@ sdp_negotiate(struct sdp_offer *o, enum stream_video vcodec, uint32_t plid,
 			if (best >= 0) {
 				m->chosen = best;
 				*vpt = m->codecs[best].pt;
+				m->rtx = sdp_rtx_of(m, *vpt);
+				if (m->playout_id == 0)
+					m->playout_id = o->playout_id;
 			}
 		} else if (m->kind == SDP_AUDIO && *apt < 0 && audio) {
 			for (k = 0; k < m->ncodecs; k++)
@@ -526,7 +601,8 @@ sdp_write_answer(char *out, size_t cap, const struct sdp_offer *o,
 {
 	struct sdp_out w = {out, cap, 0, 0};
 	const struct sdp_media *m;
-	const struct sdp_codec *c;
+	const struct sdp_codec *c, *rtx;
+	const char *kind;
 	int i, k;
 
 	sdp_put(&w, "v=0\r\no=- %u 2 IN IP4 127.0.0.1\r\ns=nyon\r\nt=0 0\r\n",
@@ -552,14 +628,23 @@ sdp_write_answer(char *out, size_t cap, const struct sdp_offer *o,
 			continue;
 		}
 		c = &m->codecs[m->chosen];
-		sdp_put(&w, "m=%s 9 UDP/TLS/RTP/SAVPF %d\r\n",
+		rtx = m->rtx >= 0 && a->rtx_ssrc[i] != 0 ? &m->codecs[m->rtx]
+		                                         : NULL;
+		sdp_put(&w, "m=%s 9 UDP/TLS/RTP/SAVPF %d",
 		    m->kind == SDP_AUDIO ? "audio" : "video", c->pt);
+		if (rtx != NULL)
+			sdp_put(&w, " %d", rtx->pt);
+		sdp_put(&w, "\r\n");
 		sdp_put(&w, "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n");
 		sdp_put(
 		    &w, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", a->ufrag, a->pwd);
 		sdp_put(&w, "a=fingerprint:sha-256 %s\r\na=setup:passive\r\n",
 		    a->fingerprint);
 		sdp_put(&w, "a=mid:%s\r\na=sendonly\r\na=rtcp-mux\r\n", m->mid);
+		if (m->kind == SDP_VIDEO && a->playout_delay &&
+		    m->playout_id > 0)
+			sdp_put(&w, "a=extmap:%d %s\r\n", m->playout_id,
+			    SDP_URI_PLAYOUT_DELAY);
 		if (c->id == SDP_C_H264) {
 			sdp_put(&w, "a=rtpmap:%d H264/90000\r\n", c->pt);
 			sdp_put(&w,
@@ -579,11 +664,21 @@ sdp_write_answer(char *out, size_t cap, const struct sdp_offer *o,
 			sdp_put(&w, "a=rtcp-fb:%d nack pli\r\n", c->pt);
 		if (c->fir)
 			sdp_put(&w, "a=rtcp-fb:%d ccm fir\r\n", c->pt);
-		sdp_put(&w, "a=msid:nyon %s\r\n",
-		    m->kind == SDP_AUDIO ? "audio" : "video");
+		if (rtx != NULL)
+			sdp_put(&w,
+			    "a=rtpmap:%d rtx/90000\r\na=fmtp:%d apt=%d\r\n",
+			    rtx->pt, rtx->pt, c->pt);
+		kind = m->kind == SDP_AUDIO ? "audio" : "video";
+		sdp_put(&w, "a=msid:nyon %s\r\n", kind);
+		if (rtx != NULL)
+			sdp_put(&w, "a=ssrc-group:FID %u %u\r\n", a->ssrc[i],
+			    a->rtx_ssrc[i]);
 		sdp_put(&w, "a=ssrc:%u cname:%s\r\na=ssrc:%u msid:nyon %s\r\n",
-		    a->ssrc[i], a->cname, a->ssrc[i],
-		    m->kind == SDP_AUDIO ? "audio" : "video");
+		    a->ssrc[i], a->cname, a->ssrc[i], kind);
+		if (rtx != NULL)
+			sdp_put(&w,
+			    "a=ssrc:%u cname:%s\r\na=ssrc:%u msid:nyon %s\r\n",
+			    a->rtx_ssrc[i], a->cname, a->rtx_ssrc[i], kind);
 		for (k = 0; k < a->ncandidates; k++) {
 			const char *ip = a->candidates[k];
 			const char *port = strchr(ip, ' ');

@@ -134,6 +134,34 @@ session_dtls_send(const uint8_t *p, size_t len, void *arg)
 		    s->sock, (struct sockaddr *)&s->peer, s->peerlen, p, len);
 }
 
+/*
+ * RTX when the offer has it for our H.264 payload type; the playout-delay
+ * extension when it has that and rtc_playout_delay_ms is not -1.
+ */
+static void
+session_video_extras(struct session *s, const struct sdp_offer *o)
+{
+	const struct sdp_media *m;
+	long long ms = conf_int(rtcd->d.conf, "rtc_playout_delay_ms");
+	int i;
+
+	s->rtx_pt = -1;
+	s->rtx_seq = (uint16_t)arc4random();
+	for (i = 0; i < o->nmedia; i++) {
+		m = &o->media[i];
+		if (m->kind != SDP_VIDEO || m->chosen < 0)
+			continue;
+		if (m->rtx >= 0)
+			s->rtx_pt = m->codecs[m->rtx].pt;
+		if (m->playout_id > 0 && ms >= 0) {
+			s->playout_id = m->playout_id;
+			s->playout_units = (unsigned)(ms + 9) / 10;
+			s->playout_pending = 1;
+		}
+		break;
+	}
+}
+
 struct session *
 session_new(
     struct rstream *st, const struct sdp_offer *o, int video_pt, int audio_pt)
@@ -150,6 +178,7 @@ session_new(
 	strlcpy(s->fp_alg, o->fp_alg, sizeof(s->fp_alg));
 	s->video_pt = video_pt;
 	s->audio_pt = audio_pt;
+	session_video_extras(s, o);
 	s->state = SESS_NEW;
 	s->created_ms = now_ms();
 	s->sock = -1;
@@ -269,19 +298,45 @@ session_ts(const struct session *s, uint64_t idx, uint32_t ts)
 	return s->squeeze_last_ts - d / SESS_SQUEEZE;
 }
 
-/* Copies packet p for this viewer (its pt, timestamp) and protects it. */
+/*
+ * Copies packet p for this viewer (its pt, timestamp, the playout-delay
+ * extension; on its RTX stream when rtx) and protects it.
+ */
 static int
 session_seal(struct session *s, const struct track *t, const struct pkt *p,
-    uint64_t idx, uint8_t *out)
+    uint64_t idx, uint8_t *out, int rtx)
 {
-	int n;
+	struct rtp_out o;
+	size_t len;
+	int n, video = t->kind == SDP_VIDEO;
 
-	memcpy(out, p->data, p->len);
-	out[1] = (uint8_t)((out[1] & 0x80) |
-	    ((t->kind == SDP_VIDEO ? s->video_pt : s->audio_pt) & 0x7f));
-	if (t->kind == SDP_VIDEO && s->squeezing)
-		be32_write(out + 4, session_ts(s, idx, p->ts));
-	if ((n = srtp_pair_protect(s->srtp, out, p->len, 0)) < 0)
+	memset(&o, 0, sizeof(o));
+	o.pt = video ? s->video_pt : s->audio_pt;
+	o.ts = video && s->squeezing ? session_ts(s, idx, p->ts) : p->ts;
+	/*
+	 * Chromium keeps the last delay a frame carried; libwebrtc sends it
+	 * on every keyframe and until a frame with it is likely delivered.
+	 * Ours: on every packet of keyframes, and on all until a receiver
+	 * report says a packet that had it arrived.
+	 */
+	if (video && s->playout_id > 0 &&
+	    (s->playout_pending || (p->flags & PKT_INKEY))) {
+		o.playout_id = s->playout_id;
+		o.playout_min = o.playout_max = s->playout_units;
+		if (!s->playout_sent) {
+			s->playout_sent = 1;
+			s->playout_first_seq = p->seq;
+		}
+	}
+	if (rtx) {
+		o.rtx = 1;
+		o.pt = s->rtx_pt;
+		o.rtx_seq = s->rtx_seq++;
+		o.rtx_ssrc = t->rtx_ssrc;
+	}
+	if ((len = rtp_rewrite(out, RTC_MTU, p->data, p->len, &o)) == 0)
+		return -1;
+	if ((n = srtp_pair_protect(s->srtp, out, len, 0)) < 0)
 		return -1;
 	return n;
 }
@@ -351,7 +406,7 @@ session_pump(struct session *s)
 			}
 			s->waiting_key = 0;
 		}
-		if ((n = session_seal(s, t, p, idx, bufs[0])) < 0) {
+		if ((n = session_seal(s, t, p, idx, bufs[0], 0)) < 0) {
 			(*next)++;
 			continue;
 		}
@@ -423,7 +478,9 @@ session_resend(struct session *s, struct track *t, uint16_t seq)
 		return;
 	if (t->kind == SDP_AUDIO && (uint64_t)idx >= s->anext)
 		return;
-	if ((n = session_seal(s, t, p, (uint64_t)idx, buf)) < 0)
+	/* RFC 4588 when negotiated: the browser tells resent from late */
+	if ((n = session_seal(s, t, p, (uint64_t)idx, buf,
+	         t->kind == SDP_VIDEO && s->rtx_pt >= 0)) < 0)
 		return;
 	if (udp_send(s->sock, (struct sockaddr *)&s->peer, s->peerlen, buf,
 	        (size_t)n) == 0) {
@@ -456,9 +513,14 @@ session_rtcp(struct session *s, uint8_t *p, size_t len)
 	for (i = 0; i < info.nrr; i++) {
 		struct rtcp_report *r = &info.rr[i];
 
-		if (r->ssrc == st->video.ssrc)
+		if (r->ssrc == st->video.ssrc) {
 			s->rr_video = *r;
-		else if (r->ssrc == st->audio.ssrc)
+			/* a packet with the playout delay arrived */
+			if (s->playout_pending && s->playout_sent &&
+			    (int16_t)((uint16_t)r->highest_seq -
+			        s->playout_first_seq) >= 0)
+				s->playout_pending = 0;
+		} else if (r->ssrc == st->audio.ssrc)
 			s->rr_audio = *r;
 		else
 			continue;
@@ -702,6 +764,9 @@ session_status(yajl_gen g, const struct session *s)
 	json_int(g, "packets", (long long)s->packets);
 	json_int(g, "bytes", (long long)s->octets);
 	json_int(g, "retransmits", (long long)s->retransmits);
+	json_bool(g, "rtx", s->rtx_pt >= 0);
+	json_int(g, "playout_delay_ms",
+	    s->playout_id > 0 ? (long long)s->playout_units * 10 : -1);
 	json_int(g, "nacks", (long long)s->nacks);
 	json_int(g, "plis", (long long)(s->plis + s->firs));
 	json_int(g, "skips", (long long)s->skips);

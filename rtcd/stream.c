@@ -96,7 +96,8 @@ track_push(struct track *t, const uint8_t *payload, size_t len, int marker,
 {
 	struct pkt *p;
 
-	if (t->hist == NULL || len + RTP_HEADER > RTC_MTU)
+	/* room for what a viewer's copy adds: an extension, RTX's OSN */
+	if (t->hist == NULL || len + RTP_HEADER + RTP_EXTRA_MAX > RTC_MTU)
 		return;
 	p = &t->hist[t->head & (t->cap - 1)];
 	p->seq = (uint16_t)(t->seq0 + t->head);
@@ -316,6 +317,8 @@ stream_emit_video(
 
 	if (start)
 		flags |= PKT_FRAME | (e->key ? PKT_KEY : 0);
+	if (e->key)
+		flags |= PKT_INKEY;
 	track_push(&e->s->video, p, len, marker, e->ts, flags);
 }
 
@@ -358,7 +361,7 @@ stream_video_frame(
 	e.key = key;
 	/* SPS and PPS before every IDR, unless the frame carries them */
 	rtp_h264_packetize(&f, key && !has_ps ? s->sps : NULL, s->spslen,
-	    key && !has_ps ? s->pps : NULL, s->ppslen, RTC_MTU,
+	    key && !has_ps ? s->pps : NULL, s->ppslen, RTC_MTU - RTP_EXTRA_MAX,
 	    stream_emit_video, &e);
 }
 
@@ -538,6 +541,9 @@ stream_live(struct ringsub_stream *rs, void *arg)
 	s->audio.clock = 48000;
 	s->audio.pt = AUDIO_PT;
 	arc4random_buf(&s->video.ssrc, sizeof(s->video.ssrc));
+	do
+		arc4random_buf(&s->video.rtx_ssrc, sizeof(s->video.rtx_ssrc));
+	while (s->video.rtx_ssrc == 0 || s->video.rtx_ssrc == s->video.ssrc);
 	arc4random_buf(&s->audio.ssrc, sizeof(s->audio.ssrc));
 	arc4random_buf(&s->video.ts_base, sizeof(s->video.ts_base));
 	arc4random_buf(&s->audio.ts_base, sizeof(s->audio.ts_base));

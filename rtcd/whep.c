@@ -169,11 +169,15 @@ whep_post(struct evhttp_request *req, const char *name)
 	a.fingerprint = dtls_fingerprint();
 	a.cname = "nyon";
 	a.session_id = arc4random() & 0x7fffffff;
-	for (i = 0; i < offer.nmedia; i++)
-		if (offer.media[i].chosen >= 0)
-			a.ssrc[i] = offer.media[i].kind == SDP_VIDEO
-			    ? s->video.ssrc
-			    : s->audio.ssrc;
+	a.playout_delay = sess->playout_id > 0;
+	for (i = 0; i < offer.nmedia; i++) {
+		if (offer.media[i].chosen < 0)
+			continue;
+		a.ssrc[i] = offer.media[i].kind == SDP_VIDEO ? s->video.ssrc
+		                                             : s->audio.ssrc;
+		if (offer.media[i].kind == SDP_VIDEO && sess->rtx_pt >= 0)
+			a.rtx_ssrc[i] = s->video.rtx_ssrc;
+	}
 	a.ncandidates = cand_list(a.candidates, RTC_CAND_MAX);
 	answer = xmalloc(WHEP_ANSWER_MAX);
 	if ((n = sdp_write_answer(answer, WHEP_ANSWER_MAX, &offer, &a)) < 0) {

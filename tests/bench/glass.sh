@@ -11,7 +11,9 @@
 # WebRTC: one viewer for SECONDS (default 30), then JOINS (5) viewers in a
 # row, each for 6 s, with the time from the POST to its first frame.
 # HTTP-FLV: the watch page with rtcd stopped, JOINS joins of 8 s each.
-# Prints one JSON line per run, then a summary.  Needs `make` and `make www`.
+# Prints one JSON line per run, then a summary, and the load average
+# before each part (the box's other work shows in the numbers).  Needs
+# `make` and `make www`.  BENCHMARKS.md ran it under nice -n -15.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${NYON_BUILD:-$top}
@@ -58,7 +60,7 @@ done
 # The audio input is not paced (-re): ffmpeg then takes it as the video
 # comes and never holds video back for it, which -re would (~250 ms).
 python3 "$top/tests/bench/stamp.py" --size 640x360 --fps 30 \
-    --seconds $((secs + joins * 16 + 40)) |
+    --seconds $((secs * 2 + joins * 30 + 120)) |
     ffmpeg -hide_banner -nostdin -loglevel error -f rawvideo -pix_fmt gray \
     -s 640x360 -r 30 -i - -f lavfi -i sine=frequency=440:sample_rate=48000 \
     -c:v libx264 -preset ultrafast -tune zerolatency -pix_fmt yuv420p \
@@ -90,9 +92,12 @@ if b.get("audioBehind") is not None and b.get("videoBehind") is not None:
     out["behind_ms"] = [b["audioBehind"], b["videoBehind"]]
 print(json.dumps(out))'
 }
-echo "== WebRTC, one viewer, $secs s"
+load() {
+	echo "   (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+}
+echo "== WebRTC, one viewer, $secs s"; load
 w --whep "http://127.0.0.1:$rtc/whep/stamp" --seconds "$secs" --stamp | tee "$tmp/rtc.json" | summ
-echo "== WebRTC, $joins joins of 6 s"
+echo "== WebRTC, $joins joins of 6 s"; load
 i=0
 while [ $i -lt "$joins" ]; do
 	w --whep "http://127.0.0.1:$rtc/whep/stamp" --seconds 6 --stamp | summ
@@ -104,19 +109,19 @@ done
 echo "rtc_audio = off" >> "$tmp/nyon.conf"
 kill -HUP "$pid_rtcd"
 sleep 1
-echo "== WebRTC, video only (rtc_audio = off), one viewer, $secs s"
+echo "== WebRTC, video only (rtc_audio = off), one viewer, $secs s"; load
 w --whep "http://127.0.0.1:$rtc/whep/stamp" --seconds "$secs" --stamp | summ
 sed -i '/^rtc_audio = off$/d' "$tmp/nyon.conf"
 kill -HUP "$pid_rtcd"
 sleep 1
-echo "== watch page over WebRTC, 1 join of 8 s"
+echo "== watch page over WebRTC, 1 join of 8 s"; load
 w --page "http://127.0.0.1:$flv/watch/stamp" --seconds 8 --stamp |
     python3 -c 'import json, sys; d = json.loads(sys.stdin.readline())
 for j in d["joins"]: print(j["watch"]["mode"], j["firstFrameMs"], json.dumps(j["latency"]))' ||
     echo "(no result; whep.mjs said: $(tail -1 "$tmp/whep.err"))"
 kill "$pid_rtcd"
 sleep 1
-echo "== watch page over HTTP-FLV (rtcd stopped), $joins joins of 8 s"
+echo "== watch page over HTTP-FLV (rtcd stopped), $joins joins of 8 s"; load
 w --page "http://127.0.0.1:$flv/watch/stamp" --seconds 8 --join "$joins" --stamp |
     python3 -c 'import json, sys; d = json.loads(sys.stdin.readline())
 for j in d["joins"]: print(j["watch"]["mode"], j["firstFrameMs"], json.dumps(j["latency"]))' ||

@@ -2,7 +2,7 @@
 // whep.mjs — WebRTC playback checks in headless Chromium.
 //
 //   node tests/browser/whep.mjs --whep URL [--seconds N] [--stamp]
-//        [--delete] [--relay HOST:PORT] [--verbose]
+//        [--delete] [--relay HOST:PORT] [--no-rtx] [--verbose]
 //   node tests/browser/whep.mjs --page URL [--seconds N] [--stamp]
 //        [--join N] [--verbose]
 //
@@ -18,12 +18,14 @@
 // waits for the connection to close.  --relay sends the media through
 // HOST:PORT instead of the answer's candidates (a lossy path for NACK
 // tests: tests/integration/udp-lossy.py): each candidate's address and
-// port are replaced with it.
+// port are replaced with it.  --no-rtx POSTs the offer without its rtx
+// codecs (a client without RFC 4588).
 //
 // Prints one JSON line on stdout: {"ok", "status" (of the POST), "error",
 // "firstFrameMs" (from the POST), "framesDecoded", "freezeCount",
 // "videoPackets": [per second], "audioPackets": [...], "latency": {"n",
-// "p50", "p99", "min", "max"}, "joins": [...], "deleteStatus",
+// "p50", "p99", "min", "max"}, "joins": [...], "answerLines" (the
+// answer's extmap, ssrc-group and rtx lines), "deleteStatus",
 // "closedAfterDelete", "endedState", ...}.  Exit 0 when the page played
 // (frames decoded), 1 when not, 2 usage, 3 setup.
 //
@@ -51,13 +53,14 @@ function usage(msg) {
 	if (msg)
 		process.stderr.write(`whep.mjs: ${msg}\n`);
 	process.stderr.write('usage: node whep.mjs (--whep URL | --page URL) ' +
-	    '[--seconds N] [--stamp] [--join N] [--delete] [--verbose]\n');
+	    '[--seconds N] [--stamp] [--join N] [--delete] [--relay HOST:PORT] ' +
+	    '[--no-rtx] [--verbose]\n');
 	process.exit(2);
 }
 
 function parseArgs(argv) {
 	const o = { whep: null, page: null, seconds: 10, stamp: false,
-	    del: false, verbose: false, join: 1, relay: null };
+	    del: false, verbose: false, join: 1, relay: null, noRtx: false };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		const val = () => {
@@ -73,6 +76,7 @@ function parseArgs(argv) {
 		case '--stamp': o.stamp = true; break;
 		case '--delete': o.del = true; break;
 		case '--relay': o.relay = val(); break;
+		case '--no-rtx': o.noRtx = true; break;
 		case '--verbose': case '-v': o.verbose = true; break;
 		default: usage(`unknown argument ${a}`);
 		}
@@ -135,7 +139,7 @@ window.nyonTest = (function () {
 		};
 		video.requestVideoFrameCallback(cb);
 	}
-	async function whep(url, stamp, relay) {
+	async function whep(url, stamp, relay, noRtx) {
 		const video = document.getElementById('v');
 		const pc = new RTCPeerConnection();
 		st.pc = pc;
@@ -148,9 +152,13 @@ window.nyonTest = (function () {
 		watch(video, stamp);
 		await pc.setLocalDescription(await pc.createOffer());
 		st.t0 = performance.now();
+		let offer = pc.localDescription.sdp;
+		// an offer as from a client without RTX: its rtx codecs unnamed
+		if (noRtx)
+			offer = offer.replace(/^a=rtpmap:\\d+ rtx\\/.*\\r?\\n/gm, '');
 		let r;
 		try {
-			r = await fetch(url, { method: 'POST', body: pc.localDescription.sdp,
+			r = await fetch(url, { method: 'POST', body: offer,
 			    headers: { 'Content-Type': 'application/sdp' } });
 		} catch (e) {
 			st.error = 'fetch: ' + e.message;
@@ -163,6 +171,7 @@ window.nyonTest = (function () {
 			return;
 		}
 		st.location = new URL(r.headers.get('Location'), url).href;
+		st.answer = body;
 		let sdp = body;
 		if (relay) {
 			const [ip, port] = relay.split(':');
@@ -186,6 +195,8 @@ window.nyonTest = (function () {
 				    jitter: s.jitter, nackCount: s.nackCount,
 				    pliCount: s.pliCount,
 				    retransmittedPacketsReceived: s.retransmittedPacketsReceived,
+				    retransmittedBytesReceived: s.retransmittedBytesReceived,
+				    ssrc: s.ssrc, rtxSsrc: s.rtxSsrc,
 				    totalSamplesReceived: s.totalSamplesReceived,
 				    jitterBufferDelay: s.jitterBufferDelay,
 				    jitterBufferTargetDelay: s.jitterBufferTargetDelay,
@@ -253,12 +264,17 @@ function summary(lat) {
 
 async function runWhep(opt, page, say) {
 	const out = { ok: false, mode: 'whep', url: opt.whep };
-	await page.evaluate(([u, s, r]) => window.nyonTest.whep(u, s, r),
-	    [opt.whep, opt.stamp, opt.relay]);
+	await page.evaluate(([u, s, r, n]) => window.nyonTest.whep(u, s, r, n),
+	    [opt.whep, opt.stamp, opt.relay, opt.noRtx]);
 	let st = await page.evaluate(() => {
 		const s = window.nyonTest.st;
-		return { status: s.status, error: s.error, location: s.location };
+		return { status: s.status, error: s.error, location: s.location,
+		    answer: s.answer };
 	});
+	// what the answer negotiated beyond codecs: extensions, RTX
+	out.answerLines = (st.answer || '').split(/\r?\n/).filter((l) =>
+	    /^a=(extmap:|ssrc-group:|rtpmap:\d+ rtx\/|fmtp:\d+ apt=)/.test(l));
+	delete st.answer;
 	Object.assign(out, st);
 	if (st.status !== 201)
 		return out;

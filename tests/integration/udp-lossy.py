@@ -8,8 +8,13 @@ WHEP answer's candidate) and relays each datagram both ways through its own
 socket to 127.0.0.1:--to, so rtcd sees one peer.  Towards the client it
 drops every Nth RTP packet (1 in 20: 5 %, the same ones every run);
 STUN, DTLS and RTCP pass, so the session is set up and the browser's
-NACKs reach rtcd.  --stats gets {"rtp", "dropped", "up", "down"} as JSON
-when it ends (SIGTERM or --seconds).
+NACKs reach rtcd.  --every 0 drops nothing.  --stats gets {"rtp",
+"dropped", "up", "down", "ssrcs", "ext"} as JSON when it ends (SIGTERM or
+--seconds): what it saw of the RTP headers, which SRTP leaves in the
+clear: "ssrcs" maps each SSRC to {"packets", "pts": {PT: packets}}, "ext"
+each RFC 8285 one-byte header element seen, "ID:hex of its data", to the
+number of packets that carried it (with "none" for packets with no
+extension and "other" for other profiles).
 """
 import argparse
 import json
@@ -26,6 +31,35 @@ def is_rtp(b):
     return len(b) >= 12 and 128 <= b[0] <= 191 and not 192 <= b[1] <= 223
 
 
+def header(st, b):
+    """Counts b's SSRC, payload type and header extension elements."""
+    pt = b[1] & 0x7F
+    ssrc = str(int.from_bytes(b[8:12], "big"))
+    e = st["ssrcs"].setdefault(ssrc, {"packets": 0, "pts": {}})
+    e["packets"] += 1
+    e["pts"][str(pt)] = e["pts"].get(str(pt), 0) + 1
+    off = 12 + 4 * (b[0] & 0x0F)
+    keys = []
+    if not b[0] & 0x10:
+        keys.append("none")
+    elif len(b) < off + 4 or b[off:off + 2] != b"\xbe\xde":
+        keys.append("other")
+    else:
+        end = min(len(b), off + 4 + 4 * int.from_bytes(b[off + 2:off + 4], "big"))
+        i = off + 4
+        while i < end:
+            if b[i] == 0:  # padding
+                i += 1
+                continue
+            eid, n = b[i] >> 4, (b[i] & 0x0F) + 1
+            if eid == 15:
+                break
+            keys.append("%d:%s" % (eid, b[i + 1:i + 1 + n].hex()))
+            i += 1 + n
+    for k in keys:
+        st["ext"][k] = st["ext"].get(k, 0) + 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--listen", type=int, required=True)
@@ -40,7 +74,7 @@ def main():
     back.bind(("127.0.0.1", 0))
     server = ("127.0.0.1", a.to)
     client = None
-    st = {"rtp": 0, "dropped": 0, "up": 0, "down": 0}
+    st = {"rtp": 0, "dropped": 0, "up": 0, "down": 0, "ssrcs": {}, "ext": {}}
     done = []
     signal.signal(signal.SIGTERM, lambda *x: done.append(1))
     end = time.time() + a.seconds
@@ -58,7 +92,8 @@ def main():
             elif client is not None:
                 if is_rtp(b):
                     st["rtp"] += 1
-                    if st["rtp"] % a.every == 0:
+                    header(st, b)
+                    if a.every > 0 and st["rtp"] % a.every == 0:
                         st["dropped"] += 1
                         continue
                 st["down"] += 1

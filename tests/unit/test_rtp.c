@@ -1,7 +1,9 @@
 /*
  * H.264 over RTP (RFC 6184): a frame cut into STAP-A, single NAL units
  * and FU-A comes back whole when put together as a receiver would; every
- * packet fits the MTU; the marker is on the last.
+ * packet fits the MTU; the marker is on the last.  A viewer's copy of a
+ * packet: the playout-delay extension in RFC 8285's one-byte form, an RTX
+ * packet (RFC 4588) with the original sequence number first.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -149,6 +151,79 @@ test_split_bad(void **state)
 	assert_int_equal(be32_read(hdr + 8), 0xdeadbeef);
 }
 
+static void
+test_rewrite(void **state)
+{
+	uint8_t pkt[64], out[128];
+	struct rtp_out o;
+	size_t i, n;
+
+	rtp_header(pkt, 96, 1, 0x1234, 1000, 0xaabbccdd);
+	for (i = 0; i < 20; i++)
+		pkt[RTP_HEADER + i] = (uint8_t)i;
+	/* the viewer's payload type and timestamp, nothing added */
+	memset(&o, 0, sizeof(o));
+	o.pt = 102;
+	o.ts = 5000;
+	n = rtp_rewrite(out, sizeof(out), pkt, RTP_HEADER + 20, &o);
+	assert_int_equal(n, RTP_HEADER + 20);
+	assert_int_equal(out[0], 0x80);
+	assert_int_equal(out[1], 0x80 | 102);
+	assert_int_equal(be16_read(out + 2), 0x1234);
+	assert_int_equal(be32_read(out + 4), 5000);
+	assert_int_equal(be32_read(out + 8), 0xaabbccdd);
+	assert_memory_equal(out + RTP_HEADER, pkt + RTP_HEADER, 20);
+	/* playout-delay, id 5, min = max = 0: X bit, 0xBEDE, 1 word */
+	o.playout_id = 5;
+	n = rtp_rewrite(out, sizeof(out), pkt, RTP_HEADER + 20, &o);
+	assert_int_equal(n, RTP_HEADER + 8 + 20);
+	assert_int_equal(out[0], 0x90);
+	assert_int_equal(be16_read(out + 12), 0xbede);
+	assert_int_equal(be16_read(out + 14), 1);
+	assert_int_equal(out[16], 5 << 4 | 2);
+	assert_int_equal(be24_read(out + 17), 0);
+	assert_memory_equal(out + 20, pkt + RTP_HEADER, 20);
+	/* 120 ms, 250 ms: 12 and 25 units of 10 ms; over 12 bits capped */
+	o.playout_min = 12;
+	o.playout_max = 25;
+	rtp_rewrite(out, sizeof(out), pkt, RTP_HEADER + 20, &o);
+	assert_int_equal(be24_read(out + 17), 12 << 12 | 25);
+	o.playout_max = 100000;
+	rtp_rewrite(out, sizeof(out), pkt, RTP_HEADER + 20, &o);
+	assert_int_equal(be24_read(out + 17), 12 << 12 | 0xfff);
+	/* RTX: its pt, seq and SSRC, the marker kept, the OSN first */
+	memset(&o, 0, sizeof(o));
+	o.pt = 97;
+	o.ts = 1000;
+	o.rtx = 1;
+	o.rtx_seq = 7;
+	o.rtx_ssrc = 0x01020304;
+	n = rtp_rewrite(out, sizeof(out), pkt, RTP_HEADER + 20, &o);
+	assert_int_equal(n, RTP_HEADER + 2 + 20);
+	assert_int_equal(out[1], 0x80 | 97);
+	assert_int_equal(be16_read(out + 2), 7);
+	assert_int_equal(be32_read(out + 4), 1000);
+	assert_int_equal(be32_read(out + 8), 0x01020304);
+	assert_int_equal(be16_read(out + 12), 0x1234);
+	assert_memory_equal(out + 14, pkt + RTP_HEADER, 20);
+	/* both: the extension, then the OSN, then the payload */
+	o.playout_id = 14;
+	n = rtp_rewrite(out, sizeof(out), pkt, RTP_HEADER + 20, &o);
+	assert_int_equal(n, RTP_HEADER + 8 + 2 + 20);
+	assert_int_equal(out[0], 0x90);
+	assert_int_equal(out[16], 14 << 4 | 2);
+	assert_int_equal(be16_read(out + 20), 0x1234);
+	assert_memory_equal(out + 22, pkt + RTP_HEADER, 20);
+	/* not one of our packets, or no room: nothing */
+	assert_int_equal(rtp_rewrite(out, sizeof(out), pkt, 11, &o), 0);
+	assert_int_equal(rtp_rewrite(out, RTP_HEADER + 20 + RTP_EXTRA_MAX - 1,
+	                     pkt, RTP_HEADER + 20, &o),
+	    0);
+	pkt[0] = 0x90;
+	assert_int_equal(
+	    rtp_rewrite(out, sizeof(out), pkt, RTP_HEADER + 20, &o), 0);
+}
+
 int
 main(void)
 {
@@ -156,6 +231,7 @@ main(void)
 	    cmocka_unit_test(test_keyframe),
 	    cmocka_unit_test(test_small_frame),
 	    cmocka_unit_test(test_split_bad),
+	    cmocka_unit_test(test_rewrite),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,6 +72,93 @@ test_chrome_offer(void **state)
 	assert_int_equal(h264, 8);
 	assert_true(o.media[0].codecs[0].nack);
 	assert_true(o.media[0].codecs[0].pli);
+	/* a=extmap:5 ...playout-delay; a=fmtp:97 apt=96 */
+	assert_int_equal(o.media[0].playout_id, 5);
+	assert_int_equal(o.media[1].playout_id, 0);
+	for (i = 0; i < o.media[0].ncodecs; i++)
+		if (o.media[0].codecs[i].pt == 97) {
+			assert_int_equal(o.media[0].codecs[i].id, SDP_C_RTX);
+			assert_int_equal(o.media[0].codecs[i].apt, 96);
+		}
+}
+
+/* The extensions and RTX of an offer, and what is answered. */
+static void
+test_rtx_extmap(void **state)
+{
+	static struct sdp_offer o;
+	struct sdp_answer a;
+	char sdp[2048], out[8192], why[256];
+	int vpt, apt;
+
+	/* Chromium's: rtx 109 for 108 (constrained baseline) */
+	assert_int_equal(
+	    sdp_parse_offer(offer, offerlen, &o, why, sizeof(why)), 0);
+	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x42c01f, 1, &vpt, &apt,
+	                     why, sizeof(why)),
+	    0);
+	assert_int_equal(vpt, 108);
+	assert_true(o.media[0].rtx >= 0);
+	assert_int_equal(o.media[0].codecs[o.media[0].rtx].pt, 109);
+	memset(&a, 0, sizeof(a));
+	a.ufrag = "uFrag123";
+	a.pwd = "0123456789abcdef0123456789abcdef";
+	a.fingerprint = "AA:BB";
+	a.cname = "nyon";
+	a.ssrc[0] = 1111;
+	a.ssrc[1] = 2222;
+	/* neither asked for: neither answered */
+	assert_true(sdp_write_answer(out, sizeof(out), &o, &a) > 0);
+	assert_null(strstr(out, "extmap"));
+	assert_null(strstr(out, "rtx"));
+	assert_non_null(strstr(out, "m=video 9 UDP/TLS/RTP/SAVPF 108\r\n"));
+	a.rtx_ssrc[0] = 3333;
+	a.playout_delay = 1;
+	assert_true(sdp_write_answer(out, sizeof(out), &o, &a) > 0);
+	assert_non_null(strstr(out, "m=video 9 UDP/TLS/RTP/SAVPF 108 109\r\n"));
+	assert_non_null(strstr(out,
+	    "a=extmap:5 http://www.webrtc.org/experiments/rtp-hdrext/"
+	    "playout-delay\r\n"));
+	assert_non_null(strstr(out, "a=rtpmap:109 rtx/90000\r\n"));
+	assert_non_null(strstr(out, "a=fmtp:109 apt=108\r\n"));
+	assert_non_null(strstr(out, "a=ssrc-group:FID 1111 3333\r\n"));
+	assert_non_null(strstr(out, "a=ssrc:3333 cname:nyon\r\n"));
+	/* only on the video m-line */
+	assert_null(strstr(strstr(out, "m=audio"), "extmap"));
+	assert_null(strstr(strstr(out, "m=audio"), "3333"));
+
+	/* no rtx for the chosen type, a session-level extmap, id 15 */
+	snprintf(sdp, sizeof(sdp),
+	    "v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+	    "a=fingerprint:sha-256 %s\r\n"
+	    "a=extmap:3 " SDP_URI_PLAYOUT_DELAY "\r\n"
+	    "m=video 9 UDP/TLS/RTP/SAVPF 96 97 98\r\na=mid:v\r\n"
+	    "a=rtpmap:96 H264/90000\r\n"
+	    "a=fmtp:96 packetization-mode=1;profile-level-id=42e01f\r\n"
+	    "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=100\r\n"
+	    "a=fmtp:98 apt=96\r\na=rtpmap:98 rtx/48000\r\n",
+	    "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD");
+	assert_int_equal(
+	    sdp_parse_offer(sdp, strlen(sdp), &o, why, sizeof(why)), 0);
+	assert_int_equal(o.media[0].codecs[1].apt, 100);
+	assert_int_equal(o.media[0].codecs[2].apt, 96); /* fmtp first */
+	assert_int_equal(sdp_negotiate(&o, VIDEO_H264, 0x42c01f, 0, &vpt, &apt,
+	                     why, sizeof(why)),
+	    0);
+	assert_int_equal(o.media[0].rtx, -1); /* 98 is no 90 kHz rtx */
+	assert_int_equal(o.media[0].playout_id, 3);
+	strlcat(sdp, "a=extmap:15 " SDP_URI_PLAYOUT_DELAY "\r\n", sizeof(sdp));
+	assert_int_equal(
+	    sdp_parse_offer(sdp, strlen(sdp), &o, why, sizeof(why)), 0);
+	/* 15 needs the two-byte header: the session's 3 stays */
+	assert_int_equal(o.media[0].playout_id, 0);
+	sdp_negotiate(
+	    &o, VIDEO_H264, 0x42c01f, 0, &vpt, &apt, why, sizeof(why));
+	assert_int_equal(o.media[0].playout_id, 3);
+	strlcat(sdp, "a=extmap:x nothing\r\n", sizeof(sdp));
+	assert_int_equal(
+	    sdp_parse_offer(sdp, strlen(sdp), &o, why, sizeof(why)), -1);
+	assert_string_equal(why, "bad extmap");
 }
 
 static void
@@ -265,6 +352,7 @@ main(void)
 	    cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_answer),
+	    cmocka_unit_test(test_rtx_extmap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
