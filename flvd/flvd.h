@@ -127,6 +127,7 @@ struct viewer {
 	uint64_t started_ms;
 	int wrote, werr; /* the last write's bytes and errno (writers.c) */
 	struct chunk *direct; /* a fan-out's whole chunk, for writers_write */
+	int fixed; /* its socket is in the io_uring tables (writers.c) */
 };
 
 struct flvd {
@@ -176,6 +177,10 @@ void writers_start(int nthreads, int uring, int spread_us);
 void writers_stop(void);
 void writers_write(struct viewer *);
 void writers_run(struct viewer **, size_t);
+/* A streaming viewer's socket into the io_uring tables, and out of them
+ * before it is closed. */
+void writers_add(struct viewer *);
+void writers_remove(struct viewer *);
 
 /* viewer.c */
 int viewer_listen(void);

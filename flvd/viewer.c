@@ -147,6 +147,7 @@ viewer_free(struct viewer *v)
 	event_free(v->timer);
 	evbuffer_free(v->in);
 	evbuffer_free(v->out); /* drops its chunk references */
+	writers_remove(v); /* the rings' tables hold the socket open */
 	close(v->fd);
 	log_debug("viewer %s: gone after %llu bytes", v->addr,
 	    (unsigned long long)v->bytes_out);
@@ -297,6 +298,7 @@ viewer_attach(struct viewer *v, struct fstream *s, int start_live)
 	flvd->nviewers++;
 	v->peer->viewers++;
 	flvd->viewers_total++;
+	writers_add(v);
 	viewer_seqhdrs(v, s, seq, have, 0);
 	/* until the stream says otherwise, announce both */
 	flv_header(
