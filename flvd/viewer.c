@@ -380,10 +380,11 @@ viewer_fanout(struct fstream *s, struct chunk *c,
 			    v->addr, backlog, s->name);
 			v->waiting = 1;
 			continue;
-		} else {
-			/* the writer sends it straight, or queues the rest */
+		} else if (backlog == 0) {
+			/* the writer sends it straight, and queues the rest */
 			v->direct = c;
-		}
+		} else
+			viewer_add_ref(v, c, 0, c->len);
 		if (n == flvd->batchcap) {
 			flvd->batchcap =
 			    flvd->batchcap ? flvd->batchcap * 2 : 64;

@@ -86,22 +86,18 @@ writers_sent(struct viewer *v, struct chunk *c, ssize_t n, int err)
 }
 
 /*
- * A fan-out's chunk for a viewer with nothing queued goes straight to the
- * socket: no buffer bookkeeping, no allocation.  Only what the socket does
- * not take is queued, by reference.
+ * A fan-out's chunk for a viewer with nothing queued (viewer_fanout sets
+ * v->direct only then) goes straight to the socket: no buffer bookkeeping,
+ * no allocation.  Only what the socket does not take is queued, by
+ * reference.
  */
-static int
+static void
 writers_direct(struct viewer *v, struct chunk *c)
 {
 	ssize_t n;
 
-	if (evbuffer_get_length(v->out) == 0) {
-		n = send(v->fd, c->data, c->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		writers_sent(v, c, n, errno);
-		return 1;
-	}
-	viewer_add_ref(v, c, 0, c->len);
-	return 0;
+	n = send(v->fd, c->data, c->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	writers_sent(v, c, n, errno);
 }
 
 /* Writes what the socket takes; thread-safe for distinct viewers. */
@@ -114,8 +110,8 @@ writers_write(struct viewer *v)
 	v->werr = 0;
 	if (c != NULL) {
 		v->direct = NULL;
-		if (writers_direct(v, c))
-			return;
+		writers_direct(v, c);
+		return;
 	}
 	if (evbuffer_get_length(v->out) == 0)
 		return;
@@ -148,7 +144,7 @@ writers_batch(struct io_uring *ring, struct viewer **v, size_t n)
 	while (i < n) {
 		for (queued = 0; i < n; i++) {
 			x = v[i];
-			if (x->direct == NULL || evbuffer_get_length(x->out)) {
+			if (x->direct == NULL) {
 				writers_write(x);
 				continue;
 			}
