@@ -126,8 +126,7 @@ struct viewer {
 	uint64_t bytes_out;
 	uint64_t started_ms;
 	int wrote, werr; /* the last write's bytes and errno (writers.c) */
-	struct chunk
-	    *direct; /* a fan-out's chunk, set only with nothing queued */
+	struct chunk *direct; /* a fan-out's chunk, if nothing is queued */
 	int fixed; /* its socket is in the io_uring tables (writers.c) */
 };
 

@@ -349,8 +349,9 @@ writers_remove(struct viewer *v)
 	if (!v->fixed)
 		return;
 	v->fixed = 0;
+	/* should it fail, the socket stays open until its slot is reused */
 	if (writers_files_set(v->fd, -1) == -1)
-		fatal("io_uring: unregistering viewer %s's socket", v->addr);
+		log_warn("io_uring: unregistering viewer %s's socket", v->addr);
 }
 
 /*
