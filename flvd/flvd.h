@@ -129,7 +129,8 @@ struct viewer {
 	uint64_t bytes_out;
 	uint64_t started_ms;
 	int wrote, werr; /* the last write's bytes and errno (writers.c) */
-	struct chunk *direct; /* a fan-out's whole chunk, for writers_write */
+	struct chunk *direct; /* a fan-out's chunk, if nothing is queued */
+	int fixed; /* its socket is in the io_uring tables (writers.c) */
 	struct vsess *vs; /* its viewer session, while it watches */
 };
 
@@ -181,6 +182,10 @@ void writers_start(int nthreads, int uring, int spread_us);
 void writers_stop(void);
 void writers_write(struct viewer *);
 void writers_run(struct viewer **, size_t);
+/* A streaming viewer's socket into the io_uring tables, and out of them
+ * before it is closed. */
+void writers_add(struct viewer *);
+void writers_remove(struct viewer *);
 
 /* viewer.c */
 int viewer_listen(void);

@@ -150,6 +150,7 @@ viewer_free(struct viewer *v)
 	event_free(v->timer);
 	evbuffer_free(v->in);
 	evbuffer_free(v->out); /* drops its chunk references */
+	writers_remove(v); /* the rings' tables hold the socket open */
 	close(v->fd);
 	log_debug("viewer %s: gone after %llu bytes", v->addr,
 	    (unsigned long long)v->bytes_out);
@@ -303,6 +304,7 @@ viewer_attach(
 	flvd->viewers_total++;
 	s->viewers_total++;
 	v->vs = vreport_open(s->name, "flv", v->addr, user_agent);
+	writers_add(v);
 	viewer_seqhdrs(v, s, seq, have, 0);
 	/* until the stream says otherwise, announce both */
 	flv_header(
@@ -387,10 +389,11 @@ viewer_fanout(struct fstream *s, struct chunk *c,
 			flvd->skips++;
 			v->waiting = 1;
 			continue;
-		} else {
-			/* the writer sends it straight, or queues the rest */
+		} else if (backlog == 0) {
+			/* the writer sends it straight, and queues the rest */
 			v->direct = c;
-		}
+		} else
+			viewer_add_ref(v, c, 0, c->len);
 		if (n == flvd->batchcap) {
 			flvd->batchcap =
 			    flvd->batchcap ? flvd->batchcap * 2 : 64;

@@ -15,7 +15,12 @@
  * a SEND for each viewer with nothing queued, which the kernel tries at
  * once and non-blocking, as send() would.  The kernel does the same work,
  * but one system call replaces one per viewer (BENCHMARKS.md, fan-out
- * CPU).
+ * CPU).  The rings hold the viewers' sockets in a table (a viewer's slot is
+ * its descriptor), so a SEND costs no descriptor lookup; the main thread's
+ * ring, which does nearly all the writing below a few hundred viewers, is
+ * also single-issuer with its completions run in the submitting call
+ * (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN).  Each of
+ * these falls back to what the kernel has.
  */
 #include <sys/socket.h>
 #include <errno.h>
@@ -35,6 +40,7 @@
 #define WRITERS_MIN_EACH 16 /* fewer viewers per thread: not worth a wakeup */
 
 #define WRITERS_URING 256 /* SENDs per io_uring_enter */
+#define WRITERS_STAY_PCT 75 /* spread until below this % of alone_ns */
 
 static struct {
 	pthread_t threads[WRITERS_MAX];
@@ -46,8 +52,10 @@ static struct {
 	struct viewer **jobs;
 	size_t njobs, next;
 	int uring, nrings; /* the fan-out goes through rings, one per thread */
-	uint64_t ns_each; /* a viewer's write, averaged over fan-outs */
+	unsigned nfiles; /* the rings' socket tables' size; 0: none */
+	uint64_t ns_each; /* the main thread's write of a viewer, averaged */
 	uint64_t alone_ns; /* flv_write_spread_us */
+	int spread; /* the last fan-out woke the helpers */
 	struct io_uring rings[WRITERS_MAX]; /* [0]: the main thread's */
 } writers = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
@@ -78,22 +86,18 @@ writers_sent(struct viewer *v, struct chunk *c, ssize_t n, int err)
 }
 
 /*
- * A fan-out's chunk for a viewer with nothing queued goes straight to the
- * socket: no buffer bookkeeping, no allocation.  Only what the socket does
- * not take is queued, by reference.
+ * A fan-out's chunk for a viewer with nothing queued (viewer_fanout sets
+ * v->direct only then) goes straight to the socket: no buffer bookkeeping,
+ * no allocation.  Only what the socket does not take is queued, by
+ * reference.
  */
-static int
+static void
 writers_direct(struct viewer *v, struct chunk *c)
 {
 	ssize_t n;
 
-	if (evbuffer_get_length(v->out) == 0) {
-		n = send(v->fd, c->data, c->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		writers_sent(v, c, n, errno);
-		return 1;
-	}
-	viewer_add_ref(v, c, 0, c->len);
-	return 0;
+	n = send(v->fd, c->data, c->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	writers_sent(v, c, n, errno);
 }
 
 /* Writes what the socket takes; thread-safe for distinct viewers. */
@@ -106,8 +110,8 @@ writers_write(struct viewer *v)
 	v->werr = 0;
 	if (c != NULL) {
 		v->direct = NULL;
-		if (writers_direct(v, c))
-			return;
+		writers_direct(v, c);
+		return;
 	}
 	if (evbuffer_get_length(v->out) == 0)
 		return;
@@ -140,7 +144,7 @@ writers_batch(struct io_uring *ring, struct viewer **v, size_t n)
 	while (i < n) {
 		for (queued = 0; i < n; i++) {
 			x = v[i];
-			if (x->direct == NULL || evbuffer_get_length(x->out)) {
+			if (x->direct == NULL) {
 				writers_write(x);
 				continue;
 			}
@@ -148,8 +152,11 @@ writers_batch(struct io_uring *ring, struct viewer **v, size_t n)
 				break;
 			x->wrote = 0;
 			x->werr = 0;
+			/* with a table, slot x->fd holds x's socket */
 			io_uring_prep_send(sqe, x->fd, x->direct->data,
 			    x->direct->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (x->fixed)
+				io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
 			io_uring_sqe_set_data(sqe, x);
 			queued++;
 		}
@@ -183,17 +190,20 @@ writers_batch(struct io_uring *ring, struct viewer **v, size_t n)
 	}
 }
 
-static void
+/* Takes viewers from the shared index until none are left; how many. */
+static size_t
 writers_work(struct io_uring *ring)
 {
-	size_t i, batch = ring ? WRITERS_URING_BATCH : WRITERS_BATCH;
+	size_t i, n, done = 0,
+	             batch = ring ? WRITERS_URING_BATCH : WRITERS_BATCH;
 
 	for (;;) {
 		i = __atomic_fetch_add(&writers.next, batch, __ATOMIC_RELAXED);
 		if (i >= writers.njobs)
-			return;
-		writers_batch(ring, writers.jobs + i,
-		    i + batch < writers.njobs ? batch : writers.njobs - i);
+			return done;
+		n = i + batch < writers.njobs ? batch : writers.njobs - i;
+		writers_batch(ring, writers.jobs + i, n);
+		done += n;
 	}
 }
 
@@ -220,24 +230,68 @@ writers_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * A ring, with the most the kernel offers of: a single issuer whose
+ * completions wait for its own calls (Linux 6.1; only the main thread's
+ * ring: the helpers' are set up here, used there), completions without
+ * interrupting the thread (5.19), or neither.
+ */
+static int
+writers_ring_init(struct io_uring *ring, int main_thread)
+{
+	static const unsigned flags[] = {
+	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+	    IORING_SETUP_COOP_TASKRUN,
+	    0,
+	};
+	struct io_uring_params p;
+	size_t i;
+	int r = -EINVAL;
+
+	for (i = main_thread ? 0 : 1; i < nitems(flags) && r == -EINVAL; i++) {
+		memset(&p, 0, sizeof(p));
+		p.flags = flags[i];
+		r = io_uring_queue_init_params(WRITERS_URING, ring, &p);
+	}
+	if (r == 0 && main_thread && i > 1)
+		log_info("io_uring: no single-issuer ring (Linux 6.1)");
+	return r;
+}
+
+/*
+ * A table of nfiles sockets in every ring, or none and a line in the log.
+ * A viewer's slot is its descriptor, so the table covers the descriptors
+ * the limits let viewers have; a viewer beyond it (the limits raised by a
+ * reload) is sent to by descriptor.
+ */
+static void
+writers_files_start(void)
+{
+	long want = FD_RESERVE + 2L * (flvd->max_viewers + flvd->max_requests);
+	unsigned n = (unsigned)(want < flvd->nofile ? want : flvd->nofile);
+	int i, r = 0;
+
+	for (i = 0; i < writers.nrings && r == 0; i++)
+		r = io_uring_register_files_sparse(&writers.rings[i], n);
+	if (r < 0) {
+		while (--i > 0)
+			io_uring_unregister_files(&writers.rings[i - 1]);
+		log_info("io_uring: no registered files (%s): each send "
+		         "looks its socket up",
+		    strerror(-r));
+		return;
+	}
+	writers.nfiles = n;
+}
+
 /* n rings, or 0 and a line in the log that says why not. */
 static int
 writers_uring_start(int n)
 {
-	struct io_uring_params p;
 	int i, r = 0;
 
-	for (i = 0; i < n && r >= 0; i++) {
-		memset(&p, 0, sizeof(p));
-		p.flags = IORING_SETUP_COOP_TASKRUN;
-		r = io_uring_queue_init_params(
-		    WRITERS_URING, &writers.rings[i], &p);
-		if (r == -EINVAL) { /* before Linux 5.19 */
-			memset(&p, 0, sizeof(p));
-			r = io_uring_queue_init_params(
-			    WRITERS_URING, &writers.rings[i], &p);
-		}
-	}
+	for (i = 0; i < n && r >= 0; i++)
+		r = writers_ring_init(&writers.rings[i], i == 0);
 	if (r < 0) {
 		while (--i > 0)
 			io_uring_queue_exit(&writers.rings[i - 1]);
@@ -248,7 +302,56 @@ writers_uring_start(int n)
 	}
 	writers.uring = 1;
 	writers.nrings = n;
+	writers_files_start();
 	return 1;
+}
+
+/* Puts fd into slot fd of every ring's table (-1 empties it); 0 or -1. */
+static int
+writers_files_set(int slot, int fd)
+{
+	int i, r;
+
+	for (i = 0; i < writers.nrings; i++)
+		if ((r = io_uring_register_files_update(
+		         &writers.rings[i], (unsigned)slot, &fd, 1)) != 1) {
+			errno = r < 0 ? -r : EIO;
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * A viewer's socket goes into the rings' tables when it starts streaming,
+ * and out before it is closed: a table holds its socket open.
+ */
+void
+writers_add(struct viewer *v)
+{
+	static int warned;
+
+	if (writers.nfiles == 0 || v->fixed || v->fd < 0 ||
+	    (unsigned)v->fd >= writers.nfiles)
+		return;
+	if (writers_files_set(v->fd, v->fd) == -1) {
+		if (!warned++)
+			log_warn("io_uring: registering viewer %s's socket",
+			    v->addr);
+		writers_files_set(v->fd, -1);
+		return;
+	}
+	v->fixed = 1;
+}
+
+void
+writers_remove(struct viewer *v)
+{
+	if (!v->fixed)
+		return;
+	v->fixed = 0;
+	/* should it fail, the socket stays open until its slot is reused */
+	if (writers_files_set(v->fd, -1) == -1)
+		log_warn("io_uring: unregistering viewer %s's socket", v->addr);
 }
 
 /*
@@ -310,6 +413,25 @@ writers_stop(void)
 	for (i = 0; writers.uring && i < writers.nrings; i++)
 		io_uring_queue_exit(&writers.rings[i]);
 	writers.uring = writers.nrings = 0;
+	writers.nfiles = 0;
+}
+
+/*
+ * Whether a fan-out to n viewers wakes the helpers: when the main thread
+ * alone would take over alone_ns, and, once it does, until it would take
+ * under WRITERS_STAY_PCT of that, so that a load near the line does not
+ * flip between one thread and several from one tag to the next.
+ */
+static int
+writers_spread(size_t n)
+{
+	uint64_t alone = n * writers.ns_each;
+
+	if (writers.nthreads == 0 || n < 2 * WRITERS_MIN_EACH)
+		return 0;
+	if (writers.spread)
+		return alone * 100 >= writers.alone_ns * WRITERS_STAY_PCT;
+	return alone > writers.alone_ns;
 }
 
 /* Writes every viewer of v[]; on return v[i]->wrote and ->werr are set. */
@@ -317,14 +439,17 @@ void
 writers_run(struct viewer **v, size_t n)
 {
 	struct io_uring *ring = writers.uring ? &writers.rings[0] : NULL;
-	uint64_t t0 = now_us(), each;
-	int threads = 1;
+	uint64_t t0, t1;
+	size_t mine = n;
 
-	if (writers.nthreads == 0 || n < 2 * WRITERS_MIN_EACH ||
-	    n * writers.ns_each <= writers.alone_ns)
+	if (n == 0)
+		return;
+	writers.spread = writers_spread(n);
+	if (!writers.spread) {
+		t0 = now_us();
 		writers_batch(ring, v, n);
-	else {
-		threads += writers.nthreads;
+		t1 = now_us();
+	} else {
 		pthread_mutex_lock(&writers.mu);
 		writers.jobs = v;
 		writers.njobs = n;
@@ -333,14 +458,16 @@ writers_run(struct viewer **v, size_t n)
 		writers.gen++;
 		pthread_cond_broadcast(&writers.go);
 		pthread_mutex_unlock(&writers.mu);
-		writers_work(ring);
+		t0 = now_us();
+		mine = writers_work(ring);
+		t1 = now_us();
 		pthread_mutex_lock(&writers.mu);
 		while (writers.pending > 0)
 			pthread_cond_wait(&writers.done, &writers.mu);
 		pthread_mutex_unlock(&writers.mu);
 	}
-	if (n > 0) {
-		each = (now_us() - t0) * 1000 * (uint64_t)threads / n;
-		writers.ns_each = (writers.ns_each * 7 + each) / 8;
-	}
+	/* the main thread's own pace, whoever helped */
+	if (mine > 0)
+		writers.ns_each =
+		    (writers.ns_each * 7 + (t1 - t0) * 1000 / mine) / 8;
 }

@@ -4,10 +4,10 @@
 # what perf's software events and syscall tracepoints see, plus the user
 # and kernel split of its CPU time from /proc.
 #
-#	tests/bench/profile.sh [-b BUILD] [-f|-u] [-r] VIEWERS INPUT.flv [SECONDS]
+#	tests/bench/profile.sh [-b BUILD] [-f|-u|-i] [-r] VIEWERS INPUT.flv [SECONDS]
 #
 # -b BUILD profiles the daemons of another build tree (an older commit's
-# checkout, say); -f profiles tests/bench/nyon-floor instead of Nyon, -u
+# checkout, say); -i profiles ingestd rather than flvd; -f profiles tests/bench/nyon-floor instead of Nyon, -u
 # its io_uring variant (one io_uring_enter per tag for all viewers); -r
 # also records a call graph (perf record) and prints the top symbols.
 # Needs perf (linux-perf) and root or perf_event_paranoid <= 1.
@@ -18,9 +18,11 @@ build=$top
 floor=0
 uring=""
 record=0
-while getopts b:fur o; do
+ingest=0
+while getopts b:fuir o; do
 	case $o in
 	b) build=$(cd "$OPTARG" && pwd) ;;
+	i) ingest=1 ;;
 	f) floor=1 ;;
 	u) floor=1 uring=uring ;;
 	r) record=1 ;;
@@ -87,6 +89,7 @@ EOF
 	server=$!
 	pids="$pids $ingestd $server"
 	watch="$ingestd $server"
+	[ $ingest = 0 ] || server=$ingestd
 	sleep 0.5
 fi
 pidargs=""
@@ -109,7 +112,8 @@ read -r u0 s0 <<EOF
 $(ticks "$server")
 EOF
 events=task-clock,context-switches,cpu-migrations,page-faults
-for sc in writev sendto sendmsg read write epoll_wait epoll_ctl futex io_uring_enter; do
+for sc in writev sendto sendmsg read readv recvfrom write epoll_wait \
+    epoll_ctl futex io_uring_enter; do
 	events="$events,syscalls:sys_enter_$sc"
 done
 perf stat -x, -e "$events" -p "$server" -o "$tmp/stat.csv" -- sleep "$window" \
@@ -123,7 +127,10 @@ if [ $record = 1 ]; then
 fi
 wait "$bench" || true
 
-echo "# profile: $n viewers of $(basename "$input"), server pid $server ($( [ $floor = 1 ] && echo nyon-floor || echo "flvd of $build"))"
+what="flvd of $build"
+[ $ingest = 0 ] || what="ingestd of $build"
+[ $floor = 0 ] || what=nyon-floor
+echo "# profile: $n viewers of $(basename "$input"), server pid $server ($what)"
 grep -E "server-added latency|missing|CPU" "$tmp/bench.txt" | sed 's/^/# /'
 awk -v u="$((u1 - u0))" -v s="$((s1 - s0))" -v hz="$hz" -v w="$window" \
     -v n="$n" -F, '

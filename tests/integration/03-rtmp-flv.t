@@ -78,6 +78,17 @@ while [ $i -le 40 ]; do
 	i=$((i + 1))
 done
 check "40 of 40 viewers received FLV (> 150 kB in 4 s): $good" [ "$good" -eq 40 ]
+# Their sockets, registered with io_uring for the fan-out, close with them:
+# none is left on flvd's side, half-closed or open.
+left() {
+	ss -Htn "( sport = :$FLV_PORT )" | wc -l | tr -d ' '
+}
+i=0
+while [ "$(left)" -gt 0 ] && [ $i -lt 30 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "flvd closed the 40 viewers' sockets ($(left) left)" [ "$(left)" -eq 0 ]
 ref=$(rate_of "$(flv_url cam1)")
 
 # A second publisher to a live stream is refused.
