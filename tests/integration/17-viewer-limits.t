@@ -99,6 +99,18 @@ wait_idle() {
 	diag "flvd holds ${n:-no} idle connections, not $1"
 	return 1
 }
+# wait_fresh_idle N: until flvd holds N idle connections that all came
+# after the last deadline closed their predecessors (fewer than N seen
+# first), so none has idled a whole grace (1 s) yet
+wait_fresh_idle() {
+	i=0
+	while [ $i -lt 50 ]; do
+		n=$(nyonctl --json status | pyjson 'd["flvd"]["idle"]' 2>/dev/null)
+		[ "${n:-0}" -lt "$1" ] && break
+		i=$((i + 1))
+	done
+	wait_idle "$1"
+}
 alive() {
 	nyonctl ping flvd > /dev/null
 }
@@ -161,9 +173,9 @@ check "the refusal is logged with the address and the limit" \
 # full for another connection that would wait, and tells it so; a viewer
 # whose request is whole when it arrives needs no waiting place and gets
 # in at once.
-idle 127.0.0.2 8 8 > "$tmp/f2" & f2=$!
-idle 127.0.0.3 8 8 > "$tmp/f3" & f3=$!
-idle 127.0.0.4 8 8 > "$tmp/f4" & f4=$!
+idle 127.0.0.2 14 8 > "$tmp/f2" & f2=$!
+idle 127.0.0.3 14 8 > "$tmp/f3" & f3=$!
+idle 127.0.0.4 14 8 > "$tmp/f4" & f4=$!
 check "they take max_requests" wait_idle 24
 # partial SRC: connect from SRC, send the start of a request, print the
 # answer's first line and whether it says Retry-After
@@ -190,9 +202,11 @@ PY
 }
 # The holders are closed at the deadline and come back 50 ms later: a
 # connection that arrives in that gap takes the free place, rightly, and
-# waits.  So up to three tries, each when all 24 are held.
+# waits; one that arrives when they have idled past the grace makes room
+# by closing one (below).  So up to three tries, each just after all 24
+# came back.
 for try in 1 2 3; do
-	wait_idle 24
+	wait_fresh_idle 24
 	r=$(partial 127.0.0.5)
 	case $r in "HTTP/1.1 503 "*) break ;; esac
 	diag "try $try: flvd had a free place ($r)"
@@ -205,15 +219,21 @@ check "a viewer whose request is whole gets the stream at once ($c)" [ "$c" = 20
 # Idle for more than a second (the grace), the oldest idle connection of
 # the busiest address makes room for a newcomer: many hosts' idle sockets
 # cannot keep even a slow client out.
-# (Up to three tries, each when all 24 are held, as above.)
+# A newcomer that finds a place free (a holder just closed at its deadline)
+# takes it, rightly, and holds it for its own deadline, which moves the
+# holders' rhythm: so newcomers every 0.3 s, each in the background, up to
+# 12, until one has made room by closing an idle connection.
+wait_idle 24
 sleep 1.2
-for try in 1 2 3; do
-	wait_idle 24
-	r=$(partial 127.0.0.5)
+pp=""
+for try in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	partial 127.0.0.5 > "$tmp/partial.$try" & pp="$pp $!"
+	sleep 0.3
 	n=$(nyonctl --json status | pyjson 'd["flvd"]["evicted"]')
 	[ "${n:-0}" -ge 1 ] && break
-	diag "try $try: none evicted ($r)"
 done
+diag "$try newcomers until one made room"
+for pid in $pp; do reap "$pid" 60; done
 check "once they idled past the grace, a slow newcomer is let in by closing one ($n)" \
     [ "${n:-0}" -ge 1 ]
 reap $f2 150; reap $f3 150; reap $f4 150
