@@ -89,25 +89,25 @@ idle() {
 }
 # wait_idle N: until flvd holds N connections that sent nothing, at most 5 s
 wait_idle() {
-	i=0
-	while [ $i -lt 50 ]; do
+	t_end=$(($(date +%s) + 5))
+	while [ "$(date +%s)" -lt "$t_end" ]; do
 		n=$(nyonctl --json status | pyjson 'd["flvd"]["idle"]' 2>/dev/null)
 		[ "${n:-0}" -ge "$1" ] && return 0
 		sleep 0.1
-		i=$((i + 1))
 	done
 	diag "flvd holds ${n:-no} idle connections, not $1"
 	return 1
 }
-# wait_fresh_idle N: until flvd holds N idle connections that all came
-# after the last deadline closed their predecessors (fewer than N seen
-# first), so none has idled a whole grace (1 s) yet
+# wait_fresh_idle N: until flvd holds N idle connections just after the
+# holders' deadline closed some (idle_closed grew) and they came back, so
+# that none has idled a whole grace (1 s) yet; at most 5 s
 wait_fresh_idle() {
-	i=0
-	while [ $i -lt 50 ]; do
-		n=$(nyonctl --json status | pyjson 'd["flvd"]["idle"]' 2>/dev/null)
-		[ "${n:-0}" -lt "$1" ] && break
-		i=$((i + 1))
+	c0=$(nyonctl --json status | pyjson 'd["flvd"]["idle_closed"]' 2>/dev/null)
+	t_end=$(($(date +%s) + 5))
+	while [ "$(date +%s)" -lt "$t_end" ]; do
+		c=$(nyonctl --json status | pyjson 'd["flvd"]["idle_closed"]' 2>/dev/null)
+		[ "${c:-0}" -gt "${c0:-0}" ] && break
+		sleep 0.05
 	done
 	wait_idle "$1"
 }
