@@ -98,19 +98,6 @@ wait_idle() {
 	diag "flvd holds ${n:-no} idle connections, not $1"
 	return 1
 }
-# wait_fresh_idle N: until flvd holds N idle connections just after the
-# holders' deadline closed some (idle_closed grew) and they came back, so
-# that none has idled a whole grace (1 s) yet; at most 5 s
-wait_fresh_idle() {
-	c0=$(nyonctl --json status | pyjson 'd["flvd"]["idle_closed"]' 2>/dev/null)
-	t_end=$(($(date +%s) + 5))
-	while [ "$(date +%s)" -lt "$t_end" ]; do
-		c=$(nyonctl --json status | pyjson 'd["flvd"]["idle_closed"]' 2>/dev/null)
-		[ "${c:-0}" -gt "${c0:-0}" ] && break
-		sleep 0.05
-	done
-	wait_idle "$1"
-}
 alive() {
 	nyonctl ping flvd > /dev/null
 }
@@ -173,9 +160,9 @@ check "the refusal is logged with the address and the limit" \
 # full for another connection that would wait, and tells it so; a viewer
 # whose request is whole when it arrives needs no waiting place and gets
 # in at once.
-idle 127.0.0.2 14 8 > "$tmp/f2" & f2=$!
-idle 127.0.0.3 14 8 > "$tmp/f3" & f3=$!
-idle 127.0.0.4 14 8 > "$tmp/f4" & f4=$!
+idle 127.0.0.2 20 8 > "$tmp/f2" & f2=$!
+idle 127.0.0.3 20 8 > "$tmp/f3" & f3=$!
+idle 127.0.0.4 20 8 > "$tmp/f4" & f4=$!
 check "they take max_requests" wait_idle 24
 # partial SRC: connect from SRC, send the start of a request, print the
 # answer's first line and whether it says Retry-After
@@ -201,16 +188,21 @@ print(data.split(b"\r\n")[0].decode("latin-1"),
 PY
 }
 # The holders are closed at the deadline and come back 50 ms later: a
-# connection that arrives in that gap takes the free place, rightly, and
+# newcomer that arrives in that gap takes the free place, rightly, and
 # waits; one that arrives when they have idled past the grace makes room
-# by closing one (below).  So up to three tries, each just after all 24
-# came back.
-for try in 1 2 3; do
-	wait_fresh_idle 24
-	r=$(partial 127.0.0.5)
-	case $r in "HTTP/1.1 503 "*) break ;; esac
-	diag "try $try: flvd had a free place ($r)"
+# by closing one (below).  So newcomers from addresses of their own every
+# 0.3 s, each in the background, up to 12, until one is refused.
+wait_idle 24
+pp="" r=""
+for try in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	partial "127.0.0.$((10 + try))" > "$tmp/full.$try" & pp="$pp $!"
+	sleep 0.3
+	r=$(cat "$tmp"/full.* 2>/dev/null | grep -m 1 '^HTTP/1.1 503 ')
+	[ -n "$r" ] && break
 done
+for pid in $pp; do reap "$pid" 60; done
+[ -n "$r" ] || r=$(cat "$tmp"/full.* | grep -m 1 '^HTTP/1.1 503 ')
+diag "$try newcomers until one was refused"
 check "with max_requests idle connections, another would-be idle one gets 503 ($r)" \
     sh -c "echo '$r' | grep -q '^HTTP/1.1 503 .* retry$'"
 check "the refusal names max_requests" grep -q "(max_requests)" "$tmp/flvd.log"
@@ -236,7 +228,7 @@ diag "$try newcomers until one made room"
 for pid in $pp; do reap "$pid" 60; done
 check "once they idled past the grace, a slow newcomer is let in by closing one ($n)" \
     [ "${n:-0}" -ge 1 ]
-reap $f2 150; reap $f3 150; reap $f4 150
+reap $f2 250; reap $f3 250; reap $f4 250
 sleep 0.5
 
 # 2b. Sockets that send nothing at all never reach flvd while the kernel

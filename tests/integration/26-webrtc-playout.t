@@ -45,7 +45,16 @@ play() {
 	    --seconds "${2:-6}" --stamp --relay "127.0.0.1:$RELAY" --delete \
 	    > "$tmp/w$1.json" 2> "$tmp/w$1.err" &
 	_w=$!
-	sleep 5
+	# rtcd's status once the viewer is there (Chromium takes seconds to
+	# start on a busy box), and 2 s into its session
+	_t=$(($(date +%s) + 30))
+	while [ "$(date +%s)" -lt "$_t" ]; do
+		nyonctl --json status > "$tmp/s$1.json" 2>&1
+		pyjson 'd["rtcd"]["streams"][0]["sessions"][-1]' < "$tmp/s$1.json" \
+		    > /dev/null 2>&1 && break
+		sleep 0.2
+	done
+	sleep 2
 	nyonctl --json status > "$tmp/s$1.json" 2>&1
 	reap $_w 900
 	_rc=$?
