@@ -29,6 +29,8 @@ extern struct authd *authd;
  * writes its result as one JSON value into g, and returns 0; or returns -1
  * with err naming the field and an HTTP-like code.
  */
+/* Fills err (code, field, "field: msg"); -1. */
+int ops_fail(struct db_err *, int code, const char *field, const char *msg);
 int ops_stream_id(yajl_val args, int64_t *id, struct db_err *);
 int ops_stream_list(yajl_val args, yajl_gen, struct db_err *);
 int ops_stream_get(int64_t id, yajl_gen, struct db_err *);

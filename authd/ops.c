@@ -11,7 +11,7 @@
 
 #include "authd.h"
 
-static int
+int
 ops_fail(struct db_err *err, int code, const char *field, const char *msg)
 {
 	err->code = code;

@@ -12,19 +12,6 @@
 
 #include "authd.h"
 
-static int
-ops_forward_fail(
-    struct db_err *err, int code, const char *field, const char *msg)
-{
-	err->code = code;
-	strlcpy(err->field, field ? field : "", sizeof(err->field));
-	if (field != NULL)
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", field, msg);
-	else
-		strlcpy(err->msg, msg, sizeof(err->msg));
-	return -1;
-}
-
 /* 1 and *out if args has key as a boolean, 0 if absent, -1 if not a bool. */
 static int
 ops_forward_bool(yajl_val args, const char *key, int *out, struct db_err *err)
@@ -34,8 +21,7 @@ ops_forward_bool(yajl_val args, const char *key, int *out, struct db_err *err)
 	if (v == NULL || YAJL_IS_NULL(v))
 		return 0;
 	if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
-		return ops_forward_fail(
-		    err, DB_EINVAL, key, "must be true or false");
+		return ops_fail(err, DB_EINVAL, key, "must be true or false");
 	*out = YAJL_IS_TRUE(v);
 	return 1;
 }
@@ -49,8 +35,7 @@ ops_forward_url(yajl_val args, const char **url, struct db_err *err)
 	if (v == NULL || YAJL_IS_NULL(v))
 		return 0;
 	if (!YAJL_IS_STRING(v))
-		return ops_forward_fail(
-		    err, DB_EINVAL, "url", "must be a string");
+		return ops_fail(err, DB_EINVAL, "url", "must be a string");
 	*url = v->u.string;
 	return 1;
 }
@@ -154,7 +139,7 @@ ops_forward_add_stream(
 	    ops_forward_bool(args, "tls_verify", &verify, err) == -1)
 		return -1;
 	if (url == NULL)
-		return ops_forward_fail(err, DB_EINVAL, "url", "required");
+		return ops_fail(err, DB_EINVAL, "url", "required");
 	if (db_stream_get(authd->db, stream_id, &s, err) == -1 ||
 	    db_dest_create(
 	        authd->db, stream_id, url, enabled, verify, &d, err) == -1)
@@ -243,7 +228,7 @@ ops_forward_rm(yajl_val args, yajl_gen g, struct db_err *err)
 	if (ops_forward_url(args, &url, err) == -1)
 		return -1;
 	if (url == NULL)
-		return ops_forward_fail(err, DB_EINVAL, NULL,
+		return ops_fail(err, DB_EINVAL, NULL,
 		    "give the destination's id, or its URL");
 	if (ops_stream_id(args, &sid, err) == -1 ||
 	    db_dest_find(authd->db, sid, url, &d, err) == -1)
@@ -270,8 +255,7 @@ ops_forward_get(const char *name, yajl_gen g, struct db_err *err)
 	if (db_dest_stream_live(authd->db, s.id, &live, err) == -1)
 		return -1;
 	if (!live)
-		return ops_forward_fail(
-		    err, DB_EPERM, NULL, "the stream is not live");
+		return ops_fail(err, DB_EPERM, NULL, "the stream is not live");
 	if (db_dest_list(authd->db, s.id, 1, &list, &n, err) == -1)
 		return -1;
 	yajl_gen_array_open(g);
