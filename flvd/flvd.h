@@ -104,7 +104,8 @@ struct fstream {
 	uint8_t *old_config[2]; /* video, audio seqhdr bodies before */
 	size_t old_config_len[2];
 	struct event *grace;
-	uint64_t bytes_out, tags_read;
+	struct event *coalesce; /* flv_coalesce_ms: the held fan-out's end */
+	uint64_t bytes_out, tags_read, fanouts;
 	/* since it came: viewers joined, skipped ahead, dropped as slow */
 	uint64_t viewers_total, skips, dropped;
 };

@@ -99,6 +99,8 @@ source_free(struct fstream *s)
 	free(s->old_config[1]);
 	if (s->grace != NULL)
 		event_free(s->grace);
+	if (s->coalesce != NULL)
+		event_free(s->coalesce);
 	free(s);
 }
 
@@ -267,15 +269,40 @@ source_drain(struct fstream *s)
 		}
 		c->len = (uint32_t)outlen;
 		s->tags_read += nrefs;
+		s->fanouts++;
 		source_dispatch(s, c, refs, nrefs, version);
 		chunk_unref(c);
 	}
 }
 
 static void
+source_coalesce_over(evutil_socket_t fd, short what, void *arg)
+{
+	source_drain(arg);
+}
+
+/*
+ * New tags in the ring: sent at once, or with flv_coalesce_ms set, with
+ * whatever else arrives within that many milliseconds of the first, as
+ * one write per viewer.  Fewer, larger writes cost less CPU per viewer;
+ * each tag waits at most the window.
+ */
+static void
 source_data(struct ringsub_stream *rs, void *state, void *arg)
 {
-	source_drain(state);
+	struct fstream *s = state;
+	long long ms = conf_int(flvd->d.conf, "flv_coalesce_ms");
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	if (ms == 0) {
+		source_drain(s);
+		return;
+	}
+	if (s->coalesce == NULL)
+		s->coalesce =
+		    evtimer_new(flvd->d.base, source_coalesce_over, s);
+	if (!evtimer_pending(s->coalesce, NULL))
+		evtimer_add(s->coalesce, &tv);
 }
 
 static void
@@ -305,6 +332,8 @@ source_ended(struct ringsub_stream *rs, void *state, void *arg)
 	size_t len, i;
 
 	source_drain(s);
+	if (s->coalesce != NULL)
+		evtimer_del(s->coalesce);
 	s->live = 0;
 	log_info("stream %s: publisher left", s->name);
 	if (s->nviewers == 0 ||
@@ -411,6 +440,7 @@ source_status(yajl_gen g)
 		json_int(g, "viewers", s->nviewers);
 		json_int(g, "bytes_out", (long long)s->bytes_out);
 		json_int(g, "tags", (long long)s->tags_read);
+		json_int(g, "fanouts", (long long)s->fanouts);
 		json_int(g, "laps", (long long)s->cursor.laps);
 		output_stats_json(g,
 		    &(struct output_stats){.kind = "flv",

@@ -117,6 +117,10 @@ const struct conf_key conf_keys[] = {
         "a fan-out the main thread would take longer than this to write "
         "(microseconds, measured) is spread over the write threads; 0: "
         "always"},
+    {"flv_coalesce_ms", CONF_INT, "0", 0, 100, NULL,
+        "hold each fan-out this long for the tags that follow, and send "
+        "them together (fewer writes, less CPU; each tag waits at most "
+        "this); 0: every tag at once"},
     {"flv_io_uring", CONF_BOOL, "yes", 0, 0, NULL,
         "write each fan-out with one io_uring call where the kernel allows "
         "it"},

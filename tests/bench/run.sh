@@ -11,7 +11,7 @@
 #
 # --quick runs every scenario for 5 s instead of 15.  SCENARIO names pick
 # some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-200 threads-4m-200
-# floor-4m-200 floor-uring-4m-200 4m-300 1m-1000 threads-1m-1000
+# co10-4m-200 co20-4m-200 floor-4m-200 floor-uring-4m-200 4m-300 1m-1000 threads-1m-1000
 # floor-1m-1000 ttfk 50m rtc-100 glass rec-3x1m rec-3x4m.  rtc-100
 # is 100 WebRTC viewers of a 2 Mb/s stream (tests/bench/rtc-load.sh); glass
 # is the glass-to-glass delay in Chromium, WebRTC against HTTP-FLV through
@@ -182,6 +182,15 @@ threads() {
 	conf_extra=""
 }
 
+# coalesce MS NAME INPUT VIEWERS SECONDS: a scenario with flvd holding each
+# fan-out MS milliseconds for the tags that follow (flv_coalesce_ms)
+coalesce() {
+	conf_extra="flv_coalesce_ms = $1"
+	shift
+	scenario "$@"
+	conf_extra=""
+}
+
 # floor NAME INPUT VIEWERS SECONDS: the same load against nyon-floor, the
 # least a server can do (one send per viewer per tag, nothing else), so
 # the table can say how many times the floor Nyon costs.
@@ -315,6 +324,8 @@ scenario 1m-500 "$out/in-1m.flv" 500 "$secs"
 scenario 4m-1 "$out/in-4m.flv" 1 "$secs"
 scenario 4m-200 "$out/in-4m.flv" 200 "$secs"
 threads threads-4m-200 "$out/in-4m.flv" 200 "$secs"
+coalesce 10 co10-4m-200 "$out/in-4m.flv" 200 "$secs"
+coalesce 20 co20-4m-200 "$out/in-4m.flv" 200 "$secs"
 floor floor-4m-200 "$out/in-4m.flv" 200 "$secs"
 floor_mode=uring
 floor floor-uring-4m-200 "$out/in-4m.flv" 200 "$secs"
