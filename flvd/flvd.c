@@ -36,7 +36,7 @@ static void
 flvd_reload(void *arg)
 {
 	const struct conf *c = flvd->d.conf;
-	long long need;
+	long long need, ms;
 
 	flvd->backlog = conf_int(c, "viewer_backlog");
 	flvd->request_timeout = (int)conf_int(c, "viewer_request_timeout");
@@ -47,6 +47,9 @@ flvd_reload(void *arg)
 	    (int)conf_int(c, "max_viewers_per_address");
 	flvd->max_requests = (int)conf_int(c, "max_requests");
 	flvd->max_idle_per_address = (int)conf_int(c, "max_idle_per_address");
+	ms = conf_int(c, "flv_coalesce_ms");
+	flvd->coalesce.tv_sec = ms / 1000;
+	flvd->coalesce.tv_usec = (ms % 1000) * 1000;
 	/* a viewer takes a descriptor; a request may take two (a file) */
 	need = FD_RESERVE + flvd->max_viewers + 2LL * flvd->max_requests;
 	if (flvd->nofile > 0 && need > flvd->nofile)

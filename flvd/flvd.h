@@ -7,6 +7,7 @@
 #define FLVD_H
 
 #include <sys/queue.h>
+#include <sys/time.h>
 #include <sys/tree.h>
 #include <stdint.h>
 
@@ -150,6 +151,7 @@ struct flvd {
 	int request_timeout; /* viewer_request_timeout */
 	int max_requests, max_idle_per_address, max_viewers_per_address;
 	int max_viewers, max_viewers_per_stream;
+	struct timeval coalesce; /* flv_coalesce_ms; 0: none */
 	int nofile; /* descriptors flvd may open (RLIMIT_NOFILE) */
 	struct viewer **batch; /* viewers one fan-out writes to */
 	size_t batchcap;

@@ -291,10 +291,8 @@ static void
 source_data(struct ringsub_stream *rs, void *state, void *arg)
 {
 	struct fstream *s = state;
-	long long ms = conf_int(flvd->d.conf, "flv_coalesce_ms");
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
-	if (ms == 0) {
+	if (!timerisset(&flvd->coalesce)) {
 		source_drain(s);
 		return;
 	}
@@ -302,7 +300,7 @@ source_data(struct ringsub_stream *rs, void *state, void *arg)
 		s->coalesce =
 		    evtimer_new(flvd->d.base, source_coalesce_over, s);
 	if (!evtimer_pending(s->coalesce, NULL))
-		evtimer_add(s->coalesce, &tv);
+		evtimer_add(s->coalesce, &flvd->coalesce);
 }
 
 static void

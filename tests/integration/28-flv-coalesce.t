@@ -20,9 +20,9 @@ counts() {
 	nyonctl --json status | pyjson \
 	    '" ".join(str(s[k]) for s in d["flvd"]["streams"] if s["name"] == "cast" for k in ("tags", "fanouts"))'
 }
-# watch SECONDS FILE: a viewer watches for SECONDS into FILE; prints flvd's
+# watch_ratio SECONDS FILE: a viewer watches for SECONDS into FILE; prints flvd's
 # fan-outs per tag meanwhile, in percent, then the counts before and after
-watch() {
+watch_ratio() {
 	# shellcheck disable=SC2046 # two numbers
 	set -- "$1" "$2" $(counts)
 	timeout $(($1 + 7)) curl -s -m "$1" -o "$2" "$(flv_url cast)"
@@ -31,7 +31,7 @@ watch() {
 	[ "$5" -gt "$3" ] && echo "$(((($6 - $4) * 100) / ($5 - $3))) ($3 $4 $5 $6)"
 }
 
-out=$(watch 8 "$tmp/cast.flv")
+out=$(watch_ratio 8 "$tmp/cast.flv")
 r=${out%% *}
 check "with a 60 ms window, at most a third as many fan-outs as tags ($out)" \
     [ "${r:-100}" -lt 35 ]
@@ -48,7 +48,7 @@ sed -i 's/^flv_coalesce_ms = 60$/flv_coalesce_ms = 0/' "$conf"
 kill -HUP "$pid_flvd"
 sleep 1
 check "flvd took the reload" grep -q "reload: $conf in use" "$tmp/flvd.log"
-out=$(watch 5 "$tmp/cast2.flv")
+out=$(watch_ratio 5 "$tmp/cast2.flv")
 r=${out%% *}
 check "with the window off, a fan-out for most tags ($out)" \
     [ "${r:-0}" -ge 40 ]
