@@ -7,9 +7,10 @@
 #	tests/bench/profile.sh [-b BUILD] [-f|-u|-i] [-r] VIEWERS INPUT.flv [SECONDS]
 #
 # -b BUILD profiles the daemons of another build tree (an older commit's
-# checkout, say); -i profiles ingestd rather than flvd; -f profiles tests/bench/nyon-floor instead of Nyon, -u
-# its io_uring variant (one io_uring_enter per tag for all viewers); -r
-# also records a call graph (perf record) and prints the top symbols.
+# checkout, say); -i profiles ingestd rather than flvd; -f profiles
+# tests/bench/nyon-floor instead of Nyon, -u its io_uring variant (one
+# io_uring_enter per tag for all viewers); -r also records a call graph
+# (perf record) and prints the top symbols.
 # Needs perf (linux-perf) and root or perf_event_paranoid <= 1.
 set -eu
 
