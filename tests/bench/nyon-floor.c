@@ -9,11 +9,17 @@
  * and the sequence headers, then every tag from the next one on.
  *
  *	nyon-floor RTMP_PORT HTTP_PORT [uring]
+ *	nyon-floor -c NYON.CONF HTTP_PORT [uring]
  *
  * With "uring", a tag's sends to every viewer
  * are queued as io_uring SEND operations and submitted in one
  * io_uring_enter: the same work in the kernel, one system call per tag
  * instead of one per viewer (BENCHMARKS.md, fan-out CPU, io_uring).
+ *
+ * With -c, the floor takes no publisher itself: it follows ingestd's rings
+ * (lib/ringsub, as flvd does, ingestd started on NYON.CONF) and sends what
+ * each wakeup reads as one chunk, so it costs what Nyon's split into two
+ * processes costs, without flvd's HTTP, viewer and buffer logic.
  *
  * Viewers whose socket is full skip whole tags (counted), so the stream
  * they read stays well formed; latency is then the bench's to judge.
@@ -34,6 +40,8 @@
 
 #include "nyon.h"
 #include "flv.h"
+#include "ring.h"
+#include "ringsub.h"
 #include "rtmp.h"
 
 #define FLOOR_VIEWERS_MAX 4096
@@ -62,6 +70,14 @@ static struct {
 	unsigned long long tags, sends, skips, enters;
 	int uring;
 	struct io_uring ring;
+	/* -c: ingestd's rings */
+	struct conf *conf;
+	struct ctl_policy policy;
+	struct ringsub *sub;
+	struct ringsub_cursor cursor;
+	int following; /* a stream is live and ours */
+	uint32_t seqver; /* of the ring's slots in seq[] */
+	struct ring_tagref refs[256];
 } F;
 
 static const char floor_head[] = "HTTP/1.1 200 OK\r\n"
@@ -211,7 +227,7 @@ floor_rtmp_publish(void *arg, const char *name)
  * kernel tries at once, non-blocking, as send() would.
  */
 static void
-floor_uring_fanout(size_t taglen)
+floor_uring_fanout(const uint8_t *buf, size_t taglen)
 {
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
@@ -224,14 +240,14 @@ floor_uring_fanout(size_t taglen)
 		if (!v->streaming)
 			continue;
 		if (v->rest != NULL) {
-			if (floor_send(v, F.tag, taglen) == -1)
+			if (floor_send(v, buf, taglen) == -1)
 				gone[ngone++] = v;
 			continue;
 		}
 		if ((sqe = io_uring_get_sqe(&F.ring)) == NULL)
 			break; /* the ring holds FLOOR_VIEWERS_MAX */
 		io_uring_prep_send(
-		    sqe, v->fd, F.tag, taglen, MSG_DONTWAIT | MSG_NOSIGNAL);
+		    sqe, v->fd, buf, taglen, MSG_DONTWAIT | MSG_NOSIGNAL);
 		io_uring_sqe_set_data(sqe, v);
 		queued++;
 	}
@@ -252,7 +268,7 @@ floor_uring_fanout(size_t taglen)
 		else if ((size_t)cqe->res < taglen) {
 			v->restlen = taglen - (size_t)cqe->res;
 			v->rest = xmalloc(v->restlen);
-			memcpy(v->rest, F.tag + cqe->res, v->restlen);
+			memcpy(v->rest, buf + cqe->res, v->restlen);
 			v->restoff = 0;
 			event_add(v->ev, NULL);
 		}
@@ -263,12 +279,34 @@ out:
 		floor_viewer_free(gone[i]);
 }
 
+/* buf to every streaming viewer: one send, or one SEND each in one enter */
+static void
+floor_fanout(const uint8_t *buf, size_t len)
+{
+	int i;
+
+	if (F.uring) {
+		floor_uring_fanout(buf, len);
+		return;
+	}
+	for (i = 0; i < F.nv;) {
+		if (!F.v[i]->streaming) {
+			i++;
+			continue;
+		}
+		if (floor_send(F.v[i], buf, len) == -1)
+			floor_viewer_free(F.v[i]); /* F.v[i] is another now */
+		else
+			i++;
+	}
+}
+
 static void
 floor_rtmp_media(
     void *arg, uint8_t type, uint32_t ts, const uint8_t *body, size_t len)
 {
 	size_t taglen = FLV_TAG_HEADER_LEN + len + 4;
-	int flags, slot = -1, i;
+	int flags, slot = -1;
 
 	if (taglen > FLOOR_TAG_MAX)
 		return;
@@ -292,20 +330,7 @@ floor_rtmp_media(
 		F.seqlen[slot] = taglen;
 	}
 	F.tags++;
-	if (F.uring) {
-		floor_uring_fanout(taglen);
-		return;
-	}
-	for (i = 0; i < F.nv;) {
-		if (!F.v[i]->streaming) {
-			i++;
-			continue;
-		}
-		if (floor_send(F.v[i], F.tag, taglen) == -1)
-			floor_viewer_free(F.v[i]); /* F.v[i] is another now */
-		else
-			i++;
-	}
+	floor_fanout(F.tag, taglen);
 }
 
 static const struct rtmp_cb floor_rtmp_cb = {
@@ -351,6 +376,70 @@ floor_pub_accept(evutil_socket_t lfd, short what, void *arg)
 	event_add(F.pubev, NULL);
 }
 
+/* -c: the first live stream is the one fanned out */
+static void *
+floor_ring_live(struct ringsub_stream *rs, void *arg)
+{
+	if (F.following)
+		return NULL;
+	F.following = 1;
+	F.seqver = ring_seq_version(ringsub_ring(rs)) - 1; /* read them */
+	ringsub_cursor_start(rs, &F.cursor, RING_START_LIVE);
+	return &F;
+}
+
+/*
+ * Everything this wakeup finds goes out as one chunk, as flvd sends it; the
+ * joining viewers' sequence headers are taken from the ring's slots.
+ */
+static void
+floor_ring_data(struct ringsub_stream *rs, void *state, void *arg)
+{
+	static const enum ring_slot slots[3] = {
+	    RING_SLOT_META, RING_SLOT_VIDEO, RING_SLOT_AUDIO};
+	size_t len, nrefs;
+	int i, resynced;
+
+	if (F.seqver != ring_seq_version(ringsub_ring(rs))) {
+		F.seqver = ring_seq_version(ringsub_ring(rs));
+		for (i = 0; i < 3; i++) {
+			free(F.seq[i]);
+			F.seq[i] = xmalloc(RING_META_MAX);
+			if (ring_seqhdr(ringsub_ring(rs), slots[i], F.seq[i],
+			        RING_META_MAX, &F.seqlen[i]) == -1) {
+				free(F.seq[i]);
+				F.seq[i] = NULL;
+			}
+		}
+	}
+	if (F.tagcap < FLOOR_TAG_MAX) {
+		F.tagcap = FLOOR_TAG_MAX;
+		F.tag = realloc(F.tag, F.tagcap);
+	}
+	for (;;) {
+		if (ringsub_read(rs, &F.cursor, F.tag, F.tagcap, &len, F.refs,
+		        nitems(F.refs), &nrefs, &resynced) == -1)
+			fatal("ringsub_read");
+		if (nrefs == 0)
+			return;
+		F.tags += nrefs;
+		floor_fanout(F.tag, len);
+	}
+}
+
+static void
+floor_ring_ended(struct ringsub_stream *rs, void *state, void *arg)
+{
+	floor_ring_data(rs, state, arg);
+	F.following = 0;
+}
+
+static const struct ringsub_cb floor_ring_cb = {
+    .live = floor_ring_live,
+    .data = floor_ring_data,
+    .ended = floor_ring_ended,
+};
+
 static int
 floor_listen(const char *port)
 {
@@ -377,12 +466,18 @@ int
 main(int argc, char *argv[])
 {
 	struct event *ev[4];
-	int i;
+	char err[256];
+	int i, c = 0;
 
+	if (argc > 1 && strcmp(argv[1], "-c") == 0) {
+		c = 1;
+		argc--, argv++;
+	}
 	if (argc < 3 || argc > 4 ||
 	    (argc == 4 && strcmp(argv[3], "uring") != 0)) {
-		fprintf(
-		    stderr, "usage: nyon-floor RTMP_PORT HTTP_PORT [uring]\n");
+		fprintf(stderr,
+		    "usage: nyon-floor RTMP_PORT HTTP_PORT [uring]\n"
+		    "       nyon-floor -c NYON.CONF HTTP_PORT [uring]\n");
 		return 2;
 	}
 	if (argc == 4) {
@@ -397,14 +492,23 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	F.base = event_base_new();
 	F.pubfd = -1;
-	ev[0] = event_new(F.base, floor_listen(argv[1]), EV_READ | EV_PERSIST,
-	    floor_pub_accept, NULL);
+	if (c) {
+		if ((F.conf = conf_load(argv[1], err, sizeof(err))) == NULL ||
+		    ctl_policy_conf(F.conf, &F.policy, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		F.sub = ringsub_new(
+		    F.base, F.conf, &F.policy, &floor_ring_cb, NULL);
+		ev[0] = NULL;
+	} else
+		ev[0] = event_new(F.base, floor_listen(argv[1]),
+		    EV_READ | EV_PERSIST, floor_pub_accept, NULL);
 	ev[1] = event_new(F.base, floor_listen(argv[2]), EV_READ | EV_PERSIST,
 	    floor_accept, NULL);
 	ev[2] = evsignal_new(F.base, SIGTERM, floor_stop, NULL);
 	ev[3] = evsignal_new(F.base, SIGINT, floor_stop, NULL);
 	for (i = 0; i < 4; i++)
-		event_add(ev[i], NULL);
+		if (ev[i] != NULL)
+			event_add(ev[i], NULL);
 	event_base_dispatch(F.base);
 	fprintf(stderr,
 	    "nyon-floor: %llu tags, %llu sends, %llu skipped, %llu "

@@ -11,7 +11,7 @@
 #
 # --quick runs every scenario for 5 s instead of 15.  SCENARIO names pick
 # some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-200 threads-4m-200
-# co10-4m-200 co20-4m-200 floor-4m-200 floor-uring-4m-200 4m-300 1m-1000 threads-1m-1000
+# co10-4m-200 co20-4m-200 floor-4m-200 floor-uring-4m-200 floor-ring-4m-200 4m-300 1m-1000 threads-1m-1000
 # floor-1m-1000 ttfk 50m rtc-100 glass rec-3x1m rec-3x4m.  rtc-100
 # is 100 WebRTC viewers of a 2 Mb/s stream (tests/bench/rtc-load.sh); glass
 # is the glass-to-glass delay in Chromium, WebRTC against HTTP-FLV through
@@ -22,7 +22,10 @@
 # scenario's CPU as a multiple of its floor's.  With SRS=PATH/objs/srs
 # in the environment, srs-4m-200 and srs-1m-1000 run the same loads
 # against SRS 6 in its low-latency configuration.
-# KEEP_TMP=1 keeps the run directory (configs, daemon logs).
+# KEEP_TMP=1 keeps the run directory (configs, daemon logs).  BENCH_PIN=1
+# runs the servers on CPU 0 and the bench client on CPU 1 (taskset): on
+# loopback the receiver's TCP work is charged to whichever side happens to
+# run it, and apart the two cannot trade it (BENCHMARKS.md, fourth round).
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +36,11 @@ case ${1:-} in
 --quick) secs=5; shift ;;
 esac
 only="$*"
+spin="" cpin=""
+if [ -n "${BENCH_PIN:-}" ]; then
+	command -v taskset >/dev/null || { echo "run.sh: BENCH_PIN needs taskset" >&2; exit 1; }
+	spin="taskset -c 0" cpin="taskset -c 1"
+fi
 
 command -v ffmpeg >/dev/null || { echo "run.sh: ffmpeg is needed" >&2; exit 1; }
 command -v jq >/dev/null || { echo "run.sh: jq is needed" >&2; exit 1; }
@@ -112,13 +120,14 @@ max_requests = 5000
 ${conf_extra:-}
 EOF
 	daemon ingestd
-	daemon flvd
+	[ -n "${no_flvd:-}" ] || daemon flvd
 }
 
 # daemon NAME: starts it in the foreground, logging to $d/NAME.log, and
 # waits for its control socket to answer.
 daemon() {
-	"$top/$1/$1" -d -f "$conf" >> "$d/$1.log" 2>&1 &
+	# shellcheck disable=SC2086 # spin: "" or taskset and its CPU
+	$spin "$top/$1/$1" -d -f "$conf" >> "$d/$1.log" 2>&1 &
 	eval "pid_$1=$!"
 	pids="$pids $!"
 	i=0
@@ -159,7 +168,8 @@ scenario() {
 	wanted "$name" || return 0
 	echo "== $name: $n viewers of $(basename "$input"), $s s" >&2
 	up "$name"
-	if "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
+	# shellcheck disable=SC2086 # cpin: "" or taskset and its CPU
+	if $cpin "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
 	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
 	    --input "$input" --viewers "$n" --duration "$s" \
 	    --pid "$pid_ingestd" --pid "$pid_flvd" --json "$@" \
@@ -203,13 +213,14 @@ floor() {
 	mkdir -p "$d"
 	rtmp_port=$(free_port)
 	flv_port=$(free_port)
-	# shellcheck disable=SC2086 # floor_mode: "" or uring
-	"$top/tests/bench/nyon-floor" "$rtmp_port" "$flv_port" ${floor_mode:-} \
+	# shellcheck disable=SC2086 # spin, floor_mode: words or ""
+	$spin "$top/tests/bench/nyon-floor" "$rtmp_port" "$flv_port" ${floor_mode:-} \
 	    2> "$d/floor.log" &
 	pid_floor=$!
 	pids="$pids $pid_floor"
 	sleep 0.3
-	if "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
+	# shellcheck disable=SC2086 # cpin: "" or taskset and its CPU
+	if $cpin "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
 	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
 	    --input "$input" --viewers "$n" --duration "$s" \
 	    --pid "$pid_floor" --json "$@" \
@@ -222,6 +233,40 @@ floor() {
 	fi
 	kill "$pid_floor" 2>/dev/null || true
 	wait "$pid_floor" 2>/dev/null || true
+}
+
+# floorring NAME INPUT VIEWERS SECONDS: nyon-floor (io_uring) fed by a real
+# ingestd through its ring, in place of flvd: what splitting ingest and
+# fan-out into two processes costs, without flvd's own work.
+floorring() {
+	name=$1 input=$2 n=$3 s=$4
+	shift 4
+	wanted "$name" || return 0
+	echo "== $name: $n viewers of $(basename "$input"), $s s, ingestd + nyon-floor -c" >&2
+	no_flvd=1
+	up "$name"
+	no_flvd=""
+	# shellcheck disable=SC2086 # spin: "" or taskset and its CPU
+	$spin "$top/tests/bench/nyon-floor" -c "$conf" "$flv_port" uring \
+	    2> "$d/floor.log" &
+	pid_floor=$!
+	pids="$pids $pid_floor"
+	sleep 0.3
+	# shellcheck disable=SC2086 # cpin: "" or taskset and its CPU
+	if $cpin "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
+	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
+	    --input "$input" --viewers "$n" --duration "$s" \
+	    --pid "$pid_ingestd" --pid "$pid_floor" --json "$@" \
+	    > "$d/result.json" 2> "$d/bench.err"; then
+		jq -c --arg name "$name" '{scenario: $name} + .' \
+		    "$d/result.json" >> "$results"
+	else
+		echo "run.sh: $name failed:" >&2
+		cat "$d/bench.err" "$d/floor.log" >&2
+	fi
+	kill "$pid_floor" 2>/dev/null || true
+	wait "$pid_floor" 2>/dev/null || true
+	down
 }
 
 # other NAME INPUT VIEWERS SECONDS: the same load against another server,
@@ -256,12 +301,14 @@ vhost __defaultVhost__ {
     http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
 }
 EOF
-	(cd "$(dirname "$SRS")/.." && exec "$SRS" -c "$d/srs.conf") \
+	# shellcheck disable=SC2086 # spin: "" or taskset and its CPU
+	(cd "$(dirname "$SRS")/.." && exec $spin "$SRS" -c "$d/srs.conf") \
 	    > "$d/srs.out" 2>&1 &
 	pid_other=$!
 	pids="$pids $pid_other"
 	sleep 1
-	if "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
+	# shellcheck disable=SC2086 # cpin: "" or taskset and its CPU
+	if $cpin "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
 	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
 	    --input "$input" --viewers "$n" --duration "$s" \
 	    --pid "$pid_other" --json "$@" \
@@ -329,6 +376,7 @@ coalesce 20 co20-4m-200 "$out/in-4m.flv" 200 "$secs"
 floor floor-4m-200 "$out/in-4m.flv" 200 "$secs"
 floor_mode=uring
 floor floor-uring-4m-200 "$out/in-4m.flv" 200 "$secs"
+floorring floor-ring-4m-200 "$out/in-4m.flv" 200 "$secs"
 floor_mode=""
 other srs-4m-200 "$out/in-4m.flv" 200 "$secs"
 scenario 4m-300 "$out/in-4m.flv" 300 "$secs"
