@@ -39,6 +39,7 @@ only="$*"
 spin="" cpin=""
 if [ -n "${BENCH_PIN:-}" ]; then
 	command -v taskset >/dev/null || { echo "run.sh: BENCH_PIN needs taskset" >&2; exit 1; }
+	[ "$(nproc)" -ge 2 ] || { echo "run.sh: BENCH_PIN needs two CPUs" >&2; exit 1; }
 	spin="taskset -c 0" cpin="taskset -c 1"
 fi
 
