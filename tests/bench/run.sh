@@ -22,7 +22,10 @@
 # scenario's CPU as a multiple of its floor's.  With SRS=PATH/objs/srs
 # in the environment, srs-4m-200 and srs-1m-1000 run the same loads
 # against SRS 6 in its low-latency configuration.
-# KEEP_TMP=1 keeps the run directory (configs, daemon logs).  BENCH_PIN=1
+# BENCH_ROUNDS=N runs the load scenarios N times over, interleaved, and adds
+# a table of each one's mean server CPU and its spread (one run on a shared
+# box moves by a point or more).  KEEP_TMP=1 keeps the run directory
+# (configs, daemon logs).  BENCH_PIN=1
 # runs the servers on CPU 0 and the bench client on CPU 1 (taskset): on
 # loopback the receiver's TCP work is charged to whichever side happens to
 # run it, and apart the two cannot trade it (BENCHMARKS.md, fourth round).
@@ -36,6 +39,10 @@ case ${1:-} in
 --quick) secs=5; shift ;;
 esac
 only="$*"
+rounds=${BENCH_ROUNDS:-1}
+case $rounds in
+'' | *[!0-9]* | 0) echo "run.sh: BENCH_ROUNDS is a number of rounds, 1 or more" >&2; exit 1 ;;
+esac
 spin="" cpin=""
 if [ -n "${BENCH_PIN:-}" ]; then
 	command -v taskset >/dev/null || { echo "run.sh: BENCH_PIN needs taskset" >&2; exit 1; }
@@ -365,29 +372,39 @@ if wanted idle; then
 	        total: ($ui + $uf + $ua)}}' >> "$results"
 	down
 fi
-scenario 1m-1 "$out/in-1m.flv" 1 "$secs"
-scenario 1m-50 "$out/in-1m.flv" 50 "$secs"
-scenario 1m-200 "$out/in-1m.flv" 200 "$secs"
-scenario 1m-500 "$out/in-1m.flv" 500 "$secs"
-scenario 4m-1 "$out/in-4m.flv" 1 "$secs"
-scenario 4m-200 "$out/in-4m.flv" 200 "$secs"
-threads threads-4m-200 "$out/in-4m.flv" 200 "$secs"
-coalesce 10 co10-4m-200 "$out/in-4m.flv" 200 "$secs"
-coalesce 20 co20-4m-200 "$out/in-4m.flv" 200 "$secs"
-floor floor-4m-200 "$out/in-4m.flv" 200 "$secs"
-floor_mode=uring
-floor floor-uring-4m-200 "$out/in-4m.flv" 200 "$secs"
-floorring floor-ring-4m-200 "$out/in-4m.flv" 200 "$secs"
-floor_mode=""
-other srs-4m-200 "$out/in-4m.flv" 200 "$secs"
-scenario 4m-300 "$out/in-4m.flv" 300 "$secs"
-scenario 1m-1000 "$out/in-1m.flv" 1000 "$secs"
-threads threads-1m-1000 "$out/in-1m.flv" 1000 "$secs"
-floor floor-1m-1000 "$out/in-1m.flv" 1000 "$secs"
-other srs-1m-1000 "$out/in-1m.flv" 1000 "$secs"
-# time to first keyframe without a thundering herd: one viewer at a time
-scenario ttfk "$out/in-1m.flv" 20 5 --stagger-ms 400
-scenario 50m "$out/in-50m.flv" 1 "$secs"
+# the load scenarios, BENCH_ROUNDS times over (interleaved, so that the box's
+# drift falls on every scenario alike)
+loads() {
+	scenario 1m-1 "$out/in-1m.flv" 1 "$secs"
+	scenario 1m-50 "$out/in-1m.flv" 50 "$secs"
+	scenario 1m-200 "$out/in-1m.flv" 200 "$secs"
+	scenario 1m-500 "$out/in-1m.flv" 500 "$secs"
+	scenario 4m-1 "$out/in-4m.flv" 1 "$secs"
+	scenario 4m-200 "$out/in-4m.flv" 200 "$secs"
+	threads threads-4m-200 "$out/in-4m.flv" 200 "$secs"
+	coalesce 10 co10-4m-200 "$out/in-4m.flv" 200 "$secs"
+	coalesce 20 co20-4m-200 "$out/in-4m.flv" 200 "$secs"
+	floor floor-4m-200 "$out/in-4m.flv" 200 "$secs"
+	floor_mode=uring
+	floor floor-uring-4m-200 "$out/in-4m.flv" 200 "$secs"
+	floorring floor-ring-4m-200 "$out/in-4m.flv" 200 "$secs"
+	floor_mode=""
+	other srs-4m-200 "$out/in-4m.flv" 200 "$secs"
+	scenario 4m-300 "$out/in-4m.flv" 300 "$secs"
+	scenario 1m-1000 "$out/in-1m.flv" 1000 "$secs"
+	threads threads-1m-1000 "$out/in-1m.flv" 1000 "$secs"
+	floor floor-1m-1000 "$out/in-1m.flv" 1000 "$secs"
+	other srs-1m-1000 "$out/in-1m.flv" 1000 "$secs"
+	# time to first keyframe without a thundering herd: one viewer at a time
+	scenario ttfk "$out/in-1m.flv" 20 5 --stagger-ms 400
+	scenario 50m "$out/in-50m.flv" 1 "$secs"
+}
+round=1
+while [ "$round" -le "$rounds" ]; do
+	[ "$rounds" -eq 1 ] || echo "== round $round of $rounds" >&2
+	loads
+	round=$((round + 1))
+done
 
 # rec NAME INPUT: three streams of INPUT published by ffmpeg (copying, so the
 # bench machine's CPU goes to the daemons), all recorded by recd with
@@ -475,6 +492,23 @@ def floors: $floors;
    "\(proc("flvd").rss_base_kib)/\(proc("flvd").rss_max_kib)",
    f(.bench_cpu_pct; 1)] | join(" | "))
 ' "$results" | column -t -s '|' -o '|'
+if [ "$rounds" -gt 1 ]; then
+	echo
+	echo "over $rounds rounds:"
+	jq -rs '
+def f(x; d): if x == null or x < 0 then "-" else (x * pow(10; d) | round / pow(10; d) | tostring) end;
+def cpu: [(.processes // [])[] | .cpu_pct] | add // -1;
+def span(xs; d): "\(f(xs | min; d))-\(f(xs | max; d))";
+map(select(.viewers != null)) as $runs |
+(reduce $runs[] as $r ([]; if any(.[]; . == $r.scenario) then . else . + [$r.scenario] end)) as $names |
+(["scenario", "runs", "server CPU% mean", "min-max", "lat p50 ms min-max", "p99 ms min-max",
+  "missing sum", "bench CPU% mean"] | join(" | ")),
+($names[] as $n | [$runs[] | select(.scenario == $n)] |
+  [$n, (length | tostring), f(map(cpu) | add / length; 2), span(map(cpu); 1),
+   span(map(.latency_ms.p50); 2), span(map(.latency_ms.p99); 2),
+   (map(.missing.sum) | add | tostring), f(map(.bench_cpu_pct) | add / length; 1)] | join(" | "))
+' "$results" | column -t -s '|' -o '|'
+fi
 jq -r 'select(.idle_rss_kib != null) | to_entries[] | select(.key != "scenario") |
   .key as $k | .value |
   "\($k) KiB: ingestd \(.ingestd) + flvd \(.flvd) + authd \(.authd) = \(.total) (\(.total / 1024 * 100 | round / 100) MiB)"' "$results"
