@@ -312,7 +312,8 @@ floor_rtmp_media(
 		return;
 	if (taglen > F.tagcap) {
 		F.tagcap = taglen;
-		F.tag = realloc(F.tag, F.tagcap);
+		if ((F.tag = realloc(F.tag, F.tagcap)) == NULL)
+			fatal("realloc");
 	}
 	flv_tag_header(F.tag, type, (uint32_t)len, ts);
 	memcpy(F.tag + FLV_TAG_HEADER_LEN, body, len);
@@ -412,9 +413,11 @@ floor_ring_data(struct ringsub_stream *rs, void *state, void *arg)
 			}
 		}
 	}
-	if (F.tagcap < FLOOR_TAG_MAX) {
-		F.tagcap = FLOOR_TAG_MAX;
-		F.tag = realloc(F.tag, F.tagcap);
+	/* room for the largest tag this ring takes: ringsub_read never fails */
+	if (F.tagcap < ring_max_tag(ringsub_ring(rs))) {
+		F.tagcap = ring_max_tag(ringsub_ring(rs));
+		if ((F.tag = realloc(F.tag, F.tagcap)) == NULL)
+			fatal("realloc");
 	}
 	for (;;) {
 		if (ringsub_read(rs, &F.cursor, F.tag, F.tagcap, &len, F.refs,
