@@ -92,6 +92,7 @@ main(int argc, char *argv[])
 	flvd->d.status = flvd_status;
 	flvd->d.reload = flvd_reload;
 	flvd->d.served = CTL_SERVED_FLVD;
+	flvd->d.precise_timers = 1; /* flv_coalesce_ms is milliseconds */
 	daemon_args(&flvd->d, argc, argv);
 	daemon_start(&flvd->d);
 	flvd_raise_nofile();

@@ -395,6 +395,7 @@ daemon_start(struct daemon *d)
 	const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	const char *rundir = conf_str(d->conf, "rundir");
 	ctl_handler handlers[CTL_OP_COUNT];
+	struct event_config *cfg;
 	char err[512];
 	struct stat sb;
 	pid_t other;
@@ -426,8 +427,13 @@ daemon_start(struct daemon *d)
 	if (!d->foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);
-	if ((d->base = event_base_new()) == NULL)
+	if ((cfg = event_config_new()) == NULL)
+		fatalx("event_config_new");
+	if (d->precise_timers)
+		event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	if ((d->base = event_base_new_with_config(cfg)) == NULL)
 		fatalx("event_base_new");
+	event_config_free(cfg);
 	for (i = 0; i < CTL_OP_COUNT; i++)
 		handlers[i] = d->handlers[i] != NULL ? daemon_dispatch : NULL;
 	handlers[CTL_OP_PING] = daemon_ping;

@@ -359,6 +359,12 @@ struct daemon {
 	uid_t uid;
 	gid_t gid;
 	int made_rundir; /* daemon_start created rundir: hand it to uid */
+	/*
+	 * Timers of a few milliseconds must fire on time: libevent's precise
+	 * clock (and a timerfd) instead of its default, CLOCK_MONOTONIC_COARSE,
+	 * which moves once a tick and can make a 3 ms timer fire a tick late.
+	 */
+	int precise_timers;
 	/* Adds the daemon's own fields to a status reply. */
 	void (*status)(yajl_gen, void *arg);
 	/* The ops this daemon serves besides ping and status (ctl_ops). */
