@@ -169,6 +169,27 @@ wanted() {
 results=$out/results.json
 : > "$results"
 
+# measure INPUT VIEWERS SECONDS LOGS [nyon-bench options...]: nyon-bench
+# against $rtmp_port and $flv_port for scenario $name, its result added to
+# $results; when it fails, its errors and the end of each of LOGS (files
+# in $d).
+measure() {
+	_input=$1 _n=$2 _s=$3 _logs=$4
+	shift 4
+	# shellcheck disable=SC2086 # cpin: "" or taskset and its CPU
+	if $cpin "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
+	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
+	    --input "$_input" --viewers "$_n" --duration "$_s" --json "$@" \
+	    > "$d/result.json" 2> "$d/bench.err"; then
+		jq -c --arg name "$name" '{scenario: $name} + .' \
+		    "$d/result.json" >> "$results"
+	else
+		echo "run.sh: $name failed:" >&2
+		cat "$d/bench.err" >&2
+		for _l in $_logs; do tail -n 5 "$d/$_l" >&2; done
+	fi
+}
+
 # scenario NAME INPUT VIEWERS SECONDS [nyon-bench options...]
 scenario() {
 	name=$1 input=$2 n=$3 s=$4
@@ -176,19 +197,8 @@ scenario() {
 	wanted "$name" || return 0
 	echo "== $name: $n viewers of $(basename "$input"), $s s" >&2
 	up "$name"
-	# shellcheck disable=SC2086 # cpin: "" or taskset and its CPU
-	if $cpin "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
-	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
-	    --input "$input" --viewers "$n" --duration "$s" \
-	    --pid "$pid_ingestd" --pid "$pid_flvd" --json "$@" \
-	    > "$d/result.json" 2> "$d/bench.err"; then
-		jq -c --arg name "$name" '{scenario: $name} + .' \
-		    "$d/result.json" >> "$results"
-	else
-		echo "run.sh: $name failed:" >&2
-		cat "$d/bench.err" >&2
-		tail -n 5 "$d/ingestd.log" "$d/flvd.log" >&2
-	fi
+	measure "$input" "$n" "$s" "ingestd.log flvd.log" \
+	    --pid "$pid_ingestd" --pid "$pid_flvd" "$@"
 	down
 }
 
@@ -221,24 +231,22 @@ floor() {
 	mkdir -p "$d"
 	rtmp_port=$(free_port)
 	flv_port=$(free_port)
-	# shellcheck disable=SC2086 # spin, floor_mode: words or ""
-	$spin "$top/tests/bench/nyon-floor" "$rtmp_port" "$flv_port" ${floor_mode:-} \
-	    2> "$d/floor.log" &
+	# shellcheck disable=SC2086 # floor_mode: "" or uring
+	floor_start "$rtmp_port" "$flv_port" ${floor_mode:-}
+	measure "$input" "$n" "$s" floor.log --pid "$pid_floor" "$@"
+	floor_stop
+}
+
+# floor_start ARGS...: nyon-floor ARGS in the background, logging to
+# $d/floor.log; floor_stop stops it.
+floor_start() {
+	# shellcheck disable=SC2086 # spin: "" or taskset and its CPU
+	$spin "$top/tests/bench/nyon-floor" "$@" 2> "$d/floor.log" &
 	pid_floor=$!
 	pids="$pids $pid_floor"
 	sleep 0.3
-	# shellcheck disable=SC2086 # cpin: "" or taskset and its CPU
-	if $cpin "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
-	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
-	    --input "$input" --viewers "$n" --duration "$s" \
-	    --pid "$pid_floor" --json "$@" \
-	    > "$d/result.json" 2> "$d/bench.err"; then
-		jq -c --arg name "$name" '{scenario: $name} + .' \
-		    "$d/result.json" >> "$results"
-	else
-		echo "run.sh: $name failed:" >&2
-		cat "$d/bench.err" "$d/floor.log" >&2
-	fi
+}
+floor_stop() {
 	kill "$pid_floor" 2>/dev/null || true
 	wait "$pid_floor" 2>/dev/null || true
 }
@@ -254,26 +262,10 @@ floorring() {
 	no_flvd=1
 	up "$name"
 	no_flvd=""
-	# shellcheck disable=SC2086 # spin: "" or taskset and its CPU
-	$spin "$top/tests/bench/nyon-floor" -c "$conf" "$flv_port" uring \
-	    2> "$d/floor.log" &
-	pid_floor=$!
-	pids="$pids $pid_floor"
-	sleep 0.3
-	# shellcheck disable=SC2086 # cpin: "" or taskset and its CPU
-	if $cpin "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
-	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
-	    --input "$input" --viewers "$n" --duration "$s" \
-	    --pid "$pid_ingestd" --pid "$pid_floor" --json "$@" \
-	    > "$d/result.json" 2> "$d/bench.err"; then
-		jq -c --arg name "$name" '{scenario: $name} + .' \
-		    "$d/result.json" >> "$results"
-	else
-		echo "run.sh: $name failed:" >&2
-		cat "$d/bench.err" "$d/floor.log" >&2
-	fi
-	kill "$pid_floor" 2>/dev/null || true
-	wait "$pid_floor" 2>/dev/null || true
+	floor_start -c "$conf" "$flv_port" uring
+	measure "$input" "$n" "$s" "ingestd.log floor.log" \
+	    --pid "$pid_ingestd" --pid "$pid_floor" "$@"
+	floor_stop
 	down
 }
 
@@ -315,19 +307,7 @@ EOF
 	pid_other=$!
 	pids="$pids $pid_other"
 	sleep 1
-	# shellcheck disable=SC2086 # cpin: "" or taskset and its CPU
-	if $cpin "$bench" --publish "rtmp://127.0.0.1:$rtmp_port/live/bench" \
-	    --play "http://127.0.0.1:$flv_port/live/bench.flv" \
-	    --input "$input" --viewers "$n" --duration "$s" \
-	    --pid "$pid_other" --json "$@" \
-	    > "$d/result.json" 2> "$d/bench.err"; then
-		jq -c --arg name "$name" '{scenario: $name} + .' \
-		    "$d/result.json" >> "$results"
-	else
-		echo "run.sh: $name failed:" >&2
-		cat "$d/bench.err" >&2
-		tail -n 5 "$d/srs.out" >&2
-	fi
+	measure "$input" "$n" "$s" srs.out --pid "$pid_other" "$@"
 	kill "$pid_other" 2>/dev/null || true
 	wait "$pid_other" 2>/dev/null || true
 }
