@@ -8,13 +8,17 @@
  * tag's remainder.  A viewer gets a fixed response head, the FLV header
  * and the sequence headers, then every tag from the next one on.
  *
- *	nyon-floor RTMP_PORT HTTP_PORT [uring]
- *	nyon-floor -c NYON.CONF HTTP_PORT [uring]
+ *	nyon-floor RTMP_PORT HTTP_PORT [uring | sendfile]
+ *	nyon-floor -c NYON.CONF HTTP_PORT [uring | sendfile]
  *
  * With "uring", a tag's sends to every viewer
  * are queued as io_uring SEND operations and submitted in one
  * io_uring_enter: the same work in the kernel, one system call per tag
  * instead of one per viewer (BENCHMARKS.md, fan-out CPU, io_uring).
+ * "sendfile" does the same for small tags and chunks; those of 16 KiB and
+ * more it writes once to a memfd and sends to each viewer with sendfile(),
+ * by page reference: no copy per viewer, a system call per viewer
+ * (BENCHMARKS.md, fifth round).
  *
  * With -c, the floor takes no publisher itself: it follows ingestd's rings
  * (lib/ringsub, as flvd does, ingestd started on NYON.CONF) and sends what
@@ -24,11 +28,14 @@
  * Viewers whose socket is full skip whole tags (counted), so the stream
  * they read stays well formed; latency is then the bench's to judge.
  */
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +54,7 @@
 #define FLOOR_VIEWERS_MAX 4096
 #define FLOOR_SNDBUF (128 * 1024) /* as flvd sets it */
 #define FLOOR_TAG_MAX (16 * 1024 * 1024)
+#define FLOOR_SENDFILE_MIN (16 * 1024) /* smaller chunks: one copy is cheaper */
 
 struct viewer {
 	int fd;
@@ -70,6 +78,8 @@ static struct {
 	unsigned long long tags, sends, skips, enters;
 	int uring;
 	struct io_uring ring;
+	int mfd; /* sendfile: a memfd the fan-out's chunks are appended to */
+	off_t foff, punched;
 	/* -c: ingestd's rings */
 	struct conf *conf;
 	struct ctl_policy policy;
@@ -279,12 +289,76 @@ out:
 		floor_viewer_free(gone[i]);
 }
 
+/*
+ * sendfile: the chunk is written once to the memfd, at an offset never
+ * written again, and each viewer's socket takes it from there by page
+ * reference (no copy per viewer).  Old pages are punched out of the file;
+ * the kernel keeps those still referenced by unsent or unread skbs.
+ */
+static void
+floor_sendfile_fanout(const uint8_t *buf, size_t len)
+{
+	struct viewer *v;
+	off_t off;
+	ssize_t n;
+	size_t done;
+	int i;
+
+	for (done = 0; done < len; done += (size_t)n)
+		if ((n = pwrite(F.mfd, buf + done, len - done,
+		         F.foff + (off_t)done)) <= 0)
+			fatal("pwrite");
+	for (i = 0; i < F.nv;) {
+		v = F.v[i];
+		if (!v->streaming) {
+			i++;
+			continue;
+		}
+		if (v->rest != NULL) {
+			if (floor_send(v, buf, len) == -1)
+				floor_viewer_free(v);
+			else
+				i++;
+			continue;
+		}
+		off = F.foff;
+		n = sendfile(v->fd, F.mfd, &off, len);
+		F.sends++;
+		if (n == -1 && errno != EAGAIN) {
+			floor_viewer_free(v);
+			continue;
+		}
+		if (n == -1)
+			F.skips++;
+		else if ((size_t)n < len) {
+			v->restlen = len - (size_t)n;
+			v->rest = xmalloc(v->restlen);
+			memcpy(v->rest, buf + n, v->restlen);
+			v->restoff = 0;
+			event_add(v->ev, NULL);
+		}
+		i++;
+	}
+	F.foff += (off_t)len;
+	if (F.foff - F.punched > 2 * 1024 * 1024) {
+		off = (F.foff - 1024 * 1024) & ~(off_t)4095;
+		if (fallocate(F.mfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		        F.punched, off - F.punched) == -1)
+			fatal("fallocate");
+		F.punched = off;
+	}
+}
+
 /* buf to every streaming viewer: one send, or one SEND each in one enter */
 static void
 floor_fanout(const uint8_t *buf, size_t len)
 {
 	int i;
 
+	if (F.mfd > 0 && len >= FLOOR_SENDFILE_MIN) {
+		floor_sendfile_fanout(buf, len);
+		return;
+	}
 	if (F.uring) {
 		floor_uring_fanout(buf, len);
 		return;
@@ -477,11 +551,17 @@ main(int argc, char *argv[])
 		argc--, argv++;
 	}
 	if (argc < 3 || argc > 4 ||
-	    (argc == 4 && strcmp(argv[3], "uring") != 0)) {
+	    (argc == 4 && strcmp(argv[3], "uring") != 0 &&
+	        strcmp(argv[3], "sendfile") != 0)) {
 		fprintf(stderr,
-		    "usage: nyon-floor RTMP_PORT HTTP_PORT [uring]\n"
-		    "       nyon-floor -c NYON.CONF HTTP_PORT [uring]\n");
+		    "usage: nyon-floor RTMP_PORT HTTP_PORT [uring | sendfile]\n"
+		    "       nyon-floor -c NYON.CONF HTTP_PORT [uring | sendfile]"
+		    "\n");
 		return 2;
+	}
+	if (argc == 4 && strcmp(argv[3], "sendfile") == 0) {
+		if ((F.mfd = memfd_create("nyon-floor", MFD_CLOEXEC)) == -1)
+			fatal("memfd_create");
 	}
 	if (argc == 4) {
 		struct io_uring_params p = {.flags = IORING_SETUP_COOP_TASKRUN};
