@@ -335,6 +335,42 @@ viewer_drop(struct viewer *v, const char *why)
 	viewer_free(v);
 }
 
+static void
+viewer_reverse(struct viewer **v, size_t n)
+{
+	struct viewer *t;
+	size_t i;
+
+	for (i = 0; i < n / 2; i++) {
+		t = v[i];
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = t;
+	}
+}
+
+/*
+ * A fan-out's writes go out in turn, so the first viewers in it get the
+ * tag a few milliseconds before the last at a thousand viewers.  Each
+ * fan-out starts at another viewer, so no viewer is always last: the k-th
+ * starts at the golden-ratio point k * 0.618... of the way round (a Weyl
+ * sequence, spread evenly over any few fan-outs), and v[0..n) is rotated
+ * to put it first.
+ */
+static void
+viewer_rotate(struct viewer **v, size_t n, uint64_t k)
+{
+	size_t r;
+
+	if (n < 2)
+		return;
+	r = (size_t)(((uint64_t)(uint32_t)(k * 2654435769u) * n) >> 32);
+	if (r == 0)
+		return;
+	viewer_reverse(v, r);
+	viewer_reverse(v + r, n - r);
+	viewer_reverse(v, n);
+}
+
 void
 viewer_fanout(struct fstream *s, struct chunk *c,
     const struct ring_tagref *refs, size_t nrefs)
@@ -402,6 +438,7 @@ viewer_fanout(struct fstream *s, struct chunk *c,
 		}
 		flvd->batch[n++] = v;
 	}
+	viewer_rotate(flvd->batch, n, s->fanouts);
 	/* every viewer's write at once, over the cores; then the rest */
 	writers_run(flvd->batch, n);
 	for (i = 0; i < n; i++)

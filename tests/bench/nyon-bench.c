@@ -214,6 +214,8 @@ struct viewer {
 	uint8_t tagtype;
 	uint32_t body_left, body_size;
 	uint8_t first[2]; /* first body bytes: frame type, packet type */
+	uint64_t lat_sum; /* of this viewer's latency samples, us */
+	uint32_t lat_n;
 	struct bhash bh;
 	int64_t join_us, first_tag_us, first_key_us;
 	int64_t connected_us; /* TCP established, request sent */
@@ -973,6 +975,8 @@ viewer_tag_done(struct viewer *v, int64_t now)
 		B.lat = xreallocarray(B.lat, B.latcap, sizeof(*B.lat));
 	}
 	B.lat[B.nlat++] = (uint32_t)(now - s->send_us);
+	v->lat_sum += (uint64_t)(now - s->send_us);
+	v->lat_n++;
 }
 
 static int viewer_flv(struct viewer *, const uint8_t *, size_t, int64_t);
@@ -1337,6 +1341,7 @@ struct result {
 	int viewers, ok_viewers;
 	double in_mbps, out_mbps;
 	double lat_p50, lat_p90, lat_p99, lat_max;
+	double vmean_min, vmean_max; /* the viewers' own mean latencies */
 	size_t nlat;
 	double ttft_p50, ttft_max, ttfk_p50, ttfk_max, conn_p50, conn_max;
 	uint64_t missing_sum, missing_max, unmatched, tags_after_join;
@@ -1359,6 +1364,8 @@ report(void)
 	const char *firstwhy = NULL;
 
 	memset(&r, 0, sizeof(r));
+	r.vmean_min = -1;
+	r.vmean_max = -1;
 	r.viewers = B.nviewers;
 	r.duration_s = B.duration;
 	qsort(B.lat, B.nlat, sizeof(*B.lat), cmp_u32);
@@ -1395,6 +1402,14 @@ report(void)
 			ttft[nft++] = v->first_tag_us - v->join_us;
 		if (v->first_key_us)
 			ttfk[nfk++] = v->first_key_us - v->join_us;
+		if (v->lat_n > 0) {
+			double m = (double)v->lat_sum / v->lat_n / 1000.0;
+
+			if (r.vmean_min < 0 || m < r.vmean_min)
+				r.vmean_min = m;
+			if (m > r.vmean_max)
+				r.vmean_max = m;
+		}
 		for (j = (int)v->join_seq; j < (int)cutoff; j++) {
 			size_t bit = (size_t)j - v->join_seq;
 
@@ -1432,6 +1447,7 @@ report(void)
 		       "\"delivered_mbps\":%.2f,"
 		       "\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,"
 		       "\"p99\":%.3f,\"max\":%.3f,\"samples\":%zu},"
+		       "\"viewer_mean_ms\":{\"min\":%.3f,\"max\":%.3f},"
 		       "\"connect_ms\":{\"p50\":%.2f,\"max\":%.2f},"
 		       "\"first_tag_ms\":{\"p50\":%.2f,\"max\":%.2f},"
 		       "\"first_keyframe_ms\":{\"p50\":%.2f,\"max\":%.2f},"
@@ -1440,7 +1456,7 @@ report(void)
 		       "\"bench_cpu_pct\":%.1f,\"processes\":[",
 		    r.viewers, r.ok_viewers, r.duration_s, B.input, r.in_mbps,
 		    r.out_mbps, r.lat_p50, r.lat_p90, r.lat_p99, r.lat_max,
-		    r.nlat, r.conn_p50, r.conn_max, r.ttft_p50, r.ttft_max,
+		    r.nlat, r.vmean_min, r.vmean_max, r.conn_p50, r.conn_max, r.ttft_p50, r.ttft_max,
 		    r.ttfk_p50, r.ttfk_max, (unsigned long long)r.missing_sum,
 		    (unsigned long long)r.missing_max,
 		    (unsigned long long)r.tags_after_join,
@@ -1457,6 +1473,8 @@ report(void)
 		       "(%zu tags)\n",
 		    "server-added latency", r.lat_p50, r.lat_p90, r.lat_p99,
 		    r.lat_max, r.nlat);
+		printf("%-28s min %.3f  max %.3f ms\n",
+		    "a viewer's mean latency", r.vmean_min, r.vmean_max);
 		printf("%-28s p50 %.1f  max %.1f ms\n", "TCP connect",
 		    r.conn_p50, r.conn_max);
 		printf("%-28s p50 %.1f  max %.1f ms\n", "time to first tag",

@@ -466,11 +466,12 @@ def cpu: [(.processes // [])[] | .cpu_pct] | add // -1;
 (map(select(.scenario | startswith("floor-")) | {key: .scenario, value: cpu}) | from_entries) as $floors |
 def floors: $floors;
 (["scenario", "viewers", "in Mb/s", "out Mb/s", "lat p50/p90/p99/max ms",
-  "connect p50/max ms", "1st tag p50/max ms", "1st key p50/max ms", "missing sum/max",
+  "viewer mean min/max ms", "connect p50/max ms", "1st tag p50/max ms", "1st key p50/max ms", "missing sum/max",
   "ingestd CPU%", "flvd CPU%", "server CPU%", "x floor", "flvd RSS KiB before/max", "bench CPU%"] | join(" | ")),
 (.[] | select(.viewers != null) |
   [.scenario, "\(.viewers_ok)/\(.viewers)", f(.bitrate_in_mbps; 2), f(.delivered_mbps; 1),
    "\(f(.latency_ms.p50; 3))/\(f(.latency_ms.p90; 3))/\(f(.latency_ms.p99; 3))/\(f(.latency_ms.max; 2))",
+   "\(f(.viewer_mean_ms.min; 2))/\(f(.viewer_mean_ms.max; 2))",
    "\(f(.connect_ms.p50; 1))/\(f(.connect_ms.max; 1))",
    "\(f(.first_tag_ms.p50; 1))/\(f(.first_tag_ms.max; 1))",
    "\(f(.first_keyframe_ms.p50; 1))/\(f(.first_keyframe_ms.max; 1))",
