@@ -1456,8 +1456,9 @@ report(void)
 		       "\"bench_cpu_pct\":%.1f,\"processes\":[",
 		    r.viewers, r.ok_viewers, r.duration_s, B.input, r.in_mbps,
 		    r.out_mbps, r.lat_p50, r.lat_p90, r.lat_p99, r.lat_max,
-		    r.nlat, r.vmean_min, r.vmean_max, r.conn_p50, r.conn_max, r.ttft_p50, r.ttft_max,
-		    r.ttfk_p50, r.ttfk_max, (unsigned long long)r.missing_sum,
+		    r.nlat, r.vmean_min, r.vmean_max, r.conn_p50, r.conn_max,
+		    r.ttft_p50, r.ttft_max, r.ttfk_p50, r.ttfk_max,
+		    (unsigned long long)r.missing_sum,
 		    (unsigned long long)r.missing_max,
 		    (unsigned long long)r.tags_after_join,
 		    (unsigned long long)r.unmatched, r.bench_cpu);

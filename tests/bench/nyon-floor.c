@@ -78,7 +78,7 @@ static struct {
 	unsigned long long tags, sends, skips, enters;
 	int uring;
 	struct io_uring ring;
-	int mfd; /* sendfile: a memfd the fan-out's chunks are appended to */
+	int sendfile, mfd; /* a memfd the big chunks are appended to */
 	off_t foff, punched;
 	/* -c: ingestd's rings */
 	struct conf *conf;
@@ -355,7 +355,7 @@ floor_fanout(const uint8_t *buf, size_t len)
 {
 	int i;
 
-	if (F.mfd > 0 && len >= FLOOR_SENDFILE_MIN) {
+	if (F.sendfile && len >= FLOOR_SENDFILE_MIN) {
 		floor_sendfile_fanout(buf, len);
 		return;
 	}
@@ -562,6 +562,7 @@ main(int argc, char *argv[])
 	if (argc == 4 && strcmp(argv[3], "sendfile") == 0) {
 		if ((F.mfd = memfd_create("nyon-floor", MFD_CLOEXEC)) == -1)
 			fatal("memfd_create");
+		F.sendfile = 1;
 	}
 	if (argc == 4) {
 		struct io_uring_params p = {.flags = IORING_SETUP_COOP_TASKRUN};
