@@ -8,8 +8,8 @@
  * tag's remainder.  A viewer gets a fixed response head, the FLV header
  * and the sequence headers, then every tag from the next one on.
  *
- *	nyon-floor RTMP_PORT HTTP_PORT [uring | sendfile]
- *	nyon-floor -c NYON.CONF HTTP_PORT [uring | sendfile]
+ *	nyon-floor RTMP_PORT HTTP_PORT [uring | sendfile | zc]
+ *	nyon-floor -c NYON.CONF HTTP_PORT [uring | sendfile | zc]
  *
  * With "uring", a tag's sends to every viewer
  * are queued as io_uring SEND operations and submitted in one
@@ -18,7 +18,8 @@
  * "sendfile" does the same for small tags and chunks; those of 16 KiB and
  * more it writes once to a memfd and sends to each viewer with sendfile(),
  * by page reference: no copy per viewer, a system call per viewer
- * (BENCHMARKS.md, fifth round).
+ * (BENCHMARKS.md, fifth round).  "zc" sends those with io_uring's SEND_ZC
+ * instead: no copy and no system call per viewer, a notification each.
  *
  * With -c, the floor takes no publisher itself: it follows ingestd's rings
  * (lib/ringsub, as flvd does, ingestd started on NYON.CONF) and sends what
@@ -54,7 +55,22 @@
 #define FLOOR_VIEWERS_MAX 4096
 #define FLOOR_SNDBUF (128 * 1024) /* as flvd sets it */
 #define FLOOR_TAG_MAX (16 * 1024 * 1024)
-#define FLOOR_SENDFILE_MIN (16 * 1024) /* smaller chunks: one copy is cheaper */
+#define FLOOR_ZEROCOPY_MIN (16 * 1024) /* smaller chunks: one copy is cheaper */
+#define FLOOR_ZBUFS 64 /* zc: buffers the kernel may still be sending from */
+
+/* not in every liburing's headers (Linux 6.2) */
+#ifndef IORING_SEND_ZC_REPORT_USAGE
+#define IORING_SEND_ZC_REPORT_USAGE (1U << 3)
+#endif
+#ifndef IORING_NOTIF_USAGE_ZC_COPIED
+#define IORING_NOTIF_USAGE_ZC_COPIED (1U << 31)
+#endif
+
+struct zbuf {
+	uint8_t *data;
+	size_t cap;
+	unsigned refs; /* sends whose notification has not come */
+};
 
 struct viewer {
 	int fd;
@@ -79,6 +95,9 @@ static struct {
 	int uring;
 	struct io_uring ring;
 	int sendfile, mfd; /* a memfd the big chunks are appended to */
+	int zc;
+	struct zbuf zb[FLOOR_ZBUFS];
+	unsigned long long zc_notifs, zc_copied;
 	off_t foff, punched;
 	/* -c: ingestd's rings */
 	struct conf *conf;
@@ -232,9 +251,53 @@ floor_rtmp_publish(void *arg, const char *name)
 }
 
 /*
+ * zc: a chunk of FLOOR_ZEROCOPY_MIN or more goes out by SEND_ZC from a
+ * buffer of its own, which the kernel reads in place and gives back with
+ * a notification per send: the buffer is reused only once all came.
+ */
+static void
+floor_zc_notif(const struct io_uring_cqe *cqe)
+{
+	F.zc_notifs++;
+	if ((uint32_t)cqe->res & IORING_NOTIF_USAGE_ZC_COPIED)
+		F.zc_copied++;
+	F.zb[(cqe->user_data >> 32) - 1].refs--;
+}
+
+/* A free buffer holding buf, or NULL (all still held by the kernel). */
+static struct zbuf *
+floor_zbuf(const uint8_t *buf, size_t len)
+{
+	struct io_uring_cqe *cqe;
+	struct zbuf *b;
+	size_t i;
+
+	/* between fan-outs the ring holds only notifications */
+	while (io_uring_peek_cqe(&F.ring, &cqe) == 0) {
+		floor_zc_notif(cqe);
+		io_uring_cqe_seen(&F.ring, cqe);
+	}
+	for (i = 0; i < nitems(F.zb); i++) {
+		b = &F.zb[i];
+		if (b->refs != 0)
+			continue;
+		if (b->cap < len) {
+			free(b->data);
+			b->data = xmalloc(len);
+			b->cap = len;
+		}
+		memcpy(b->data, buf, len);
+		return b;
+	}
+	return NULL;
+}
+
+/*
  * One tag to every viewer in one io_uring_enter.  A viewer with a partial
- * tag left goes the plain way (rare); the others get a SEND each, which the
- * kernel tries at once, non-blocking, as send() would.
+ * tag left goes the plain way (rare); the others get a SEND each (SEND_ZC
+ * with zc), which the kernel tries at once, non-blocking, as send() would.
+ * A completion's data is the viewer's index in F.v (stable until the
+ * gone are freed, at the end) and, with SEND_ZC, its buffer's index + 1.
  */
 static void
 floor_uring_fanout(const uint8_t *buf, size_t taglen)
@@ -242,9 +305,16 @@ floor_uring_fanout(const uint8_t *buf, size_t taglen)
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
 	struct viewer *gone[FLOOR_VIEWERS_MAX], *v;
-	unsigned head, seen = 0;
-	int i, queued = 0, ngone = 0;
+	struct zbuf *b = NULL;
+	uint64_t zb = 0;
+	int i, queued = 0, done = 0, ngone = 0;
 
+	if (F.zc && taglen >= FLOOR_ZEROCOPY_MIN &&
+	    (b = floor_zbuf(buf, taglen)) != NULL) {
+		buf = b->data;
+		b->refs = 1; /* ours, until every result is in */
+		zb = (uint64_t)(b - F.zb + 1) << 32;
+	}
 	for (i = 0; i < F.nv; i++) {
 		v = F.v[i];
 		if (!v->streaming)
@@ -256,21 +326,34 @@ floor_uring_fanout(const uint8_t *buf, size_t taglen)
 		}
 		if ((sqe = io_uring_get_sqe(&F.ring)) == NULL)
 			break; /* the ring holds FLOOR_VIEWERS_MAX */
-		io_uring_prep_send(
-		    sqe, v->fd, buf, taglen, MSG_DONTWAIT | MSG_NOSIGNAL);
-		io_uring_sqe_set_data(sqe, v);
+		if (b != NULL)
+			io_uring_prep_send_zc(sqe, v->fd, buf, taglen,
+			    MSG_DONTWAIT | MSG_NOSIGNAL,
+			    IORING_SEND_ZC_REPORT_USAGE);
+		else
+			io_uring_prep_send(sqe, v->fd, buf, taglen,
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+		sqe->user_data = zb | (uint64_t)i;
 		queued++;
 	}
 	if (queued == 0)
 		goto out;
 	F.sends += (unsigned long long)queued;
 	F.enters++;
-	if (io_uring_submit_and_wait(&F.ring, (unsigned)queued) < 0)
-		fatalx("io_uring_submit_and_wait");
-	io_uring_for_each_cqe(&F.ring, head, cqe)
-	{
-		v = io_uring_cqe_get_data(cqe);
-		seen++;
+	if (io_uring_submit(&F.ring) < 0)
+		fatalx("io_uring_submit");
+	while (done < queued) {
+		if (io_uring_wait_cqe(&F.ring, &cqe) < 0)
+			fatalx("io_uring_wait_cqe");
+		if (cqe->flags & IORING_CQE_F_NOTIF) {
+			floor_zc_notif(cqe);
+			io_uring_cqe_seen(&F.ring, cqe);
+			continue;
+		}
+		done++;
+		if (cqe->flags & IORING_CQE_F_MORE)
+			F.zb[(cqe->user_data >> 32) - 1].refs++;
+		v = F.v[(uint32_t)cqe->user_data];
 		if (cqe->res == -EAGAIN)
 			F.skips++;
 		else if (cqe->res < 0)
@@ -282,9 +365,11 @@ floor_uring_fanout(const uint8_t *buf, size_t taglen)
 			v->restoff = 0;
 			event_add(v->ev, NULL);
 		}
+		io_uring_cqe_seen(&F.ring, cqe);
 	}
-	io_uring_cq_advance(&F.ring, seen);
 out:
+	if (b != NULL)
+		b->refs--;
 	for (i = 0; i < ngone; i++)
 		floor_viewer_free(gone[i]);
 }
@@ -355,7 +440,7 @@ floor_fanout(const uint8_t *buf, size_t len)
 {
 	int i;
 
-	if (F.sendfile && len >= FLOOR_SENDFILE_MIN) {
+	if (F.sendfile && len >= FLOOR_ZEROCOPY_MIN) {
 		floor_sendfile_fanout(buf, len);
 		return;
 	}
@@ -552,11 +637,12 @@ main(int argc, char *argv[])
 	}
 	if (argc < 3 || argc > 4 ||
 	    (argc == 4 && strcmp(argv[3], "uring") != 0 &&
-	        strcmp(argv[3], "sendfile") != 0)) {
+	        strcmp(argv[3], "sendfile") != 0 &&
+	        strcmp(argv[3], "zc") != 0)) {
 		fprintf(stderr,
-		    "usage: nyon-floor RTMP_PORT HTTP_PORT [uring | sendfile]\n"
-		    "       nyon-floor -c NYON.CONF HTTP_PORT [uring | sendfile]"
-		    "\n");
+		    "usage: nyon-floor RTMP_PORT HTTP_PORT [uring | sendfile | zc]\n"
+		    "       nyon-floor -c NYON.CONF HTTP_PORT "
+		    "[uring | sendfile | zc]\n");
 		return 2;
 	}
 	if (argc == 4 && strcmp(argv[3], "sendfile") == 0) {
@@ -564,6 +650,7 @@ main(int argc, char *argv[])
 			fatal("memfd_create");
 		F.sendfile = 1;
 	}
+	F.zc = argc == 4 && strcmp(argv[3], "zc") == 0;
 	if (argc == 4) {
 		struct io_uring_params p = {.flags = IORING_SETUP_COOP_TASKRUN};
 
@@ -598,5 +685,10 @@ main(int argc, char *argv[])
 	    "nyon-floor: %llu tags, %llu sends, %llu skipped, %llu "
 	    "io_uring_enter\n",
 	    F.tags, F.sends, F.skips, F.enters);
+	if (F.zc)
+		fprintf(stderr,
+		    "nyon-floor: %llu zero-copy notifications, %llu of them "
+		    "for sends the kernel copied after all\n",
+		    F.zc_notifs, F.zc_copied);
 	return 0;
 }

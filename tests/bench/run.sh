@@ -12,7 +12,7 @@
 # --quick runs every scenario for 5 s instead of 15.  SCENARIO names pick
 # some of: idle 1m-1 1m-50 1m-200 1m-500 4m-1 4m-200 threads-4m-200
 # co10-4m-200 co20-4m-200 floor-4m-200 floor-uring-4m-200 floor-ring-4m-200
-# floor-ring-sendfile-4m-200 4m-300 1m-1000 threads-1m-1000
+# floor-ring-sendfile-4m-200 floor-ring-zc-4m-200 4m-300 1m-1000 threads-1m-1000
 # floor-1m-1000 ttfk 50m rtc-100 glass rec-3x1m rec-3x4m.  rtc-100
 # is 100 WebRTC viewers of a 2 Mb/s stream (tests/bench/rtc-load.sh); glass
 # is the glass-to-glass delay in Chromium, WebRTC against HTTP-FLV through
@@ -256,7 +256,8 @@ floor_stop() {
 # ingestd through its ring, in place of flvd: what splitting ingest and
 # fan-out into two processes costs, without flvd's own work.  A NAME with
 # "sendfile" in it sends chunks of 16 KiB and more by sendfile() from a
-# memfd, with no copy per viewer (BENCHMARKS.md, fifth round).
+# memfd, with no copy per viewer (BENCHMARKS.md, fifth round); one with
+# "zc" sends them with io_uring's SEND_ZC.
 floorring() {
 	name=$1 input=$2 n=$3 s=$4
 	shift 4
@@ -267,6 +268,7 @@ floorring() {
 	no_flvd=""
 	case $name in
 	*sendfile*) mode=sendfile ;;
+	*zc*) mode=zc ;;
 	*) mode=uring ;;
 	esac
 	floor_start -c "$conf" "$flv_port" "$mode"
@@ -376,6 +378,7 @@ loads() {
 	floor floor-uring-4m-200 "$out/in-4m.flv" 200 "$secs"
 	floorring floor-ring-4m-200 "$out/in-4m.flv" 200 "$secs"
 	floorring floor-ring-sendfile-4m-200 "$out/in-4m.flv" 200 "$secs"
+	floorring floor-ring-zc-4m-200 "$out/in-4m.flv" 200 "$secs"
 	floor_mode=""
 	other srs-4m-200 "$out/in-4m.flv" 200 "$secs"
 	scenario 4m-300 "$out/in-4m.flv" 300 "$secs"
