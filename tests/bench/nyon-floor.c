@@ -307,7 +307,7 @@ floor_uring_fanout(const uint8_t *buf, size_t taglen)
 	struct viewer *gone[FLOOR_VIEWERS_MAX], *v;
 	struct zbuf *b = NULL;
 	uint64_t zb = 0;
-	int i, queued = 0, done = 0, ngone = 0;
+	int i, r, queued = 0, done = 0, ngone = 0;
 
 	if (F.zc && taglen >= FLOOR_ZEROCOPY_MIN &&
 	    (b = floor_zbuf(buf, taglen)) != NULL) {
@@ -343,8 +343,10 @@ floor_uring_fanout(const uint8_t *buf, size_t taglen)
 	if (io_uring_submit(&F.ring) < 0)
 		fatalx("io_uring_submit");
 	while (done < queued) {
-		if (io_uring_wait_cqe(&F.ring, &cqe) < 0)
-			fatalx("io_uring_wait_cqe");
+		if ((r = io_uring_wait_cqe(&F.ring, &cqe)) == -EINTR)
+			continue;
+		if (r < 0)
+			fatalx("io_uring_wait_cqe: %s", strerror(-r));
 		if (cqe->flags & IORING_CQE_F_NOTIF) {
 			floor_zc_notif(cqe);
 			io_uring_cqe_seen(&F.ring, cqe);
