@@ -11,6 +11,9 @@
  *	nyon-floor RTMP_PORT HTTP_PORT [uring | sendfile | zc]
  *	nyon-floor -c NYON.CONF HTTP_PORT [uring | sendfile | zc]
  *
+ * A port is on 127.0.0.1, or given as ADDRESS:PORT for clients on another
+ * machine (tests/bench/serve.sh).
+ *
  * With "uring", a tag's sends to every viewer
  * are queued as io_uring SEND operations and submitted in one
  * io_uring_enter: the same work in the kernel, one system call per tag
@@ -604,13 +607,25 @@ static const struct ringsub_cb floor_ring_cb = {
     .ended = floor_ring_ended,
 };
 
+/* PORT on 127.0.0.1, or ADDRESS:PORT (IPv4) */
 static int
 floor_listen(const char *port)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET};
+	const char *colon = strrchr(port, ':');
+	char addr[INET_ADDRSTRLEN];
 	int fd, one = 1;
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (colon != NULL) {
+		if ((size_t)(colon - port) >= sizeof(addr))
+			fatalx("%s: not ADDRESS:PORT", port);
+		memcpy(addr, port, (size_t)(colon - port));
+		addr[colon - port] = '\0';
+		if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+			fatalx("%s: not an IPv4 address", addr);
+		port = colon + 1;
+	}
 	sin.sin_port = htons((uint16_t)atoi(port));
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
