@@ -280,9 +280,8 @@ floorring() {
 
 # other NAME INPUT VIEWERS SECONDS: the same load against another server,
 # when $SRS names an SRS binary (objs/srs of an SRS 6 build): its
-# low-latency configuration (realtime.conf: min_latency, mw_latency 100)
-# with HTTP-FLV remux, on free loopback ports.  Nothing of SRS is part of
-# Nyon; the bench only speaks RTMP in and HTTP-FLV out.
+# low-latency configuration (srs-conf.sh) on free loopback ports.
+. "$top/tests/bench/srs-conf.sh"
 other() {
 	name=$1 input=$2 n=$3 s=$4
 	shift 4
@@ -293,23 +292,7 @@ other() {
 	mkdir -p "$d"
 	rtmp_port=$(free_port)
 	flv_port=$(free_port)
-	cat > "$d/srs.conf" <<EOF
-listen $rtmp_port;
-max_connections 2000;
-daemon off;
-srs_log_tank file;
-srs_log_file $d/srs.log;
-pid $d/srs.pid;
-http_api { enabled off; }
-http_server { enabled on; listen $flv_port; dir $d; }
-vhost __defaultVhost__ {
-    tcp_nodelay on;
-    min_latency on;
-    play { gop_cache on; queue_length 10; mw_latency 100; }
-    publish { mr off; }
-    http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
-}
-EOF
+	srs_conf "$rtmp_port" "$flv_port" "$d" > "$d/srs.conf"
 	# shellcheck disable=SC2086 # spin: "" or taskset and its CPU
 	(cd "$(dirname "$SRS")/.." && exec $spin "$SRS" -c "$d/srs.conf") \
 	    > "$d/srs.out" 2>&1 &
