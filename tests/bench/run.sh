@@ -267,11 +267,11 @@ floorring() {
 	up "$name"
 	no_flvd=""
 	case $name in
-	*sendfile*) mode=sendfile ;;
-	*zc*) mode=zc ;;
-	*) mode=uring ;;
+	*sendfile*) ring_mode=sendfile ;;
+	*zc*) ring_mode=zc ;;
+	*) ring_mode=uring ;;
 	esac
-	floor_start -c "$conf" "$flv_port" "$mode"
+	floor_start -c "$conf" "$flv_port" "$ring_mode"
 	measure "$input" "$n" "$s" "ingestd.log floor.log" \
 	    --pid "$pid_ingestd" --pid "$pid_floor" "$@"
 	floor_stop
