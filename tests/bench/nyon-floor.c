@@ -152,6 +152,30 @@ floor_flush_rest(struct viewer *v)
 	return 1;
 }
 
+/*
+ * What a send of buf[0..len) to v did, by any of the modes: n bytes, or
+ * -1 and err.  A full socket skips the tag; a partial send keeps the rest
+ * for v's write event.  0, or -1 if the viewer is gone.
+ */
+static int
+floor_sent(struct viewer *v, const uint8_t *buf, size_t len, ssize_t n, int err)
+{
+	if (n < 0) {
+		if (err != EAGAIN)
+			return -1;
+		F.skips++;
+		return 0;
+	}
+	if ((size_t)n < len) {
+		v->restlen = len - (size_t)n;
+		v->rest = xmalloc(v->restlen);
+		memcpy(v->rest, buf + n, v->restlen);
+		v->restoff = 0;
+		event_add(v->ev, NULL);
+	}
+	return 0;
+}
+
 /* 0 sent or skipped, -1 the viewer is gone. */
 static int
 floor_send(struct viewer *v, const uint8_t *buf, size_t len)
@@ -167,20 +191,7 @@ floor_send(struct viewer *v, const uint8_t *buf, size_t len)
 	}
 	n = send(v->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	F.sends++;
-	if (n == -1) {
-		if (errno != EAGAIN)
-			return -1;
-		F.skips++;
-		return 0;
-	}
-	if ((size_t)n < len) {
-		v->restlen = len - (size_t)n;
-		v->rest = xmalloc(v->restlen);
-		memcpy(v->rest, buf + n, v->restlen);
-		v->restoff = 0;
-		event_add(v->ev, NULL);
-	}
-	return 0;
+	return floor_sent(v, buf, len, n, errno);
 }
 
 static void
@@ -359,17 +370,9 @@ floor_uring_fanout(const uint8_t *buf, size_t taglen)
 		if (cqe->flags & IORING_CQE_F_MORE)
 			F.zb[(cqe->user_data >> 32) - 1].refs++;
 		v = F.v[(uint32_t)cqe->user_data];
-		if (cqe->res == -EAGAIN)
-			F.skips++;
-		else if (cqe->res < 0)
+		if (floor_sent(v, buf, taglen, cqe->res < 0 ? -1 : cqe->res,
+		        -cqe->res) == -1)
 			gone[ngone++] = v;
-		else if ((size_t)cqe->res < taglen) {
-			v->restlen = taglen - (size_t)cqe->res;
-			v->rest = xmalloc(v->restlen);
-			memcpy(v->rest, buf + cqe->res, v->restlen);
-			v->restoff = 0;
-			event_add(v->ev, NULL);
-		}
 		io_uring_cqe_seen(&F.ring, cqe);
 	}
 out:
@@ -414,20 +417,10 @@ floor_sendfile_fanout(const uint8_t *buf, size_t len)
 		off = F.foff;
 		n = sendfile(v->fd, F.mfd, &off, len);
 		F.sends++;
-		if (n == -1 && errno != EAGAIN) {
-			floor_viewer_free(v);
-			continue;
-		}
-		if (n == -1)
-			F.skips++;
-		else if ((size_t)n < len) {
-			v->restlen = len - (size_t)n;
-			v->rest = xmalloc(v->restlen);
-			memcpy(v->rest, buf + n, v->restlen);
-			v->restoff = 0;
-			event_add(v->ev, NULL);
-		}
-		i++;
+		if (floor_sent(v, buf, len, n, errno) == -1)
+			floor_viewer_free(v); /* F.v[i] is another now */
+		else
+			i++;
 	}
 	F.foff += (off_t)len;
 	if (F.foff - F.punched > 2 * 1024 * 1024) {
@@ -652,29 +645,28 @@ main(int argc, char *argv[])
 		c = 1;
 		argc--, argv++;
 	}
+	/* every mode sends through the ring, sendfile's small chunks too */
+	F.uring = argc == 4;
+	F.sendfile = F.uring && strcmp(argv[3], "sendfile") == 0;
+	F.zc = F.uring && strcmp(argv[3], "zc") == 0;
 	if (argc < 3 || argc > 4 ||
-	    (argc == 4 && strcmp(argv[3], "uring") != 0 &&
-	        strcmp(argv[3], "sendfile") != 0 &&
-	        strcmp(argv[3], "zc") != 0)) {
+	    (F.uring && !F.sendfile && !F.zc &&
+	        strcmp(argv[3], "uring") != 0)) {
 		fprintf(stderr,
 		    "usage: nyon-floor RTMP_PORT HTTP_PORT [uring | sendfile | zc]\n"
 		    "       nyon-floor -c NYON.CONF HTTP_PORT "
 		    "[uring | sendfile | zc]\n");
 		return 2;
 	}
-	if (argc == 4 && strcmp(argv[3], "sendfile") == 0) {
-		if ((F.mfd = memfd_create("nyon-floor", MFD_CLOEXEC)) == -1)
-			fatal("memfd_create");
-		F.sendfile = 1;
-	}
-	F.zc = argc == 4 && strcmp(argv[3], "zc") == 0;
-	if (argc == 4) {
+	if (F.sendfile &&
+	    (F.mfd = memfd_create("nyon-floor", MFD_CLOEXEC)) == -1)
+		fatal("memfd_create");
+	if (F.uring) {
 		struct io_uring_params p = {.flags = IORING_SETUP_COOP_TASKRUN};
 
 		if (io_uring_queue_init_params(FLOOR_VIEWERS_MAX, &F.ring, &p) <
 		    0)
 			fatalx("io_uring_queue_init_params");
-		F.uring = 1;
 	}
 	log_init("nyon-floor", 1, 0);
 	signal(SIGPIPE, SIG_IGN);
