@@ -49,12 +49,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-free_port() {
-	perl -MIO::Socket::INET -e '
-		my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-		    LocalPort => 0, Proto => ($ARGV[0] || "tcp")) or die;
-		print $s->sockport, "\n";' "${1:-tcp}"
-}
+. "$top/tests/bench/lib.sh"
 rtmp_port=$(free_port)
 flv_port=$(free_port)
 NYON_ALLOW_ROOT=1
@@ -67,23 +62,10 @@ if [ $floor = 1 ]; then
 	watch="$server"
 	sleep 0.3
 else
-	mkdir -p "$tmp/run" "$tmp/state"
-	cat > "$tmp/nyon.conf" <<EOF
-rundir = $tmp/run
-statedir = $tmp/state
-rtmp_listen = 127.0.0.1:$rtmp_port
-flv_listen = 127.0.0.1:$flv_port
-api_listen = 127.0.0.1:$(free_port)
-srt_listen = 127.0.0.1:$(free_port udp)
-auth = none
-max_viewers = 5000
-max_viewers_per_stream = 5000
-# every viewer comes from 127.0.0.1, at once
-max_viewers_per_address = 5000
-max_idle_per_address = 5000
-max_requests = 5000
-${EXTRA_CONF:-}
-EOF
+	{
+		nyon_conf "$tmp" 127.0.0.1 "$rtmp_port" "$flv_port"
+		echo "${EXTRA_CONF:-}"
+	} > "$tmp/nyon.conf"
 	"$build/ingestd/ingestd" -d -f "$tmp/nyon.conf" 2> "$tmp/ingestd.log" &
 	ingestd=$!
 	"$build/flvd/flvd" -d -f "$tmp/nyon.conf" 2> "$tmp/flvd.log" &

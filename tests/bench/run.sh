@@ -96,38 +96,20 @@ gen "$out/in-4m.flv" 1280x720 3900 20
 gen "$out/in-50m.flv" 1920x1080 50000 8
 
 # ---- daemons --------------------------------------------------------------
-free_port() {
-	perl -MIO::Socket::INET -e '
-		my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-		    LocalPort => 0, Proto => ($ARGV[0] || "tcp")) or die;
-		print $s->sockport, "\n";' "${1:-tcp}"
-}
+. "$top/tests/bench/lib.sh"
 
 # up NAME: a fresh config and run directory under $tmp/NAME, ingestd and
 # flvd started and answering; sets $conf, $rtmp_port, $flv_port.
 up() {
 	d=$tmp/$1
-	mkdir -p "$d/run" "$d/state"
+	mkdir -p "$d"
 	conf=$d/nyon.conf
 	rtmp_port=$(free_port)
 	flv_port=$(free_port)
-	cat > "$conf" <<EOF
-rundir = $d/run
-statedir = $d/state
-rtmp_listen = 127.0.0.1:$rtmp_port
-flv_listen = 127.0.0.1:$flv_port
-api_listen = 127.0.0.1:$(free_port)
-srt_listen = 127.0.0.1:$(free_port udp)
-auth = none
-log_level = info
-max_viewers = 2000
-max_viewers_per_stream = 2000
-# every viewer comes from 127.0.0.1, at once
-max_viewers_per_address = 5000
-max_idle_per_address = 5000
-max_requests = 5000
-${conf_extra:-}
-EOF
+	{
+		nyon_conf "$d" 127.0.0.1 "$rtmp_port" "$flv_port"
+		echo "${conf_extra:-}"
+	} > "$conf"
 	daemon ingestd
 	[ -n "${no_flvd:-}" ] || daemon flvd
 }
@@ -280,8 +262,7 @@ floorring() {
 
 # other NAME INPUT VIEWERS SECONDS: the same load against another server,
 # when $SRS names an SRS binary (objs/srs of an SRS 6 build): its
-# low-latency configuration (srs-conf.sh) on free loopback ports.
-. "$top/tests/bench/srs-conf.sh"
+# low-latency configuration (lib.sh) on free loopback ports.
 other() {
 	name=$1 input=$2 n=$3 s=$4
 	shift 4

@@ -66,14 +66,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# free_port [ADDRESS [udp]]: a port free on ADDRESS (this one's) now
-free_port() {
-	perl -MIO::Socket::INET -e '
-		my $s = IO::Socket::INET->new(LocalAddr => $ARGV[0],
-		    LocalPort => 0, Proto => $ARGV[1]) or die "$ARGV[0]: $!\n";
-		print $s->sockport, "\n";' "${1:-$addr}" "${2:-tcp}"
-}
-
 # start NAME COMMAND...: in the background, logging to $d/NAME.log, and
 # counted among the servers whose CPU is measured
 start() {
@@ -86,33 +78,17 @@ start() {
 	kill -0 $! 2>/dev/null || { echo "serve.sh: $_n did not start:" >&2; tail -n 20 "$d/$_n.log" >&2; exit 1; }
 }
 
-rtmp_port=$(free_port)
-flv_port=$(free_port)
+. "$top/tests/bench/lib.sh"
+rtmp_port=$(free_port "$addr")
+flv_port=$(free_port "$addr")
 if [ -n "$srs" ]; then
-	. "$top/tests/bench/srs-conf.sh"
 	# SRS listens on every address; the client uses ADDRESS
 	srs_conf "$rtmp_port" "$flv_port" "$d" > "$d/srs.conf"
 	# shellcheck disable=SC2016 # the inner shell expands $1 and $2
 	start srs sh -c 'cd "$(dirname "$1")/.." && exec "$1" -c "$2"' sh "$srs" "$d/srs.conf"
 else
-	mkdir -p "$d/run" "$d/state"
 	conf=$d/nyon.conf
-	cat > "$conf" <<EOF
-rundir = $d/run
-statedir = $d/state
-rtmp_listen = $addr:$rtmp_port
-flv_listen = $addr:$flv_port
-api_listen = 127.0.0.1:$(free_port 127.0.0.1)
-srt_listen = $addr:$(free_port "$addr" udp)
-auth = none
-log_level = info
-max_viewers = 2000
-max_viewers_per_stream = 2000
-# every viewer comes from the one client machine
-max_viewers_per_address = 5000
-max_idle_per_address = 5000
-max_requests = 5000
-EOF
+	nyon_conf "$d" "$addr" "$rtmp_port" "$flv_port" > "$conf"
 	start ingestd "$top/ingestd/ingestd" -d -f "$conf"
 	i=0
 	until "$top/ctl/nyonctl" -f "$conf" ping ingestd >/dev/null 2>&1; do
