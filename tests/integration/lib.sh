@@ -79,11 +79,26 @@ diag() {
 	echo "$@" | sed 's/^/# /'
 }
 
-# A loopback TCP (or UDP with "udp") port nobody listens on right now.
+# A loopback TCP (or UDP with "udp") port nobody has bound right now, from
+# below the kernel's ephemeral range: a port the kernel picked (port 0) is
+# one it may give the next connection or UDP socket of any test running
+# beside this one (Chromium opens dozens) before this test binds it; the
+# range below is only ever taken by asking for it.  The ports kept for
+# comparisons on the test machines (11080 to 19350) are below 20000.
 free_port() {
 	perl -MIO::Socket::INET -e '
+		my $proto = $ARGV[0] || "tcp";
+		my ($eph) = split " ", `cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null`;
+		my $hi = ($eph || 32768) - 1;
+		for (1 .. ($hi > 21000 ? 500 : 0)) {
+			my $p = 20000 + int(rand($hi - 20000 + 1));
+			my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+			    LocalPort => $p, Proto => $proto) or next;
+			print "$p\n";
+			exit 0;
+		}
 		my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-		    LocalPort => 0, Proto => ($ARGV[0] || "tcp")) or die;
+		    LocalPort => 0, Proto => $proto) or die;
 		print $s->sockport, "\n";' "${1:-tcp}"
 }
 
